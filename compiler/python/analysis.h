@@ -1,0 +1,46 @@
+#pragma once
+// Static analysis of one dbt Python model file, without Python: tokenize (CPython 3.12 lexical
+// rules), parse, validate the dbt structure rules and extract dbt.ref / dbt.source /
+// dbt.config / dbt.config.get / dbt.config.meta_get calls with literal arguments.
+// Pure function of the source text: thread-safe, no I/O.
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "compiler/model_ir.h"
+#include "util/diagnostic.h"
+#include "util/json.h"
+
+namespace dbtpy::compiler::python {
+
+enum class CallKind { kRef, kSource, kConfig, kConfigGet, kMetaGet };
+
+// One recognized call with its arguments literal-evaluated. Python values map to JSON:
+// str/bytes -> string, int -> integer, float -> float, bool, None -> null,
+// list/tuple/set -> array, dict -> object (non-str keys as Python str() of the key).
+struct RecognizedCall {
+  CallKind kind = CallKind::kRef;
+  std::vector<Json> positional;
+  std::vector<std::pair<std::string, Json>> keywords;  // in source order
+  SourceLocation where;                                // start of the callee (`dbt`)
+};
+
+struct PythonAnalysis {
+  std::vector<RecognizedCall> calls;  // every recognized call, in source order
+  // The calls interpreted with dbt's rules:
+  std::vector<RefCall> refs;          // incl. docstring declarations (from_docstring = true)
+  std::vector<SourceCall> sources;
+  std::vector<Json> config_calls;     // each dbt.config(...) call as an object, in order
+  std::vector<KeyUse> config_keys_used;
+  std::vector<KeyUse> meta_keys_used;
+  std::vector<std::string> imports;   // top-level package names, first-seen order, unique
+  int model_def_line = 0;             // 0 when there is no (single) `def model`
+  bool empty_module = false;          // no statements at all: dbt accepts such a file
+  std::vector<Diagnostic> diagnostics;  // all problems of the file (errors and warnings)
+};
+
+// `display_path` is used in diagnostics (e.g. "models/orders.py").
+PythonAnalysis analyze(std::string_view source, std::string_view display_path);
+
+}  // namespace dbtpy::compiler::python
