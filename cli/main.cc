@@ -1,7 +1,6 @@
 // dbtpy command line: parses global flags (dbt's spelling), hands over to one subcommand, and
 // maps errors to dbt's exit codes. Commands live in cmd_*.cc and register themselves below.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <exception>
 
@@ -34,13 +33,15 @@ void add_global_flags(CLI::App& app, dbtpy::cli::GlobalOptions& g) {
 int main(int argc, char** argv) {
   using namespace dbtpy::cli;
   Invocation inv;
-  CLI::App app{"dbtpy: compile and run dbt Python models natively on Snowflake, Databricks and "
-               "BigQuery (Dataproc)"};
+  CLI::App app{
+      "dbtpy: compile and run dbt Python models natively on Snowflake, Databricks and "
+      "BigQuery (Dataproc)"};
   app.set_version_flag("--version", std::string("dbtpy ") + dbtpy::kVersion);
   app.fallthrough();  // global flags are accepted after the subcommand too, as dbt allows
   app.require_subcommand(1);
   add_global_flags(app, inv.globals);
-  for (CommandAdder add : all_commands()) add(app, inv);
+  for (CommandAdder add : all_commands())
+    add(app, inv);
 
   try {
     app.parse(argc, argv);
@@ -59,7 +60,8 @@ int main(int argc, char** argv) {
   try {
     return inv.action ? inv.action(inv) : kExitUsage;
   } catch (const dbtpy::Error& e) {
-    for (const auto& d : e.diagnostics()) inv.reporter->diagnostic(d);
+    for (const auto& d : e.diagnostics())
+      inv.reporter->diagnostic(d);
     return e.kind() == dbtpy::ErrorKind::kUsage ? kExitUsage : kExitFailure;
   } catch (const std::exception& e) {
     dbtpy::Diagnostic d;

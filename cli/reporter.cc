@@ -14,10 +14,10 @@ Reporter::Reporter(ReporterOptions options, std::shared_ptr<const Redactor> reda
 
 std::string Reporter::paint(std::string_view text, Tone tone) const {
   if (!options_.color || tone == Tone::kPlain) return std::string(text);
-  const char* code = tone == Tone::kGood  ? "\x1b[32m"
-                     : tone == Tone::kBad ? "\x1b[31m"
+  const char* code = tone == Tone::kGood   ? "\x1b[32m"
+                     : tone == Tone::kBad  ? "\x1b[31m"
                      : tone == Tone::kWarn ? "\x1b[33m"
-                                          : "\x1b[2m";
+                                           : "\x1b[2m";
   return std::string(code) + std::string(text) + "\x1b[0m";
 }
 

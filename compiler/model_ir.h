@@ -48,8 +48,8 @@ struct KeyUse {
 enum class ConfigLayer { kDefault, kProject, kProperties, kInFile };
 
 struct ResolvedConfig {
-  Json values = Json::object();                     // resolved config, dbt's key names
-  std::map<std::string, ConfigLayer> provenance;    // key -> layer that set (or last merged) it
+  Json values = Json::object();                   // resolved config, dbt's key names
+  std::map<std::string, ConfigLayer> provenance;  // key -> layer that set (or last merged) it
 };
 
 struct Relation {
@@ -66,8 +66,8 @@ struct ModelIR {
   std::string unique_id;           // model.<package>.<name>
   std::string original_file_path;  // relative to the project root, '/'-separated
   std::filesystem::path absolute_path;
-  std::string checksum;            // sha256 hex of the file bytes
-  int model_def_line = 0;          // line of `def model(dbt, session)`
+  std::string checksum;    // sha256 hex of the file bytes
+  int model_def_line = 0;  // line of `def model(dbt, session)`
 
   std::vector<RefCall> refs;
   std::vector<SourceCall> sources;

@@ -15,19 +15,19 @@ namespace dbtpy::profiles {
 
 enum class Platform { kSnowflake, kDatabricks, kBigQuery };
 
-std::string_view platform_name(Platform p);                  // "snowflake", "databricks", "bigquery"
+std::string_view platform_name(Platform p);  // "snowflake", "databricks", "bigquery"
 std::optional<Platform> parse_platform(std::string_view type);  // profile `type:` value
 
 struct Target {
   std::string profile_name;  // key in profiles.yml
   std::string name;          // target name (`target.name` in Jinja)
   Platform platform = Platform::kSnowflake;
-  std::string type;   // `type:` as written
-  int threads = 1;    // `threads:` (default 1)
-  Json fields;        // every non-secret field, rendered, as written (object)
+  std::string type;  // `type:` as written
+  int threads = 1;   // `threads:` (default 1)
+  Json fields;       // every non-secret field, rendered, as written (object)
   std::vector<std::string> secret_field_names;  // fields present but held in SecretFields
-  std::string source_file;  // profiles.yml path, for diagnostics
-  int source_line = 0;      // line of the target's mapping
+  std::string source_file;                      // profiles.yml path, for diagnostics
+  int source_line = 0;                          // line of the target's mapping
 
   // Field lookup helpers; nullopt when absent or null.
   std::optional<std::string> string_field(std::string_view key) const;

@@ -39,7 +39,8 @@ std::string encode(std::string_view in, const char* alphabet, bool pad) {
 std::optional<std::string> decode(std::string_view in, const char* alphabet, bool require_pad) {
   std::array<int, 256> rev;
   rev.fill(-1);
-  for (int i = 0; i < 64; ++i) rev[uint8_t(alphabet[i])] = i;
+  for (int i = 0; i < 64; ++i)
+    rev[uint8_t(alphabet[i])] = i;
   // Strip padding; when padding is required the length must be a multiple of 4.
   if (require_pad && in.size() % 4 != 0) return std::nullopt;
   size_t end = in.size();
@@ -68,11 +69,15 @@ std::optional<std::string> decode(std::string_view in, const char* alphabet, boo
 
 }  // namespace
 
-std::string base64_encode(std::string_view bytes) { return encode(bytes, kStd, true); }
+std::string base64_encode(std::string_view bytes) {
+  return encode(bytes, kStd, true);
+}
 std::optional<std::string> base64_decode(std::string_view text) {
   return decode(text, kStd, true);
 }
-std::string base64url_encode(std::string_view bytes) { return encode(bytes, kUrl, false); }
+std::string base64url_encode(std::string_view bytes) {
+  return encode(bytes, kUrl, false);
+}
 std::optional<std::string> base64url_decode(std::string_view text) {
   return decode(text, kUrl, false);
 }

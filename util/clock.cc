@@ -1,9 +1,9 @@
-#include <ctime>
-#include <string>
+#include "util/clock.h"
 
 #include <fmt/format.h>
 
-#include "util/clock.h"
+#include <ctime>
+#include <string>
 
 namespace dbtpy {
 

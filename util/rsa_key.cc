@@ -60,8 +60,8 @@ PkeyPtr load_public_key_pem(std::string_view pem) {
   if (!key) {
     ERR_clear_error();
     // PKCS#1 "BEGIN RSA PUBLIC KEY" through the OpenSSL 3 decoder API.
-    OSSL_DECODER_CTX* dctx = OSSL_DECODER_CTX_new_for_pkey(
-        &key, "PEM", "type-specific", "RSA", EVP_PKEY_PUBLIC_KEY, nullptr, nullptr);
+    OSSL_DECODER_CTX* dctx = OSSL_DECODER_CTX_new_for_pkey(&key, "PEM", "type-specific", "RSA",
+                                                           EVP_PKEY_PUBLIC_KEY, nullptr, nullptr);
     if (dctx) {
       const auto* data = reinterpret_cast<const unsigned char*>(pem.data());
       size_t len = pem.size();
@@ -95,8 +95,8 @@ std::string rs256_sign(EVP_PKEY* key, std::string_view data) {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   size_t len = 0;
   if (EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &len,
-                     reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1) {
+      EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(data.data()),
+                     data.size()) != 1) {
     ERR_clear_error();
     throw KeyError("RS256 signing failed");
   }

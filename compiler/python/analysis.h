@@ -29,14 +29,14 @@ struct RecognizedCall {
 struct PythonAnalysis {
   std::vector<RecognizedCall> calls;  // every recognized call, in source order
   // The calls interpreted with dbt's rules:
-  std::vector<RefCall> refs;          // incl. docstring declarations (from_docstring = true)
+  std::vector<RefCall> refs;  // incl. docstring declarations (from_docstring = true)
   std::vector<SourceCall> sources;
-  std::vector<Json> config_calls;     // each dbt.config(...) call as an object, in order
+  std::vector<Json> config_calls;  // each dbt.config(...) call as an object, in order
   std::vector<KeyUse> config_keys_used;
   std::vector<KeyUse> meta_keys_used;
-  std::vector<std::string> imports;   // top-level package names, first-seen order, unique
-  int model_def_line = 0;             // 0 when there is no (single) `def model`
-  bool empty_module = false;          // no statements at all: dbt accepts such a file
+  std::vector<std::string> imports;     // top-level package names, first-seen order, unique
+  int model_def_line = 0;               // 0 when there is no (single) `def model`
+  bool empty_module = false;            // no statements at all: dbt accepts such a file
   std::vector<Diagnostic> diagnostics;  // all problems of the file (errors and warnings)
 };
 

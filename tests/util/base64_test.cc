@@ -29,7 +29,8 @@ TEST(Base64Url, IsUnpaddedAndUrlSafe) {
 
 TEST(Base64, RoundTripsAllByteValues) {
   std::string all;
-  for (int i = 0; i < 256; ++i) all += static_cast<char>(i);
+  for (int i = 0; i < 256; ++i)
+    all += static_cast<char>(i);
   EXPECT_EQ(base64_decode(base64_encode(all)).value(), all);
   EXPECT_EQ(base64url_decode(base64url_encode(all)).value(), all);
 }

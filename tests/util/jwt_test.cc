@@ -9,7 +9,9 @@
 namespace dbtpy {
 namespace {
 
-PkeyPtr generate_key() { return PkeyPtr(EVP_RSA_gen(2048)); }
+PkeyPtr generate_key() {
+  return PkeyPtr(EVP_RSA_gen(2048));
+}
 
 std::string private_pem(EVP_PKEY* key, const char* passphrase) {
   BIO* bio = BIO_new(BIO_s_mem());
