@@ -81,7 +81,7 @@ class FixedRandom final : public submitters::http::RandomSource {
 class FakeEnv {
  public:
   FakeEnv() = default;
-  FakeEnv(std::map<std::string, std::string> vars) : vars_(std::move(vars)) {}
+  FakeEnv(std::initializer_list<std::pair<const std::string, std::string>> vars) : vars_(vars) {}
   void set(const std::string& k, const std::string& v) { vars_[k] = v; }
   std::function<std::optional<std::string>(std::string_view)> lookup() const {
     auto vars = vars_;

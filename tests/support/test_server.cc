@@ -17,6 +17,8 @@ TestServer::~TestServer() {
 }
 
 void TestServer::start() {
+  // Bounds how long stop() waits for a client that keeps its connection alive.
+  server_->set_keep_alive_timeout(1);
   server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response&) {
     count(req);
     return httplib::Server::HandlerResponse::Unhandled;
