@@ -44,7 +44,7 @@ struct Outcome {
 class DebugTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ca_file_ = dir_.file("ca.pem");
+    ca_file_ = (dir_.path() / "ca.pem").string();
     ca().write_cert_pem(ca_file_);
     submitters::http::ClientOptions o;
     o.ca_file = ca_file_;

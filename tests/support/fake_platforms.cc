@@ -392,7 +392,7 @@ std::string FakeMetadata::last_token() const {
 std::string openssl_cli_fingerprint(const std::string& public_pem) {
   TempDir dir;
   std::string pem = dir.write("pub.pem", public_pem);
-  std::string out = dir.file("fp.txt");
+  std::string out = (dir.path() / "fp.txt").string();
   // Snowflake's documented recipe: public key DER -> SHA-256 -> base64.
   std::string cmd = "openssl pkey -pubin -in '" + pem +
                     "' -outform DER 2>/dev/null | openssl dgst -sha256 -binary | "

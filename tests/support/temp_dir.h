@@ -1,19 +1,21 @@
 #pragma once
-// A fresh folder under the system temp dir, removed with everything in it on destruction.
+// A temporary folder for one test, removed with everything in it when the test ends, plus a
+// helper that writes a file (creating parent folders). Test-only; not thread-safe.
+#include <stdlib.h>
+
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <string>
+#include <string_view>
 
 namespace dbtpy::testing {
 
 class TempDir {
  public:
   TempDir() {
-    std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() /
-            ("dbtpy-test-" + std::to_string(rd()) + std::to_string(rd()));
-    std::filesystem::create_directories(path_);
+    std::string templ = (std::filesystem::temp_directory_path() / "dbtpy-test-XXXXXX").string();
+    char* made = ::mkdtemp(templ.data());
+    path_ = made ? std::filesystem::path(made) : std::filesystem::path(templ);
   }
   ~TempDir() {
     std::error_code ec;
@@ -23,12 +25,14 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  std::string write(const std::string& name, const std::string& content) const {
-    auto p = path_ / name;
+
+  // Writes `content` to path()/relative and returns the full path.
+  std::filesystem::path write(const std::string& relative, std::string_view content) const {
+    std::filesystem::path p = path_ / relative;
     std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << content;
-    return p.string();
+    std::ofstream out(p, std::ios::binary);
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    return p;
   }
 
  private:

@@ -37,7 +37,7 @@ EVP_PKEY* other_key() {
 class AuthServersTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ca_file_ = dir_.file("ca.pem");
+    ca_file_ = (dir_.path() / "ca.pem").string();
     ca().write_cert_pem(ca_file_);
     http::ClientOptions o;
     o.ca_file = ca_file_;
@@ -169,11 +169,11 @@ TEST_F(SnowflakeAuthTest, KeyProblemsSurfaceBeforeAnyRequest) {
               provider(Platform::kSnowflake, fields({{"private_key_path", encrypted_path_}}));
             }),
             "DBTPY422");
-  EXPECT_EQ(
-      error_code([&] {
-        provider(Platform::kSnowflake, fields({{"private_key_path", dir_.file("missing.p8")}}));
-      }),
-      "DBTPY421");
+  EXPECT_EQ(error_code([&] {
+              provider(Platform::kSnowflake,
+                       fields({{"private_key_path", (dir_.path() / "missing.p8").string()}}));
+            }),
+            "DBTPY421");
   std::string junk =
       dir_.write("junk.p8", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
   EXPECT_EQ(error_code([&] {

@@ -34,7 +34,7 @@ const testing::TestCa& ca() {
 class CurlClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ca_file_ = dir_.file("ca.pem");
+    ca_file_ = (dir_.path() / "ca.pem").string();
     ca().write_cert_pem(ca_file_);
     server_.server().Get("/hello", [](const httplib::Request& req, httplib::Response& res) {
       res.set_content(R"({"ua":")" + req.get_header_value("User-Agent") + R"("})",
@@ -75,7 +75,7 @@ TEST_F(CurlClientTest, HttpsWithTheProfileCaSendsOurUserAgent) {
 
 TEST_F(CurlClientTest, ServerSignedByAnUnknownCaIsRefused) {
   testing::TestCa other("some other CA");
-  std::string other_file = dir_.file("other.pem");
+  std::string other_file = (dir_.path() / "other.pem").string();
   other.write_cert_pem(other_file);
   ClientOptions o;
   o.ca_file = other_file;
