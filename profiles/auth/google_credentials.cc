@@ -1,6 +1,7 @@
 #include "profiles/auth/google_credentials.h"
 
 #include <fmt/format.h>
+#include <openssl/crypto.h>
 
 #include "profiles/auth/auth_error.h"
 #include "profiles/auth/bearer_token_provider.h"
@@ -243,6 +244,7 @@ std::shared_ptr<AuthProvider> make_google_provider(const GoogleCredentials& c,
       }
       TokenDeps d = deps;
       GoogleCredentials sa = c;
+      OPENSSL_cleanse(sa.private_key.data(), sa.private_key.size());
       sa.private_key.clear();  // the loaded key is all the provider keeps
       auto mint = [key, sa, scope, d]() {
         auto now = d.clock->now();

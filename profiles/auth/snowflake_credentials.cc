@@ -1,6 +1,7 @@
 #include "profiles/auth/snowflake_credentials.h"
 
 #include <fmt/format.h>
+#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include "profiles/auth/auth_error.h"
@@ -423,6 +424,8 @@ std::shared_ptr<AuthProvider> make_snowflake_provider(const SnowflakeCredentials
                       fmt::format("the Snowflake private key ({}) cannot be used: {}", where, why),
                       hint);
       }
+      // The key text is no longer needed: only the loaded key stays in memory.
+      OPENSSL_cleanse(text.data(), text.size());
       std::string fingerprint = public_key_fingerprint(key.get());
       std::string account = snowflake_jwt_account(c.account);
       std::string user = c.user;
