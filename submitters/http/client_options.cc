@@ -1,5 +1,7 @@
 #include "submitters/http/client_options.h"
 
+#include <curl/curl.h>
+
 #include "submitters/http/url.h"
 #include "util/strings.h"
 #include "util/version.h"
@@ -19,6 +21,25 @@ std::string first_set(const EnvLookup& env, std::initializer_list<std::string_vi
 
 std::string default_user_agent() {
   return std::string("dbtpy/") + kVersion;
+}
+
+std::vector<std::string> proxy_secrets(const ClientOptions& options) {
+  std::vector<std::string> out;
+  for (const std::string& proxy : {options.https_proxy, options.http_proxy}) {
+    if (proxy.empty()) continue;
+    CURLU* u = curl_url();
+    if (!u) continue;
+    std::string url = proxy.find("://") == std::string::npos ? "http://" + proxy : proxy;
+    if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
+      char* pw = nullptr;
+      if (curl_url_get(u, CURLUPART_PASSWORD, &pw, CURLU_URLDECODE) == CURLUE_OK && pw) {
+        out.emplace_back(pw);
+        curl_free(pw);
+      }
+    }
+    curl_url_cleanup(u);
+  }
+  return out;
 }
 
 ClientOptions ClientOptions::from_env(const EnvLookup& env) {

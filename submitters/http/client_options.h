@@ -49,6 +49,9 @@ struct ClientOptions {
   static ClientOptions from_env(const EnvLookup& env);
 };
 
+// Passwords embedded in the proxy URLs (http://user:password@proxy:3128), for the redactor.
+std::vector<std::string> proxy_secrets(const ClientOptions& options);
+
 // The default User-Agent: "dbtpy/<version>".
 std::string default_user_agent();
 

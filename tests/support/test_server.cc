@@ -7,7 +7,8 @@ namespace dbtpy::testing {
 
 TestServer::TestServer() : server_(std::make_unique<httplib::Server>()) {}
 
-TestServer::TestServer(const TestCa& ca) : tls_(true), cert_(ca.issue_server_cert()) {
+TestServer::TestServer(const TestCa& ca, const std::vector<std::string>& extra_names)
+    : tls_(true), cert_(ca.issue_server_cert(extra_names)) {
   server_ = std::make_unique<httplib::SSLServer>(cert_.cert.get(), cert_.key.get());
   if (!server_->is_valid()) throw std::runtime_error("test server: invalid TLS setup");
 }

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/support/tls_test_ca.h"
 
@@ -19,8 +20,8 @@ class TestServer {
  public:
   // Plain http.
   TestServer();
-  // https with a certificate issued by `ca`.
-  explicit TestServer(const TestCa& ca);
+  // https with a certificate issued by `ca` for 127.0.0.1, localhost and `extra_names`.
+  explicit TestServer(const TestCa& ca, const std::vector<std::string>& extra_names = {});
   ~TestServer();
 
   httplib::Server& server() { return *server_; }

@@ -117,6 +117,38 @@ TEST_F(CurlClientTest, PlainHttpToARemoteHostIsRefusedBeforeAnyIo) {
   }
 }
 
+TEST_F(CurlClientTest, CertificateMustNameTheHostAsked) {
+  // Pinned resolution sends both names to 127.0.0.1; only the certificate differs.
+  testing::TestServer named(ca(), {"acct.snowflakecomputing.test"});
+  named.server().Get("/hello", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("{}", "application/json");
+  });
+  named.start();
+  ClientOptions o = trusted();
+  std::string port = std::to_string(named.port());
+  o.resolve = {"acct.snowflakecomputing.test:" + port + ":127.0.0.1",
+               "other.snowflakecomputing.test:" + port + ":127.0.0.1"};
+  CurlHttpClient client(o);
+  HttpRequest ok;
+  ok.url = "https://acct.snowflakecomputing.test:" + port + "/hello";
+  EXPECT_EQ(client.send(ok).status, 200);
+  HttpRequest wrong;
+  wrong.url = "https://other.snowflakecomputing.test:" + port + "/hello";
+  try {
+    client.send(wrong);
+    FAIL() << "a certificate for another name must be refused";
+  } catch (const TransportError& e) {
+    EXPECT_EQ(e.failure(), TransportFailure::kTlsVerify) << e.what();
+  }
+}
+
+TEST_F(CurlClientTest, ProxyPasswordsAreKnownSecrets) {
+  ClientOptions o;
+  o.https_proxy = "http://me:pr0xy%21pass@proxy.corp:3128";
+  o.http_proxy = "proxy.corp:3128";
+  EXPECT_EQ(proxy_secrets(o), std::vector<std::string>{"pr0xy!pass"});
+}
+
 TEST_F(CurlClientTest, KeepAliveReusesTheConnection) {
   CurlHttpClient client(trusted());
   auto first = client.send(get("/hello"));
