@@ -113,7 +113,7 @@ class DebugRun {
     // did not come from the profile.
     if (r.target.fields.is_object()) {
       for (auto it = r.target.fields.begin(); it != r.target.fields.end(); ++it) {
-        if (it->is_structured()) continue;
+        if (it->is_structured() || it.key() == "type") continue;  // type: in the header
         std::string value = it->is_string() ? it->get<std::string>() : it->dump();
         for (const auto& s : r.settings) {
           if (s.name == it.key() && s.source != "profile") value += " (" + s.source + ")";
@@ -187,7 +187,7 @@ class DebugRun {
         return fmt::format("obtained, valid for {} min", left.count());
       }
     }
-    return "fixed token from the profile (checked by the call below)";
+    return "a fixed token (the call below checks it)";
   }
 
   http::HttpResponse call(const std::shared_ptr<auth::AuthProvider>& provider,
