@@ -357,13 +357,17 @@ Payload generate(const CodegenInput& in) {
         cluster_id = *id;
         break;
       }
-      if (is_warehouse_http_path(value))
-        cfg.fail("DBTPY309", "http_path",
-                 where + " '" + value +
-                     "' points to a SQL warehouse, which cannot run Python; all_purpose_cluster "
-                     "needs an all-purpose cluster",
-                 "set cluster_id (or an http_path /sql/protocolv1/o/<org>/<cluster>), or use "
-                 "submission_method: job_cluster or serverless_cluster");
+      if (is_warehouse_http_path(value)) {
+        std::string message = where + " '" + value +
+                              "' points to a SQL warehouse, which cannot run Python; "
+                              "all_purpose_cluster needs an all-purpose cluster";
+        std::string hint =
+            "set cluster_id (or an http_path /sql/protocolv1/o/<org>/<cluster>), or use "
+            "submission_method: job_cluster or serverless_cluster";
+        if (where.find("(profile)") != std::string::npos)
+          cfg.fail_profile("DBTPY309", std::move(message), std::move(hint));
+        cfg.fail("DBTPY309", "http_path", std::move(message), std::move(hint));
+      }
     }
     if (cluster_id.empty())
       cfg.fail("DBTPY309", "cluster_id",

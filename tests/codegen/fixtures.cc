@@ -46,12 +46,12 @@ compiler::ModelIR base_model() {
   m.unique_id = "model.jaffle.orders";
   m.original_file_path = "models/marts/orders.py";
   m.absolute_path = "/project/models/marts/orders.py";
-  m.model_def_line = 14;
-  m.refs = {{"stg_orders", std::nullopt, std::nullopt, {16, 14}, false},
-            {"customers", "jaffle", "2", {17, 17}, false}};
-  m.sources = {{"raw", "events", {18, 14}, false}};
-  m.config_keys_used = {{"ltv_threshold", Json(100), {19, 17}}};
-  m.meta_keys_used = {{"owner", Json("data-team"), {20, 13}}};
+  m.model_def_line = 13;
+  m.refs = {{"stg_orders", std::nullopt, std::nullopt, {15, 14}, false},
+            {"customers", "jaffle", "2", {16, 17}, false}};
+  m.sources = {{"raw", "events", {17, 14}, false}};
+  m.config_keys_used = {{"ltv_threshold", Json(100), {18, 17}}};
+  m.meta_keys_used = {{"owner", Json("data-team"), {19, 13}}};
   m.imports = {"pandas"};
   m.config.values = {{"materialized", "table"},
                      {"packages", Json::array({"pandas==2.1.4"})},
