@@ -136,7 +136,12 @@ std::string substitute_text(std::string_view text, const PlaceholderValues& valu
 }
 
 std::string substitute_url(std::string_view url, const PlaceholderValues& values) {
-  return walk(url, [&](const Ref& r) { return percent_encode(as_text(resolve(r, values))); });
+  // HANDLE is a server-issued id or resource name (Dataproc operation names hold '/'), used
+  // verbatim; everything else is percent-encoded.
+  return walk(url, [&](const Ref& r) {
+    std::string v = as_text(resolve(r, values));
+    return r.name == "HANDLE" ? v : percent_encode(v);
+  });
 }
 
 Json substitute_json(const Json& value, const PlaceholderValues& values) {

@@ -21,7 +21,8 @@
 //
 // A JSON string that is exactly one placeholder takes the value's JSON type (a captured
 // integer job id stays an integer); placeholders embedded in longer strings are spliced as
-// text. In URLs, substituted values are percent-encoded (RFC 3986 unreserved set kept).
+// text. In URLs, substituted values are percent-encoded (RFC 3986 unreserved set kept),
+// except HANDLE, a server-issued id or resource name used verbatim.
 #include <map>
 #include <optional>
 #include <string>
