@@ -50,3 +50,28 @@ TEST(PythonCompile, EveryGeneratedPythonFileCompiles) {
 
 }  // namespace
 }  // namespace dbtpy::codegen::testing
+
+namespace dbtpy::codegen::testing {
+namespace {
+
+// The drivers' run-time behaviour, checked by executing the generated model.py of every
+// golden case against recording fakes of Snowpark, PySpark, dbutils and the BigQuery client
+// (tools/runtime_check.py): is_incremental decided at run time, the table written, each
+// strategy's SQL, schema changes, staging tables dropped on success and failure.
+TEST(PythonRuntime, DriversBehaveOnFakePlatforms) {
+  std::string py = python3();
+  if (py.empty()) GTEST_SKIP() << "/usr/bin/python3 not found";
+  fs::path dir = fs::path(DBTPY_BINARY_DIR) / "tests" / "codegen" / "runtime";
+  fs::remove_all(dir);
+  for (const auto& c : golden_cases())
+    write_text((dir / c.name / "model.py").string(), c.make().generate().file("model.py")->content);
+  std::string output;
+  int rc = run_command(py + " '" + DBTPY_SOURCE_DIR + "/tests/codegen/tools/runtime_check.py' '" +
+                           dir.string() + "'",
+                       output);
+  EXPECT_EQ(rc, 0) << output;
+  EXPECT_EQ(output, "[]\n");
+}
+
+}  // namespace
+}  // namespace dbtpy::codegen::testing
