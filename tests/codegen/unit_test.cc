@@ -2,6 +2,9 @@
 // quoting, model source preparation, Dataproc batch merging, derived ids.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <regex>
+
 #include "codegen/common/config_reader.h"
 #include "codegen/common/identifiers.h"
 #include "codegen/common/model_source.h"
@@ -179,6 +182,30 @@ TEST(DatabricksNotebook, PipCommandQuotesSpecifiers) {
 
 TEST(BigQueryScript, StringLiteralEscapes) {
   EXPECT_EQ(dataproc::bq_string("it's a \\ \n"), "'it\\'s a \\\\ \\n'");
+}
+
+}  // namespace
+}  // namespace dbtpy::codegen
+
+namespace dbtpy::codegen {
+namespace {
+
+// Every DBTPY3xx code the generators can raise is documented with an example.
+TEST(ErrorCodes, EveryCodegenCodeIsDocumented) {
+  namespace fs = std::filesystem;
+  std::string docs = testing::read_text(std::string(DBTPY_SOURCE_DIR) + "/docs/errors.md");
+  std::regex code("DBTPY3[0-9]{2}");
+  int checked = 0;
+  for (const auto& e : fs::recursive_directory_iterator(fs::path(DBTPY_SOURCE_DIR) / "codegen")) {
+    if (!e.is_regular_file()) continue;
+    std::string text = testing::read_text(e.path().string());
+    for (std::sregex_iterator it(text.begin(), text.end(), code), end; it != end; ++it) {
+      ++checked;
+      EXPECT_NE(docs.find("**" + it->str() + "**"), std::string::npos)
+          << it->str() << " (" << e.path().filename().string() << ") is not in docs/errors.md";
+    }
+  }
+  EXPECT_GT(checked, 20);
 }
 
 }  // namespace
