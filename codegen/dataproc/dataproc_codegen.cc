@@ -210,7 +210,9 @@ Payload generate(const CodegenInput& in) {
   settings["materialized"] = mat.materialized;
   settings["target"] = target;
   settings["execution_project"] = exec_project;
+  settings["project"] = project;
   settings["dataset"] = dataset;
+  settings["location"] = location.empty() ? Json() : Json(location);
   settings["staging_prefix"] = project + "." + dataset + "." + identifier + "__dbt_tmp_";
   settings["gcs_bucket"] = bucket;
   settings["write_method"] = write_method;

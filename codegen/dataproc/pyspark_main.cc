@@ -91,7 +91,15 @@ def _dbtpy_main():
         "is_incremental": is_incremental,
     }
     if not is_incremental:
-        if existing is not None and existing != "TABLE":
+        if existing is None and client is not None:
+            # dbt creates the dataset before building models; a first run may need it.
+            from google.cloud import bigquery
+
+            dataset = bigquery.Dataset(_DBTPY["project"] + "." + _DBTPY["dataset"])
+            if _DBTPY["location"]:
+                dataset.location = _DBTPY["location"]
+            client.create_dataset(dataset, exists_ok=True)
+        elif existing is not None and existing != "TABLE":
             if client is None:
                 raise RuntimeError(
                     f"{target} exists as a {existing}; dbtpy cannot replace it from Spark "

@@ -68,6 +68,7 @@ Json settings_json(const compiler::ModelIR& model, const RelationName& rel,
   s["target"] = rel.sql();
   s["staging"] = rel.database.sql + "." + rel.schema.sql + "." + staging.sql;
   s["database"] = rel.database.sql;
+  s["schema_name"] = rel.database.sql + "." + rel.schema.sql;
   s["schema"] = rel.schema.sql;
   s["table_type"] = table_type;
   s["exists_query"] =
@@ -204,8 +205,12 @@ Payload generate(const CodegenInput& in) {
   if (!warehouse.empty()) common["warehouse"] = escape_placeholders(stored_or_text(warehouse));
   if (auto role = cfg.profile_string("role"))
     common["role"] = escape_placeholders(stored_or_text(*role));
+  // The session context dbt's connection has: the model's database and the profile's schema
+  // (the model's own schema may not exist yet; the procedure creates it). Every name the
+  // procedure uses is fully qualified.
   common["database"] = escape_placeholders(rel.database.stored());
-  common["schema"] = escape_placeholders(rel.schema.stored());
+  if (auto schema = cfg.profile_string("schema"))
+    common["schema"] = escape_placeholders(stored_or_text(*schema));
   if (auto timeout = cfg.integer("timeout"); timeout && *timeout > 0) common["timeout"] = *timeout;
   Json tag = {{"app", "dbtpy"},
               {"run_id", std::string(kRunId)},

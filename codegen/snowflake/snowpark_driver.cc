@@ -180,6 +180,10 @@ def main(session, run_id, full_refresh):
         and existing == "BASE TABLE"
         and not full_refresh
     )
+    if existing is None:
+        # dbt creates schemas before building models; a first run may need it (and pandas
+        # output is staged in it).
+        _dbtpy_sql(session, f"create schema if not exists {_DBTPY['schema_name']}")
     dbt = dbtObj(session.table, is_incremental)
     df = _dbtpy_to_snowpark(session, model(dbt, session))
     result = {

@@ -164,6 +164,8 @@ def snowflake_scenarios(case, path):
     check(case, "first run", out["is_incremental"] is False, "is_incremental must be False")
     check(case, "first run", ("save_as_table", target, settings["table_type"]) in s.rec.events,
           f"target not saved: {s.rec.events}")
+    check(case, "first run", "create schema if not exists ANALYTICS.DBT_MARTS" in s.rec.sql(),
+          s.rec.sql())
     check(case, "first run", not any(e[0] == "filter" for e in s.rec.events),
           "the model saw dbt.is_incremental=True")
 
@@ -427,6 +429,8 @@ def databricks_scenarios(case, path):
     databricks_run(path, case, spark, widgets={"run_id": "run-1", "full_refresh": "false"})
     saves = [e for e in spark.rec.events if e[0] == "saveAsTable"]
     check(case, "first run", len(saves) == 1 and saves[0][1] == target, spark.rec.events)
+    check(case, "first run", spark.rec.sql()[0] == "create schema if not exists "
+          "`main`.`dbt_marts`", spark.rec.sql())
     calls = saves[0][2] if saves else ()
     check(case, "first run", ("mode", "overwrite") in calls and
           ("option", "overwriteSchema", "true") in calls, calls)
@@ -525,6 +529,16 @@ def install_fake_bigquery(table_type, rec):
         def delete_table(self, name):
             rec.add("delete_table", name)
 
+        def create_dataset(self, dataset, exists_ok=False):
+            rec.add("create_dataset", dataset.dataset_id, dataset.location, exists_ok)
+
+    class Dataset:
+        def __init__(self, dataset_id):
+            self.dataset_id = dataset_id
+            self.location = None
+
+    bigquery.Dataset = Dataset
+
     bigquery.Client = Client
     cloud.bigquery = bigquery
     google.cloud = cloud
@@ -565,6 +579,8 @@ def dataproc_scenarios(case, path):
           ("option", "temporaryGcsBucket", "acme-dbt-python") in calls, calls)
     confs = [e for e in spark.rec.events if e[0] == "conf"]
     check(case, "conf", ("conf", "viewsEnabled", "true") in confs, confs)
+    check(case, "first run", ("create_dataset", "acme-analytics.dbt_marts", "US", True)
+          in spark.rec.events, spark.rec.events)
     if "partitionType" in text:
         check(case, "layout", ("option", "partitionField", "order_date") in calls and
               ("option", "partitionType", "MONTH") in calls and

@@ -128,7 +128,9 @@ _DBTPY = {
     "exists_query": "select table_type from `acme-analytics`.`dbt_marts`.INFORMATION_SCHEMA.TABLES where table_name = 'orders'",
     "gcs_bucket": "acme-dbt-python",
     "layout_options": {},
+    "location": "US",
     "materialized": "incremental",
+    "project": "acme-analytics",
     "spark_conf": {"enableListInference": "true", "materializationDataset": "dbt_marts", "temporaryGcsBucket": "acme-dbt-python", "viewsEnabled": "true"},
     "staging_prefix": "acme-analytics.dbt_marts.orders__dbt_tmp_",
     "target": "acme-analytics.dbt_marts.orders",
@@ -246,7 +248,15 @@ def _dbtpy_main():
         "is_incremental": is_incremental,
     }
     if not is_incremental:
-        if existing is not None and existing != "TABLE":
+        if existing is None and client is not None:
+            # dbt creates the dataset before building models; a first run may need it.
+            from google.cloud import bigquery
+
+            dataset = bigquery.Dataset(_DBTPY["project"] + "." + _DBTPY["dataset"])
+            if _DBTPY["location"]:
+                dataset.location = _DBTPY["location"]
+            client.create_dataset(dataset, exists_ok=True)
+        elif existing is not None and existing != "TABLE":
             if client is None:
                 raise RuntimeError(
                     f"{target} exists as a {existing}; dbtpy cannot replace it from Spark "

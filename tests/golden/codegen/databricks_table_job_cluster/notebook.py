@@ -355,7 +355,10 @@ def _dbtpy_main():
         "is_incremental": is_incremental,
     }
     if not is_incremental:
-        if existing is not None and not _dbtpy_is_table(existing):
+        if existing is None:
+            # dbt creates the schema before building models; a first run may need it.
+            spark.sql(f"create schema if not exists {_DBTPY['schema_prefix']}")
+        elif not _dbtpy_is_table(existing):
             kind = "materialized view" if existing == "MATERIALIZED_VIEW" else "view"
             spark.sql(f"drop {kind} if exists {target}")
         _dbtpy_write_target(df, target)

@@ -127,6 +127,7 @@ _DBTPY = {
     "merge_update_columns": [],
     "on_schema_change": "ignore",
     "schema": "DBT_MARTS",
+    "schema_name": "ANALYTICS.DBT_MARTS",
     "staging": "ANALYTICS.DBT_MARTS.ORDERS__dbt_tmp",
     "strategy": "",
     "table_type": "transient",
@@ -303,6 +304,10 @@ def main(session, run_id, full_refresh):
         and existing == "BASE TABLE"
         and not full_refresh
     )
+    if existing is None:
+        # dbt creates schemas before building models; a first run may need it (and pandas
+        # output is staged in it).
+        _dbtpy_sql(session, f"create schema if not exists {_DBTPY['schema_name']}")
     dbt = dbtObj(session.table, is_incremental)
     df = _dbtpy_to_snowpark(session, model(dbt, session))
     result = {
