@@ -266,7 +266,8 @@ Payload generate(const CodegenInput& in) {
   // Ids unique per run and model (dbt-bigquery#1051: fixed ids collide on the next run).
   std::string prefix;
   if (auto custom = cfg.string("batch_id")) {
-    if (!std::regex_match(*custom, std::regex("^[a-z][a-z0-9-]{0,25}$")))
+    static const std::regex kPrefix("^[a-z][a-z0-9-]{0,25}$");
+    if (!std::regex_match(*custom, kPrefix))
       cfg.fail("DBTPY313", "batch_id",
                "batch_id '" + *custom +
                    "' cannot prefix a Dataproc id: it must start with a letter and hold at most 26 "

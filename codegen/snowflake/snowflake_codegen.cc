@@ -111,7 +111,8 @@ Payload generate(const CodegenInput& in) {
         "remove tmp_relation_type or set it to 'table'");
 
   std::string python_version = cfg.string("python_version").value_or("3.11");
-  if (!std::regex_match(python_version, std::regex(R"(^3\.\d{1,2}$)")))
+  static const std::regex kPythonVersion(R"(^3\.\d{1,2}$)");
+  if (!std::regex_match(python_version, kPythonVersion))
     cfg.fail("DBTPY321", "python_version",
              "python_version '" + python_version + "' is not a Python version Snowflake accepts",
              "use a version such as '3.11' (Snowflake's supported RUNTIME_VERSION values)");
