@@ -1,6 +1,7 @@
 #pragma once
 // Model sources built to break naive code generators: `$$`, quotes, backslashes, non-ASCII,
 // tabs, CRLF line endings, a very long line and a 1 MB model. Each is a valid Python model.
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -12,5 +13,9 @@ struct AdversarialModel {
 };
 
 const std::vector<AdversarialModel>& adversarial_models();
+
+inline void PrintTo(const AdversarialModel& m, std::ostream* os) {
+  *os << m.name;
+}
 
 }  // namespace dbtpy::codegen::testing
