@@ -28,8 +28,10 @@
 //    placeholders used by later steps; a missing non-optional capture is a failure that
 //    quotes the (redacted) response.
 // 6. Every step that creates remote work carries an idempotency key (`idempotency`): the
-//    submitter may resend such a request after a transport error; any other non-GET request
-//    that may have been sent must not be resent.
+//    submitter may resend such a request after a transport error (Snowflake: add
+//    `&retry=true` to the URL of a resend, as the SQL API documents; BigQuery/Dataproc: a
+//    409 ALREADY_EXISTS for our own id means the first send arrived — attach to it); any
+//    other non-GET request that may have been sent must not be resent.
 // 7. `credential` names which of the profile's credentials signs the request (adds
 //    Authorization and, for Snowflake, the token-type header). Review output prints it as
 //    `<redacted>`; no secret is ever part of a payload.
