@@ -165,11 +165,14 @@ int run_compile(Invocation& inv) {
       for (auto& f : payload.files) {
         std::string masked = inv.redactor->redact(f.content);
         if (masked != f.content) {
-          inv.reporter->diagnostic(model_error(
+          Diagnostic d = model_error(
               model, "DBTPY332",
               "a secret of the profile appears in " + f.name + "; it was masked in the output",
               "do not write credentials into model code; use Snowflake `secrets`, a Databricks "
-              "secret scope or Google Secret Manager"));
+              "secret scope or Google Secret Manager");
+          d.severity = Severity::kWarning;
+          inv.reporter->diagnostic(d);
+          ++warnings;
           f.content = std::move(masked);
         }
       }
