@@ -1,5 +1,7 @@
 #include "codegen/common/config_reader.h"
 
+#include <cctype>
+
 #include "util/error.h"
 #include "util/strings.h"
 
