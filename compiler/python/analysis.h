@@ -24,6 +24,9 @@ struct RecognizedCall {
   std::vector<Json> positional;
   std::vector<std::pair<std::string, Json>> keywords;  // in source order
   SourceLocation where;                                // start of the callee (`dbt`)
+  // False when an argument is not a literal (or not representable): its value is null and a
+  // diagnostic says why. Such a call is not interpreted (no ref/source/config recorded).
+  bool args_evaluated = true;
 };
 
 struct PythonAnalysis {
