@@ -98,19 +98,21 @@ void Analyzer::run() {
   TokenizeResult tr = tokenize(src_);
   tokens_ = std::move(tr.tokens);
   if (tr.error.present) {
-    // CPython tokenizes lazily: a grammar error before the lexical one is reported first. Parse
-    // the tokens up to the lexical error to find out.
+    // CPython tokenizes lazily: a grammar error before the lexical one is found first (and
+    // then loses to the lexical one only in the cases CPython lets it). Parse the tokens up to
+    // the lexical error to find out.
     Token end;
-    end.begin = end.end = tr.error.offset;
+    end.begin = end.end = std::max(tr.error.offset, tr.error.detected_at);
     end.line = tr.error.line;
     end.kind = Tok::kEndMarker;
+    const uint32_t sentinel = static_cast<uint32_t>(tokens_.size());
     tokens_.push_back(end);
     ParseResult partial = parse(src_, tokens_);
-    if (partial.error.present && partial.error.offset < tr.error.offset) {
-      syntax_error(partial.error);
-    } else {
-      syntax_error(tr.error);
-    }
+    const SyntaxErrorInfo& p = partial.error;
+    bool parser_first = p.present && p.token < sentinel;
+    bool lexical_wins =
+        tr.error.overrides_parser_error || (tr.error.unclosed_bracket && tr.error.line < p.line);
+    syntax_error(parser_first && !lexical_wins ? p : tr.error);
     return;
   }
   ParseResult pr = parse(src_, tokens_);

@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 
 #include "compiler/python/tokenizer.h"
 
@@ -92,8 +93,23 @@ bool LiteralParser::number(uint32_t i, bool negative, PyValue& out) {
   if (is_float) {
     double v = 0;
     auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-    if (ec == std::errc::result_out_of_range && std::abs(v) < 1.0) {
-      v = 0;  // underflow: Python rounds to 0.0
+    bool underflow = false;
+    if (ec == std::errc::result_out_of_range) {
+      // Tell underflow (Python gives 0.0) from overflow (inf, which JSON cannot hold) by the
+      // decimal magnitude: integer digits of the mantissa plus the exponent.
+      size_t e = digits.find_first_of("eE");
+      std::string_view mantissa = std::string_view(digits).substr(0, e);
+      long exponent = e == std::string::npos ? 0 : std::strtol(digits.c_str() + e + 1, nullptr, 10);
+      size_t first = mantissa.find_first_not_of("0.");
+      size_t dot = mantissa.find('.');
+      if (dot == std::string_view::npos) dot = mantissa.size();
+      long magnitude = first == std::string_view::npos ? -1000000
+                       : first < dot                   ? static_cast<long>(dot - first)
+                                                       : -static_cast<long>(first - dot - 1);
+      underflow = magnitude + exponent <= 0;
+    }
+    if (underflow) {
+      v = 0;  // Python rounds to 0.0
     } else if (ec != std::errc() || ptr != digits.data() + digits.size() || std::isinf(v)) {
       return fail(i, fmt::format("Float literal {} is out of range", text), false);
     }

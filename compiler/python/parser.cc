@@ -120,7 +120,15 @@ class Parser {
     if (!failed_) {
       failed_ = true;
       if (!speculating_) {
-        const Token& t = t_[tok < t_.size() ? tok : t_.size() - 1];
+        if (tok >= t_.size()) tok = t_.size() - 1;
+        out_.error.token = static_cast<uint32_t>(tok);
+        // Like CPython, a statement missing at a dedent or the end of the file is reported at
+        // the end of the last line.
+        while (tok > 0 && (t_[tok].kind == Tok::kDedent || t_[tok].kind == Tok::kEndMarker) &&
+               (t_[tok - 1].kind == Tok::kNewline || t_[tok - 1].kind == Tok::kDedent)) {
+          --tok;
+        }
+        const Token& t = t_[tok];
         out_.error.present = true;
         out_.error.message = std::move(message);
         out_.error.offset = t.begin;
@@ -277,7 +285,7 @@ void Parser::parse_file() {
   Ctx ctx;
   while (ok() && tk() != Tok::kEndMarker) {
     if (tk() == Tok::kIndent) {
-      fail_here("unexpected indent");
+      fail(p_, "unexpected indent");
       break;
     }
     statement(ctx);
@@ -488,7 +496,9 @@ void Parser::check_target(const Expr& e, int mode) {
   if (kind == EK::kName || kind == EK::kAttribute || kind == EK::kSubscript) return;
   if (kind == EK::kStarred && mode != 1) return;
   if (kind == EK::kYield && mode == 0) {
-    fail(where, "assignment to yield expression not possible");
+    fail(where, (e.flags & kParenthesized) && e.kind == EK::kYield
+                    ? "cannot assign to yield expression"
+                    : "assignment to yield expression not possible");
     return;
   }
   if (mode == 0) {
@@ -577,6 +587,10 @@ void Parser::decorated(Ctx ctx) {
 }
 
 void Parser::type_params() {
+  if (peek() == Tok::kRSqb) {
+    fail_here("expected '('");
+    return;
+  }
   next();  // [
   while (ok()) {
     if (tk() == Tok::kStar || tk() == Tok::kDoubleStar) next();
@@ -683,7 +697,7 @@ void Parser::parameters(bool annotations, Tok closer, ModelDefSite* def) {
       } else {
         bare_star = true;
         if (tk() == closer || (tk() == Tok::kComma && tk_at(p_ + 1) == closer)) {
-          fail_here("named arguments must follow bare *");
+          fail(p_ - 1, "named arguments must follow bare *");
           return;
         }
         if (tk() != Tok::kComma) {
@@ -1863,9 +1877,9 @@ Expr Parser::paren_atom() {
     return e;
   }
   if (tk() == Tok::kYield) {
-    yield_expr();
+    e = yield_expr();
     expect(Tok::kRPar, ")");
-    e.kind = EK::kYield;
+    e.flags = kParenthesized;
     leave();
     return e;
   }
@@ -1915,7 +1929,6 @@ Expr Parser::paren_atom() {
     fail(inner.first, "cannot use starred expression here");
   }
   inner.flags |= kParenthesized;
-  inner.first = e.first;
   leave();
   return inner;
 }
@@ -1990,7 +2003,7 @@ Expr Parser::brace_atom() {
         if (!ok()) break;
       } else {
         if (decided && is_dict) {
-          fail_here("':' expected after dictionary key");
+          fail(key.first, "':' expected after dictionary key");
           break;
         }
         decided = true;

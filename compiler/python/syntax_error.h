@@ -8,10 +8,18 @@ namespace dbtpy::compiler::python {
 
 struct SyntaxErrorInfo {
   bool present = false;
-  bool too_deep = false;  // nesting beyond the analyzer's (and CPython's) limits
-  std::string message;    // CPython's wording where we know it
-  uint32_t offset = 0;    // byte offset of the reported position
-  uint32_t line = 0;      // 1-based line of `offset`
+  bool too_deep = false;     // nesting beyond the analyzer's (and CPython's) limits
+  std::string message;       // CPython's wording where we know it
+  uint32_t offset = 0;       // byte offset of the reported position
+  uint32_t line = 0;         // 1-based line of `offset`
+  uint32_t detected_at = 0;  // tokenizer errors: where it stopped (may be after `offset`)
+  uint32_t token = 0;        // parser errors: index of the token where parsing failed
+  // Tokenizer errors: CPython reports these even when the parser failed earlier in the file
+  // (it tokenizes the rest of the source after a parser error). Indentation errors, stray
+  // `$`/`?` and line-continuation errors do not; an unclosed bracket does when it was opened
+  // on a line before the parser error.
+  bool overrides_parser_error = true;
+  bool unclosed_bracket = false;
 };
 
 }  // namespace dbtpy::compiler::python

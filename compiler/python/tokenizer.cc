@@ -177,11 +177,18 @@ class Lexer {
       err_.message = std::move(message);
       err_.offset = offset;
       err_.line = line;
+      err_.detected_at = static_cast<uint32_t>(pos_ < n_ ? pos_ : n_);
     }
     return false;
   }
   bool fail_here(size_t pos, std::string message) {
     return fail(static_cast<uint32_t>(pos), line_, std::move(message));
+  }
+  // An error CPython does not let override an earlier parser error.
+  bool quiet_fail(uint32_t offset, uint32_t line, std::string message) {
+    fail(offset, line, std::move(message));
+    err_.overrides_parser_error = false;
+    return false;
   }
 
   void emit(Tok kind, size_t begin, size_t end, uint32_t line, uint8_t flags = 0) {
@@ -359,37 +366,37 @@ bool Lexer::handle_indentation() {
     return true;
   }
   at_line_start_ = false;
+  const uint32_t line_begin = static_cast<uint32_t>(pos_);
   pos_ = p;
+  auto tab_error = [&]() {
+    return quiet_fail(line_begin, line_, "inconsistent use of tabs and spaces in indentation");
+  };
   if (col == indents_[indent_top_]) {
-    if (alt != alt_indents_[indent_top_]) {
-      return fail(static_cast<uint32_t>(p), line_,
-                  "inconsistent use of tabs and spaces in indentation");
-    }
+    if (alt != alt_indents_[indent_top_]) return tab_error();
   } else if (col > indents_[indent_top_]) {
     if (indent_top_ + 1 >= kMaxIndentLevels) {
-      return fail(static_cast<uint32_t>(p), line_, "too many levels of indentation");
+      return quiet_fail(static_cast<uint32_t>(p), line_, "too many levels of indentation");
     }
-    if (alt <= alt_indents_[indent_top_]) {
-      return fail(static_cast<uint32_t>(p), line_,
-                  "inconsistent use of tabs and spaces in indentation");
-    }
+    if (alt <= alt_indents_[indent_top_]) return tab_error();
     ++indent_top_;
     indents_[indent_top_] = col;
     alt_indents_[indent_top_] = alt;
-    emit(Tok::kIndent, p, p, line_);
+    // CPython reports an unexpected indent at the last character of the indentation.
+    emit(Tok::kIndent, p - 1, p, line_);
   } else {
     while (indent_top_ > 0 && col < indents_[indent_top_]) {
       --indent_top_;
       emit(Tok::kDedent, p, p, line_);
     }
     if (col != indents_[indent_top_]) {
-      return fail(static_cast<uint32_t>(p), line_,
-                  "unindent does not match any outer indentation level");
+      // CPython points after the end of the offending line.
+      size_t eol = p;
+      while (eol < n_ && s_[eol] != '\n' && s_[eol] != '\r')
+        ++eol;
+      return quiet_fail(static_cast<uint32_t>(eol), line_,
+                        "unindent does not match any outer indentation level");
     }
-    if (alt != alt_indents_[indent_top_]) {
-      return fail(static_cast<uint32_t>(p), line_,
-                  "inconsistent use of tabs and spaces in indentation");
-    }
+    if (alt != alt_indents_[indent_top_]) return tab_error();
   }
   return true;
 }
@@ -405,7 +412,9 @@ bool Lexer::end_of_file() {
       }
     }
     const Bracket& b = brackets_[bracket_depth_ - 1];
-    return fail(b.offset, b.line, fmt::format("'{}' was never closed", b.ch));
+    quiet_fail(b.offset, b.line, fmt::format("'{}' was never closed", b.ch));
+    err_.unclosed_bracket = true;
+    return false;
   }
   if (!out_.empty()) {
     Tok last = out_.back().kind;
@@ -486,14 +495,19 @@ bool Lexer::scan_token() {
       }
       return true;
     case '\\':
-      if (pos_ + 1 >= n_) return fail_here(pos_ + 1, "unexpected EOF while parsing");
+      if (pos_ + 1 >= n_) {
+        return quiet_fail(static_cast<uint32_t>(pos_ + 1), line_, "unexpected EOF while parsing");
+      }
       if (c1 == '\n' || c1 == '\r') {
         ++pos_;
         skip_newline();
-        if (pos_ >= n_) return fail_here(pos_, "unexpected EOF while parsing");
+        if (pos_ >= n_) {
+          return quiet_fail(static_cast<uint32_t>(pos_), line_, "unexpected EOF while parsing");
+        }
         return true;
       }
-      return fail_here(pos_ + 1, "unexpected character after line continuation character");
+      return quiet_fail(static_cast<uint32_t>(pos_ + 1), line_,
+                        "unexpected character after line continuation character");
     case '\'':
     case '"':
       return scan_string(start, start, Prefix{true, false, false, false});
@@ -600,7 +614,7 @@ bool Lexer::scan_token() {
     return fail_here(pos_, fmt::format("invalid non-printable character U+{:04X}",
                                        static_cast<unsigned>(static_cast<unsigned char>(c))));
   }
-  return fail_here(pos_, "invalid syntax");  // `$`, `?`, backtick
+  return quiet_fail(static_cast<uint32_t>(pos_), line_, "invalid syntax");  // `$`, `?`, `
 }
 
 bool Lexer::scan_name() {
@@ -826,7 +840,11 @@ bool Lexer::scan_string(size_t begin, size_t quote_pos, const Prefix& prefix) {
       ++pos_;  // the other quote
     } else {
       size_t len;
-      if (!check_utf8(pos_, len)) return false;
+      if (!check_utf8(pos_, len)) {
+        err_.offset = static_cast<uint32_t>(begin);  // CPython points at the string
+        err_.line = start_line;
+        return false;
+      }
       if (prefix.bytes) {
         return fail(static_cast<uint32_t>(begin), start_line,
                     "bytes can only contain ASCII literal characters");
@@ -923,13 +941,8 @@ bool Lexer::scan_fstring_literal() {
       }
       case '\n':
       case '\r':
-        if (!triple) {
-          if (in_spec)
-            return fail_here(pos_,
-                             "f-string: newlines are not allowed in format specifiers for single "
-                             "quoted f-strings");
-          return unterminated();
-        }
+        // CPython 3.12 accepts a line break in the format spec of a single-quoted f-string.
+        if (!triple && !in_spec) return unterminated();
         skip_newline();
         break;
       case '\0':

@@ -30,6 +30,7 @@ DBT_KINDS = {
 }
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 NEWLINE = re.compile(rb"\r\n|\r|\n")
+CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 
 
 class NotLiteral(Exception):
@@ -230,34 +231,41 @@ def rand_scalar(rng):
 def rand_call(rng, nested=0):
     """One dbt call expression with literal (or sometimes non-literal) arguments."""
     kind = rng.choice(["ref", "ref", "source", "config", "config.get", "config.meta_get"])
-    args = []
+    pos, kws = [], []
     if kind == "ref":
-        args = [rand_literal(rng) for _ in range(rng.choice([1, 1, 2, 3]))]
+        pos = [rand_literal(rng) for _ in range(rng.choice([1, 1, 2, 3]))]
         if rng.random() < 0.3:
-            args.append(f"{rng.choice(['v', 'version'])}={rand_scalar(rng)}")
+            kws.append(f"{rng.choice(['v', 'version'])}={rand_scalar(rng)}")
     elif kind == "source":
-        args = [rng.choice(STRINGS), rng.choice(STRINGS)]
+        pos = [rng.choice(STRINGS), rng.choice(STRINGS)]
     elif kind == "config":
         if rng.random() < 0.3:
-            args = [rand_literal(rng)]
+            pos = [rand_literal(rng)]
         else:
-            args = [f"{k}={rand_literal(rng)}"
-                    for k in rng.sample(["materialized", "tags", "packages", "alias", "meta"],
-                                        rng.randint(1, 3))]
+            kws = [f"{k}={rand_literal(rng)}"
+                   for k in rng.sample(["materialized", "tags", "packages", "alias", "meta"],
+                                       rng.randint(1, 3))]
     else:
-        args = [rng.choice(STRINGS)]
+        pos = [rng.choice(STRINGS)]
         if rng.random() < 0.5:
-            args.append(rand_literal(rng))
+            pos.append(rand_literal(rng))
+        elif rng.random() < 0.2:
+            kws.append(f"default={rand_literal(rng)}")
     if nested < 1 and rng.random() < 0.1:
-        args.append(rand_call(rng, nested + 1))  # a call as argument: not a literal
+        pos.append(rand_call(rng, nested + 1))  # a call as argument: not a literal
     if rng.random() < 0.05:
-        args.append(rng.choice(["x", "f(1)", "1 + 2", "[*a]", "{**d}", "not 1", "-x", "1j"]))
+        pos.insert(0, rng.choice(["x", "f(1)", "1 + 2", "[*a]", "{**d}", "not 1", "-x", "1j",
+                                  "'a'.upper()", "(1, x)"]))
+    if rng.random() < 0.03:
+        kws.append(rng.choice(["**kw", "package='p'"]))
+        if rng.random() < 0.5:
+            pos.append("*args")
     callee = "dbt." + kind
     if rng.random() < 0.1:
         callee = "(" + callee + ")"
     if rng.random() < 0.05:
         callee = "(dbt)." + kind
-    return callee + "(" + ", ".join(args) + ")"
+    return callee + "(" + ", ".join(pos + kws) + ")"
 
 
 def statement_templates(rng):
@@ -306,17 +314,22 @@ class Injector:
         return s
 
     def pick_statement_points(self):
+        def start(st):
+            # A decorated definition starts at its first decorator.
+            decorators = getattr(st, "decorator_list", None)
+            return min([st.lineno] + [d.lineno for d in decorators or []])
+
         points = []
         for node in ast.walk(self.tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 first = node.body[0]
-                if first.lineno != node.body[0].lineno or first.lineno == node.lineno:
+                if first.lineno == node.lineno:
                     continue
-                points.append((first.lineno, first.col_offset, "body"))
+                points.append((start(first), first.col_offset, "body"))
                 points.append((node.lineno, node.col_offset, "decorator"))
         if isinstance(self.tree, ast.Module):
             for st in self.tree.body:
-                points.append((st.lineno, st.col_offset, "top"))
+                points.append((start(st), st.col_offset, "top"))
         return points
 
     def run(self):
@@ -467,6 +480,13 @@ def main():
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:
+            skipped_decode += 1
+            continue
+        # dbt reads model files as UTF-8; a file declaring another encoding (PEP 263) means
+        # something else to CPython.
+        cookie = [CODING.match(l) for l in split_lines(data)[:2]]
+        if any(m and m.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8")
+               for m in cookie):
             skipped_decode += 1
             continue
         try:
