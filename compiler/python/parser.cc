@@ -96,23 +96,23 @@ const char* describe(EK k) {
 class Parser {
  public:
   Parser(std::string_view src, const std::vector<Token>& toks, ParseResult& out)
-      : src_(src), t_(toks), out_(out) {}
+      : src_(src), t_(toks), tok_(toks.data()), ntok_(toks.size()), out_(out) {}
 
   void parse_file();
 
  private:
   // ---- token helpers ----
-  Tok tk() const { return t_[p_].kind; }
-  Tok tk_at(size_t i) const { return i < t_.size() ? t_[i].kind : Tok::kEndMarker; }
+  Tok tk() const { return tok_[p_].kind; }
+  Tok tk_at(size_t i) const { return i < ntok_ ? tok_[i].kind : Tok::kEndMarker; }
   Tok peek(int n = 1) const { return tk_at(p_ + static_cast<size_t>(n)); }
   bool is_name(std::string_view w) const {
-    return tk() == Tok::kName && name_equals(src_, t_[p_], w);
+    return tk() == Tok::kName && name_equals(src_, tok_[p_], w);
   }
   bool raw_name_is(size_t i, std::string_view w) const {
     return tk_at(i) == Tok::kName && t_[i].text(src_) == w;
   }
   void next() {
-    if (t_[p_].kind != Tok::kEndMarker) ++p_;
+    if (tok_[p_].kind != Tok::kEndMarker) ++p_;
   }
   bool ok() const { return !failed_; }
 
@@ -224,10 +224,10 @@ class Parser {
     return tk() == Tok::kYield ? yield_expr() : star_expressions();
   }
   Expr binary(int min_prec);
-  Expr factor();
-  Expr power();
-  Expr primary();
-  Expr atom();
+  [[gnu::always_inline]] inline Expr factor();
+  [[gnu::always_inline]] inline Expr power();
+  [[gnu::always_inline]] inline Expr primary();
+  [[gnu::always_inline]] inline Expr atom();
   Expr strings();
   void fstring();
   void fstring_field();
@@ -243,6 +243,8 @@ class Parser {
 
   std::string_view src_;
   const std::vector<Token>& t_;
+  const Token* tok_;  // t_.data(): the hot paths index it directly
+  size_t ntok_;
   ParseResult& out_;
   size_t p_ = 0;
   bool failed_ = false;
@@ -616,13 +618,13 @@ void Parser::type_params() {
 
 void Parser::function_def(Ctx ctx, bool is_async) {
   uint32_t def_tok = static_cast<uint32_t>(p_);
-  uint32_t line = t_[p_].line;
+  uint32_t line = tok_[p_].line;
   next();  // def
   if (tk() != Tok::kName) {
     fail_here();
     return;
   }
-  bool is_model = name_equals(src_, t_[p_], "model");
+  bool is_model = name_equals(src_, tok_[p_], "model");
   next();
   if (tk() == Tok::kLSqb) type_params();
   if (!ok()) return;
@@ -768,7 +770,7 @@ void Parser::parameters(bool annotations, Tok closer, ModelDefSite* def) {
 }
 
 void Parser::class_def(Ctx ctx) {
-  uint32_t line = t_[p_].line;
+  uint32_t line = tok_[p_].line;
   next();  // class
   if (!expect(Tok::kName, nullptr)) return;
   if (tk() == Tok::kLSqb) type_params();
@@ -783,20 +785,20 @@ void Parser::class_def(Ctx ctx) {
 }
 
 void Parser::if_stmt(Ctx ctx) {
-  uint32_t line = t_[p_].line;
+  uint32_t line = tok_[p_].line;
   next();
   named_expression();
   if (!expect(Tok::kColon, ":")) return;
   block(ctx, "'if' statement", line);
   while (ok() && tk() == Tok::kElif) {
-    line = t_[p_].line;
+    line = tok_[p_].line;
     next();
     named_expression();
     if (!expect(Tok::kColon, ":")) return;
     block(ctx, "'elif' statement", line);
   }
   if (ok() && tk() == Tok::kElse) {
-    line = t_[p_].line;
+    line = tok_[p_].line;
     next();
     if (!expect(Tok::kColon, ":")) return;
     block(ctx, "'else' statement", line);
@@ -804,13 +806,13 @@ void Parser::if_stmt(Ctx ctx) {
 }
 
 void Parser::while_stmt(Ctx ctx) {
-  uint32_t line = t_[p_].line;
+  uint32_t line = tok_[p_].line;
   next();
   named_expression();
   if (!expect(Tok::kColon, ":")) return;
   block(ctx, "'while' statement", line);
   if (ok() && tk() == Tok::kElse) {
-    line = t_[p_].line;
+    line = tok_[p_].line;
     next();
     if (!expect(Tok::kColon, ":")) return;
     block(ctx, "'else' statement", line);
@@ -819,7 +821,7 @@ void Parser::while_stmt(Ctx ctx) {
 
 void Parser::for_stmt(Ctx ctx, bool is_async) {
   (void)is_async;
-  uint32_t line = t_[p_].line;
+  uint32_t line = tok_[p_].line;
   next();  // for
   target_list(2);
   if (!expect(Tok::kIn, "in")) return;
@@ -827,7 +829,7 @@ void Parser::for_stmt(Ctx ctx, bool is_async) {
   if (!expect(Tok::kColon, ":")) return;
   block(ctx, "'for' statement", line);
   if (ok() && tk() == Tok::kElse) {
-    line = t_[p_].line;
+    line = tok_[p_].line;
     next();
     if (!expect(Tok::kColon, ":")) return;
     block(ctx, "'else' statement", line);
@@ -836,7 +838,7 @@ void Parser::for_stmt(Ctx ctx, bool is_async) {
 
 void Parser::with_stmt(Ctx ctx, bool is_async) {
   (void)is_async;
-  uint32_t line = t_[p_].line;
+  uint32_t line = tok_[p_].line;
   next();  // with
   auto with_item = [&]() {
     expression();
@@ -893,14 +895,14 @@ void Parser::with_stmt(Ctx ctx, bool is_async) {
 }
 
 void Parser::try_stmt(Ctx ctx) {
-  uint32_t line = t_[p_].line;
+  uint32_t line = tok_[p_].line;
   next();
   if (!expect(Tok::kColon, ":")) return;
   block(ctx, "'try' statement", line);
   bool any_except = false, any_star = false, any_plain = false;
   while (ok() && tk() == Tok::kExcept) {
     uint32_t except_tok = static_cast<uint32_t>(p_);
-    line = t_[p_].line;
+    line = tok_[p_].line;
     next();
     bool star = false;
     if (tk() == Tok::kStar) {
@@ -932,7 +934,7 @@ void Parser::try_stmt(Ctx ctx) {
     block(ctx, star ? "'except*' statement" : "'except' statement", line);
   }
   if (ok() && any_except && tk() == Tok::kElse) {
-    line = t_[p_].line;
+    line = tok_[p_].line;
     next();
     if (!expect(Tok::kColon, ":")) return;
     block(ctx, "'else' statement", line);
@@ -940,7 +942,7 @@ void Parser::try_stmt(Ctx ctx) {
   bool any_finally = false;
   if (ok() && tk() == Tok::kFinally) {
     any_finally = true;
-    line = t_[p_].line;
+    line = tok_[p_].line;
     next();
     if (!expect(Tok::kColon, ":")) return;
     block(ctx, "'finally' statement", line);
@@ -1024,7 +1026,7 @@ bool Parser::try_match_stmt(Ctx ctx) {
   int save_depth = depth_;
   bool save_spec = speculating_;
   speculating_ = true;
-  uint32_t line = t_[p_].line;
+  uint32_t line = tok_[p_].line;
   next();  // match
   bool is_match = false;
   if (tk() != Tok::kColon && tk() != Tok::kNewline && tk() != Tok::kEqual) {
@@ -1070,7 +1072,7 @@ bool Parser::try_match_stmt(Ctx ctx) {
       fail_here();
       break;
     }
-    uint32_t case_line = t_[p_].line;
+    uint32_t case_line = tok_[p_].line;
     next();
     patterns();
     if (!ok()) break;
@@ -1118,7 +1120,7 @@ void Parser::pattern() {
     next();
     if (tk() != Tok::kName) {
       fail_here("invalid pattern target");
-    } else if (t_[p_].text(src_) == "_") {
+    } else if (tok_[p_].text(src_) == "_") {
       fail_here("cannot use '_' as a target");
     } else {
       next();
@@ -1144,7 +1146,7 @@ void Parser::signed_number_pattern() {
       fail_here();
       return;
     }
-    std::string_view n = t_[p_].text(src_);
+    std::string_view n = tok_[p_].text(src_);
     if (n.empty() || (n.back() != 'j' && n.back() != 'J')) {
       fail_here("imaginary number required in complex literal");
       return;
@@ -1505,7 +1507,7 @@ Expr Parser::binary(int min_prec) {
   return left;
 }
 
-Expr Parser::factor() {
+inline Expr Parser::factor() {
   uint32_t first = static_cast<uint32_t>(p_);
   bool unary = false;
   while (tk() == Tok::kMinus || tk() == Tok::kPlus || tk() == Tok::kTilde) {
@@ -1521,7 +1523,7 @@ Expr Parser::factor() {
   return e;
 }
 
-Expr Parser::power() {
+inline Expr Parser::power() {
   Expr e = primary();
   while (ok() && tk() == Tok::kDoubleStar) {
     next();
@@ -1536,7 +1538,7 @@ Expr Parser::power() {
   return e;
 }
 
-Expr Parser::primary() {
+inline Expr Parser::primary() {
   uint32_t first = static_cast<uint32_t>(p_);
   bool awaited = false;
   if (tk() == Tok::kAwait) {
@@ -1555,17 +1557,17 @@ Expr Parser::primary() {
       Chain c = kNoChain;
       switch (e.chain) {
         case kDbt:
-          if (name_equals(src_, t_[p_], "ref"))
+          if (name_equals(src_, tok_[p_], "ref"))
             c = kDbtRef;
-          else if (name_equals(src_, t_[p_], "source"))
+          else if (name_equals(src_, tok_[p_], "source"))
             c = kDbtSource;
-          else if (name_equals(src_, t_[p_], "config"))
+          else if (name_equals(src_, tok_[p_], "config"))
             c = kDbtConfig;
           break;
         case kDbtConfig:
-          if (name_equals(src_, t_[p_], "get"))
+          if (name_equals(src_, tok_[p_], "get"))
             c = kDbtConfigGet;
-          else if (name_equals(src_, t_[p_], "meta_get"))
+          else if (name_equals(src_, tok_[p_], "meta_get"))
             c = kDbtConfigMetaGet;
           break;
         default:
@@ -1751,13 +1753,13 @@ void Parser::comprehension_clauses() {
   }
 }
 
-Expr Parser::atom() {
+inline Expr Parser::atom() {
   Expr e;
   e.first = static_cast<uint32_t>(p_);
   switch (tk()) {
     case Tok::kName:
       e.kind = EK::kName;
-      if (name_equals(src_, t_[p_], "dbt")) {
+      if (name_equals(src_, tok_[p_], "dbt")) {
         e.chain = kDbt;
         e.chain_tok = static_cast<uint32_t>(p_);
       }
@@ -1798,7 +1800,7 @@ Expr Parser::strings() {
       continue;
     }
     bool bytes = false;
-    for (char c : t_[p_].text(src_)) {
+    for (char c : tok_[p_].text(src_)) {
       if (c == '\'' || c == '"') break;
       if (c == 'b' || c == 'B') bytes = true;
     }
@@ -1825,7 +1827,7 @@ void Parser::fstring_field() {
   next();  // {
   if (tk() == Tok::kRBrace || tk() == Tok::kExclamation || tk() == Tok::kColon ||
       tk() == Tok::kEqual) {
-    fail_here(fmt::format("f-string: valid expression required before '{}'", t_[p_].text(src_)));
+    fail_here(fmt::format("f-string: valid expression required before '{}'", tok_[p_].text(src_)));
     return;
   }
   if (tk() == Tok::kLambda) {
@@ -1836,13 +1838,13 @@ void Parser::fstring_field() {
   if (!ok()) return;
   if (tk() == Tok::kEqual) next();
   if (tk() == Tok::kExclamation) {
-    uint32_t excl_end = t_[p_].end;
+    uint32_t excl_end = tok_[p_].end;
     next();
-    if (tk() != Tok::kName || t_[p_].begin != excl_end) {
+    if (tk() != Tok::kName || tok_[p_].begin != excl_end) {
       fail_here("f-string: conversion type must come right after the exclamanation mark");
       return;
     }
-    std::string_view conv = t_[p_].text(src_);
+    std::string_view conv = tok_[p_].text(src_);
     if (conv != "s" && conv != "r" && conv != "a") {
       fail_here(
           fmt::format("f-string: invalid conversion character '{}': expected 's', 'r', or "
