@@ -110,8 +110,8 @@ void Analyzer::run() {
     ParseResult partial = parse(src_, tokens_);
     const SyntaxErrorInfo& p = partial.error;
     bool parser_first = p.present && p.token < sentinel;
-    bool lexical_wins =
-        tr.error.overrides_parser_error || (tr.error.unclosed_bracket && tr.error.line < p.line);
+    bool lexical_wins = !p.indentation && (tr.error.overrides_parser_error ||
+                                           (tr.error.unclosed_bracket && tr.error.line < p.line));
     syntax_error(parser_first && !lexical_wins ? p : tr.error);
     return;
   }

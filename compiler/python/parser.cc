@@ -288,6 +288,7 @@ void Parser::parse_file() {
   while (ok() && tk() != Tok::kEndMarker) {
     if (tk() == Tok::kIndent) {
       fail(p_, "unexpected indent");
+      out_.error.indentation = true;
       break;
     }
     statement(ctx);
@@ -340,6 +341,7 @@ StmtInfo Parser::statement(Ctx ctx) {
       break;
     case Tok::kIndent:
       fail_here("unexpected indent");
+      out_.error.indentation = true;
       return info;
     default:
       break;
@@ -595,8 +597,14 @@ void Parser::type_params() {
   }
   next();  // [
   while (ok()) {
-    if (tk() == Tok::kStar || tk() == Tok::kDoubleStar) next();
+    Tok star = tk();
+    if (star == Tok::kStar || star == Tok::kDoubleStar) next();
     if (!expect(Tok::kName, nullptr)) return;
+    if (tk() == Tok::kColon && star != Tok::kName) {
+      fail_here(star == Tok::kStar ? "cannot use bound with TypeVarTuple"
+                                   : "cannot use bound with ParamSpec");
+      return;
+    }
     if (tk() == Tok::kColon) {
       next();
       expression();

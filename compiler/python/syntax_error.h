@@ -14,6 +14,8 @@ struct SyntaxErrorInfo {
   uint32_t line = 0;         // 1-based line of `offset`
   uint32_t detected_at = 0;  // tokenizer errors: where it stopped (may be after `offset`)
   uint32_t token = 0;        // parser errors: index of the token where parsing failed
+  bool indentation = false;  // parser errors: an unexpected indent, which no lexical error
+                             // found later overrides (CPython reports it at once)
   // Tokenizer errors: CPython reports these even when the parser failed earlier in the file
   // (it tokenizes the rest of the source after a parser error). Indentation errors, stray
   // `$`/`?` and line-continuation errors do not; an unclosed bracket does when it was opened

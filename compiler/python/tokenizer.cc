@@ -284,6 +284,9 @@ class Lexer {
   bool scan_number();
   bool scan_string(size_t begin, size_t quote_pos, const Prefix& prefix);
   bool scan_fstring_literal();
+  // Checks the escape whose backslash is at `p` (non-raw literals) as CPython decodes it;
+  // errors point at the literal's start, as CPython's do.
+  bool check_escape(size_t p, bool bytes, uint32_t literal_offset, uint32_t literal_line);
   bool bad_non_ascii(size_t pos);
   bool check_utf8(size_t pos, size_t& len);
   bool open_bracket(char ch);
@@ -716,16 +719,27 @@ bool Lexer::scan_number() {
     // CPython's verify_end_of_number: a number directly followed by a name is an error, except
     // the keywords that may follow a number in valid code (with a warning).
     char c = at(pos_);
-    if (c == 'a' && src_.substr(pos_, 3) == "and") return true;
-    if (c == 'e' && src_.substr(pos_, 4) == "else") return true;
-    if (c == 'f' && src_.substr(pos_, 3) == "for") return true;
-    if (c == 'o' && src_.substr(pos_, 2) == "or") return true;
-    if (c == 'n' && src_.substr(pos_, 3) == "not") return true;
+    // A keyword counts only when no identifier character follows it (CPython's lookahead);
+    // `if`/`in`/`is` are checked by their first two letters only, as CPython does.
+    auto keyword = [&](std::string_view k) {
+      if (src_.substr(pos_, k.size()) != k) return false;
+      unsigned char after = static_cast<unsigned char>(at(pos_ + k.size()));
+      return !(after >= 0x80 || (kClass[after] & kIdCont));
+    };
+    if (c == 'a' && keyword("and")) return true;
+    if (c == 'e' && keyword("else")) return true;
+    if (c == 'f' && keyword("for")) return true;
+    if (c == 'o' && keyword("or")) return true;
+    if (c == 'n' && keyword("not")) return true;
     if (c == 'i' && (at(pos_ + 1) == 'f' || at(pos_ + 1) == 'n' || at(pos_ + 1) == 's')) {
       return true;
     }
     if (pos_ < n_ && (cls(c) & kIdCont)) {
-      return fail(static_cast<uint32_t>(start), line_, fmt::format("invalid {} literal", kind));
+      // CPython points at the last character of the number.
+      char last = s_[pos_ - 1];
+      bool imaginary = last == 'j' || last == 'J';
+      return fail(static_cast<uint32_t>(pos_ - 1), line_,
+                  fmt::format("invalid {} literal", imaginary ? "imaginary" : kind));
     }
     return true;
   };
@@ -867,6 +881,10 @@ bool Lexer::scan_string(size_t begin, size_t quote_pos, const Prefix& prefix) {
       }
       ++pos_;
     } else if (c == '\\') {
+      if (!prefix.raw &&
+          !check_escape(pos_, prefix.bytes, static_cast<uint32_t>(begin), start_line)) {
+        return false;
+      }
       ++pos_;
       if (pos_ >= n_) return unterminated();
       if (s_[pos_] == '\n' || s_[pos_] == '\r') {
@@ -898,6 +916,51 @@ bool Lexer::scan_string(size_t begin, size_t quote_pos, const Prefix& prefix) {
     }
   }
   emit(Tok::kString, begin, pos_, start_line);
+  return true;
+}
+
+bool Lexer::check_escape(size_t p, bool bytes, uint32_t literal_offset, uint32_t literal_line) {
+  auto hex = [&](size_t i) {
+    char c = at(i);
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  };
+  auto error = [&](const std::string& what) {
+    return quiet_fail(literal_offset, literal_line,
+                      bytes ? fmt::format("(value error) invalid {} escape", what)
+                            : fmt::format("(unicode error) 'unicodeescape' codec can't decode "
+                                          "bytes: {}",
+                                          what));
+  };
+  const char e = at(p + 1);
+  if (e == 'x') {
+    if (!hex(p + 2) || !hex(p + 3)) return error(bytes ? "\\x" : "truncated \\xXX escape");
+  } else if (!bytes && (e == 'u' || e == 'U')) {
+    size_t digits = e == 'u' ? 4 : 8;
+    uint32_t v = 0;
+    for (size_t i = 0; i < digits; ++i) {
+      if (!hex(p + 2 + i)) {
+        return error(e == 'u' ? "truncated \\uXXXX escape" : "truncated \\UXXXXXXXX escape");
+      }
+      char c = at(p + 2 + i);
+      v = v * 16 + static_cast<uint32_t>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    if (v > 0x10FFFF) return error("illegal Unicode character");
+  } else if (!bytes && e == 'N') {
+    // \N{NAME}: the name itself cannot be checked without Unicode's name table.
+    size_t i = p + 2;
+    bool ok = at(i) == '{' && at(i + 1) != '}';
+    if (ok) {
+      for (++i; i < n_ && s_[i] != '}'; ++i) {
+        char c = s_[i];
+        if (c == '\n' || c == '\r' || c == '\'' || c == '"' || c == '\\') {
+          ok = false;
+          break;
+        }
+      }
+      ok = ok && i < n_;
+    }
+    if (!ok) return error("malformed \\N character escape");
+  }
   return true;
 }
 
@@ -965,6 +1028,7 @@ bool Lexer::scan_fstring_literal() {
           ++pos_;  // the brace keeps its meaning
           break;
         }
+        if (!raw && !check_escape(pos_, false, fs_offset, fs_line)) return false;
         if (!raw && nx == 'N' && at(pos_ + 2) == '{') {
           // \N{NAME}: the braces belong to the escape.
           pos_ += 3;
@@ -1036,6 +1100,22 @@ TokenizeResult tokenize(std::string_view source) {
     result.error.present = true;
     result.error.message = "file too large to analyze (4 GiB or more)";
     result.error.line = 1;
+    return result;
+  }
+  // CPython rejects a NUL byte anywhere before tokenizing.
+  if (const void* nul = std::memchr(source.data(), '\0', source.size())) {
+    size_t at = static_cast<size_t>(static_cast<const char*>(nul) - source.data());
+    uint32_t line = 1;
+    for (size_t i = 0; i < at; ++i) {
+      if (source[i] == '\n' || (source[i] == '\r' && (i + 1 >= at || source[i + 1] != '\n'))) {
+        ++line;
+      }
+    }
+    result.error.present = true;
+    result.error.message = "source code cannot contain null bytes";
+    result.error.offset = static_cast<uint32_t>(at);
+    result.error.detected_at = static_cast<uint32_t>(at);
+    result.error.line = line;
     return result;
   }
   Lexer lexer(source, result);

@@ -247,6 +247,9 @@ INSTANTIATE_TEST_SUITE_P(
         LexErrorCase{"x = 0o8", 1, 7, "invalid digit '8' in octal literal"},
         LexErrorCase{"x = 0b12", 1, 8, "invalid digit '2' in binary literal"},
         LexErrorCase{"x=1abc", 1, 3, "invalid decimal literal"},
+        LexErrorCase{"x = 1Jcc", 1, 6, "invalid imaginary literal"},
+        LexErrorCase{"x = 2.h", 1, 6, "invalid decimal literal"},
+        LexErrorCase{"x = 1ort", 1, 5, "invalid decimal literal"},
         LexErrorCase{"x = \\ y", 1, 6, "unexpected character after line continuation"},
         LexErrorCase{"x = \xE2\x82\xAC", 1, 5, "invalid character '\xE2\x82\xAC' (U+20AC)"},
         LexErrorCase{"a\x01", 1, 2, "invalid non-printable character U+0001"},
@@ -255,6 +258,22 @@ INSTANTIATE_TEST_SUITE_P(
         LexErrorCase{"x = b'\xC3\xA9'\n", 1, 5, "bytes can only contain ASCII literal characters"},
         LexErrorCase{"f'a}'", 1, 4, "f-string: single '}' is not allowed"}));
 
+TEST(Tokenizer, InvalidEscapesAreErrorsAtTheLiteral) {
+  for (const char* src : {"x = 'a\\x4'\n", "x = 'a\\u12'\n", "x = '\\U00110000'\n", "x = '\\N{'\n",
+                          "x = '\\N{}'\n", "x = '\\Nx'\n", "x = b'\\xg0'\n"}) {
+    Err e = error_of(src);
+    EXPECT_EQ(e.line, 1) << src;
+    EXPECT_EQ(e.col, 5) << src;
+    EXPECT_THAT(e.message, HasSubstr("escape")) << src;
+  }
+  EXPECT_THAT(error_of("x = f'{a}\\x4'\n").message, HasSubstr("truncated \\xXX escape"));
+  // Not escapes there: raw strings, \u and \N in bytes; unknown escapes are kept.
+  for (const char* src :
+       {"x = r'\\x'\n", "x = b'\\u12\\N'\n", "x = rf'\\x{a}'\n", "x = '\\q\\d'\n"}) {
+    EXPECT_FALSE(tokenize(src).error.present) << src;
+  }
+}
+
 TEST(Tokenizer, NullBytesAreErrors) {
   for (std::string src :
        {std::string("x = 'a\0'\n", 9), std::string("x = 1 \0\n", 9), std::string("# c\0\n", 6)}) {
@@ -262,6 +281,11 @@ TEST(Tokenizer, NullBytesAreErrors) {
     ASSERT_TRUE(r.error.present);
     EXPECT_EQ(r.error.message, "source code cannot contain null bytes");
   }
+  // Checked before anything else, as CPython does: an earlier syntax error does not hide it.
+  TokenizeResult r = tokenize(std::string("x = (\n$\ny = 1\0\n", 14));
+  ASSERT_TRUE(r.error.present);
+  EXPECT_EQ(r.error.message, "source code cannot contain null bytes");
+  EXPECT_EQ(r.error.line, 3u);
 }
 
 TEST(Tokenizer, NonAsciiIdentifiersPep3131) {
