@@ -61,6 +61,8 @@ class Analyzer {
   }
 
   void syntax_error(const SyntaxErrorInfo& e);
+  void recover_calls(uint32_t limit, uint32_t skip_from, uint32_t skip_to);
+  void sort_diagnostics();
   void collect_imports(const ParseResult& pr);
   void evaluate_call(const CallSite& site);
   void interpret(const CallSite& site, const RecognizedCall& call,
@@ -112,12 +114,20 @@ void Analyzer::run() {
     bool parser_first = p.present && p.token < sentinel;
     bool lexical_wins = !p.indentation && (tr.error.overrides_parser_error ||
                                            (tr.error.unclosed_bracket && tr.error.line < p.line));
-    syntax_error(parser_first && !lexical_wins ? p : tr.error);
+    const SyntaxErrorInfo& reported = parser_first && !lexical_wins ? p : tr.error;
+    syntax_error(reported);
+    // Everything after a bracket that is never closed belongs to the broken statement.
+    bool unclosed = &reported == &tr.error && tr.error.unclosed_bracket;
+    recover_calls(sentinel, reported.offset,
+                  unclosed ? static_cast<uint32_t>(src_.size()) : reported.offset);
+    sort_diagnostics();
     return;
   }
   ParseResult pr = parse(src_, tokens_);
   if (pr.error.present) {
     syntax_error(pr.error);
+    recover_calls(static_cast<uint32_t>(tokens_.size()), pr.error.offset, pr.error.offset);
+    sort_diagnostics();
     return;
   }
   if (pr.empty_module) {
@@ -130,6 +140,86 @@ void Analyzer::run() {
   for (const CallSite& site : pr.calls)
     evaluate_call(site);
   structure(pr);
+  sort_diagnostics();
+}
+
+// After a syntax error CPython stops; we still look for dbt.* calls by their token pattern
+// (`dbt . ref ( ... )`, brackets balanced) so that the user sees every bad dbt call of the file
+// at once. A call that spans the syntax error is skipped: its problems are that error's.
+void Analyzer::recover_calls(uint32_t limit, uint32_t skip_from, uint32_t skip_to) {
+  auto is = [&](uint32_t i, Tok k) { return i < limit && tokens_[i].kind == k; };
+  auto named = [&](uint32_t i, std::string_view w) {
+    return is(i, Tok::kName) && name_equals(src_, tokens_[i], w);
+  };
+  for (uint32_t i = 0; i < limit; ++i) {
+    if (!named(i, "dbt") || (i > 0 && tokens_[i - 1].kind == Tok::kDot)) continue;
+    if (!is(i + 1, Tok::kDot)) continue;
+    CallSite site;
+    uint32_t open = 0;
+    if (named(i + 2, "ref") && is(i + 3, Tok::kLPar)) {
+      site.kind = CallKind::kRef;
+      open = i + 3;
+    } else if (named(i + 2, "source") && is(i + 3, Tok::kLPar)) {
+      site.kind = CallKind::kSource;
+      open = i + 3;
+    } else if (named(i + 2, "config") && is(i + 3, Tok::kLPar)) {
+      site.kind = CallKind::kConfig;
+      open = i + 3;
+    } else if (named(i + 2, "config") && is(i + 3, Tok::kDot) &&
+               (named(i + 4, "get") || named(i + 4, "meta_get")) && is(i + 5, Tok::kLPar)) {
+      site.kind = named(i + 4, "get") ? CallKind::kConfigGet : CallKind::kMetaGet;
+      open = i + 5;
+    } else {
+      continue;
+    }
+    // Split the arguments at top-level commas, up to the matching `)`.
+    int depth = 0;
+    uint32_t close = 0, arg_begin = open + 1;
+    bool balanced = false;
+    for (uint32_t j = open; j < limit; ++j) {
+      Tok k = tokens_[j].kind;
+      if (k == Tok::kLPar || k == Tok::kLSqb || k == Tok::kLBrace) ++depth;
+      if (k == Tok::kRPar || k == Tok::kRSqb || k == Tok::kRBrace) --depth;
+      bool end_of_arg = (depth == 1 && k == Tok::kComma) || (depth == 0 && k == Tok::kRPar);
+      if (end_of_arg && j > arg_begin) {
+        CallArgSpan arg;
+        arg.begin = arg_begin;
+        arg.end = j;
+        if (tokens_[arg_begin].kind == Tok::kStar || tokens_[arg_begin].kind == Tok::kDoubleStar) {
+          arg.kind = tokens_[arg_begin].kind == Tok::kStar ? CallArgSpan::Kind::kStar
+                                                           : CallArgSpan::Kind::kDoubleStar;
+          arg.begin = arg_begin + 1;
+        } else if (tokens_[arg_begin].kind == Tok::kName &&
+                   tokens_[arg_begin + 1].kind == Tok::kEqual && arg_begin + 2 < j) {
+          arg.kind = CallArgSpan::Kind::kKeyword;
+          arg.name_tok = arg_begin;
+          arg.begin = arg_begin + 2;
+        }
+        site.args.push_back(arg);
+      }
+      if (end_of_arg) arg_begin = j + 1;
+      if (depth == 0) {
+        close = j;
+        balanced = true;
+        break;
+      }
+    }
+    if (!balanced) continue;
+    if (tokens_[i].begin <= skip_to && skip_from <= tokens_[close].end) continue;
+    // The call must be a valid expression on its own, or its problems are syntax problems.
+    std::vector<Token> alone(tokens_.begin() + i, tokens_.begin() + close + 1);
+    Token end = tokens_[close];
+    end.kind = Tok::kNewline;
+    alone.push_back(end);
+    end.kind = Tok::kEndMarker;
+    alone.push_back(end);
+    if (parse(src_, alone).error.present) continue;
+    site.callee_tok = i;
+    evaluate_call(site);
+  }
+}
+
+void Analyzer::sort_diagnostics() {
   std::stable_sort(out_.diagnostics.begin(), out_.diagnostics.end(),
                    [](const Diagnostic& a, const Diagnostic& b) {
                      return a.line != b.line ? a.line < b.line : a.column < b.column;

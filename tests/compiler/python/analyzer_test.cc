@@ -513,7 +513,27 @@ TEST(Analyzer, SyntaxErrorIsOneDiagnosticWithHint) {
   EXPECT_EQ(a.diagnostics[0].code, "DBTPY101");
   EXPECT_EQ(a.diagnostics[0].line, 2);
   EXPECT_FALSE(a.diagnostics[0].hint.empty());
-  EXPECT_TRUE(a.calls.empty());
+  EXPECT_TRUE(a.calls.empty());  // the only call spans the error
+}
+
+TEST(Analyzer, BadDbtCallsAreStillReportedAfterASyntaxError) {
+  PythonAnalysis a =
+      run("def model(dbt, session):\n"
+          "    a = dbt.ref(name)\n"
+          "    b = = 1\n"
+          "    c = dbt.source('only_one')\n"
+          "    d = dbt.ref('fine', v=2)\n"
+          "    e = dbt.ref('x' 'y' +)\n"
+          "    return a\n");
+  EXPECT_THAT(codes(a), ElementsAre("DBTPY120", "DBTPY101", "DBTPY131"));
+  EXPECT_EQ(a.diagnostics[1].line, 3);
+  EXPECT_THAT(ref_names(a), ElementsAre("fine"));
+  // No structure diagnostics without a parse (they would be guesses), and nothing from inside
+  // a bracket that is never closed.
+  PythonAnalysis b = run("def model(dbt):\n    x = (\n    dbt.ref(1)\n");
+  EXPECT_THAT(codes(b), ElementsAre("DBTPY101"));
+  PythonAnalysis c = run("x = dbt.ref(name)\ny = 'unterminated\n");
+  EXPECT_THAT(codes(c), ElementsAre("DBTPY120", "DBTPY101"));
 }
 
 TEST(Analyzer, ColumnsAreCodePointsOnTheLineOnDisk) {
