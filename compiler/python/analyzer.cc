@@ -111,9 +111,13 @@ void Analyzer::run() {
     tokens_.push_back(end);
     ParseResult partial = parse(src_, tokens_);
     const SyntaxErrorInfo& p = partial.error;
-    bool parser_first = p.present && p.token < sentinel;
-    bool lexical_wins = !p.indentation && (tr.error.overrides_parser_error ||
-                                           (tr.error.unclosed_bracket && tr.error.line < p.line));
+    // A parser error at the last token before an unclosed bracket's end of file needed to look
+    // past that token: CPython then meets the end of the file first.
+    bool parser_first = p.present && (p.token + 1 < sentinel ||
+                                      (p.token + 1 == sentinel && !tr.error.unclosed_bracket));
+    bool lexical_wins =
+        !p.indentation && !tr.error.in_fstring &&
+        (tr.error.overrides_parser_error || (tr.error.unclosed_bracket && tr.error.line < p.line));
     const SyntaxErrorInfo& reported = parser_first && !lexical_wins ? p : tr.error;
     syntax_error(reported);
     // Everything after a bracket that is never closed belongs to the broken statement.

@@ -22,6 +22,9 @@ struct SyntaxErrorInfo {
   // on a line before the parser error.
   bool overrides_parser_error = true;
   bool unclosed_bracket = false;
+  // Found inside an f-string: CPython then keeps an earlier parser error (the f-string's own
+  // expression error must not be swallowed).
+  bool in_fstring = false;
 };
 
 }  // namespace dbtpy::compiler::python

@@ -218,6 +218,7 @@ class Lexer {
       err_.offset = offset;
       err_.line = line;
       err_.detected_at = static_cast<uint32_t>(pos_ < n_ ? pos_ : n_);
+      err_.in_fstring = !modes_.empty();
     }
     return false;
   }
@@ -439,11 +440,14 @@ bool Lexer::handle_indentation() {
     // CPython reports an unexpected indent at the last character of the indentation.
     emit(Tok::kIndent, p - 1, p, line_);
   } else {
+    size_t dedents = 0;
     while (indent_top_ > 0 && col < indents_[indent_top_]) {
       --indent_top_;
       emit(Tok::kDedent, p, p, line_);
+      ++dedents;
     }
     if (col != indents_[indent_top_]) {
+      out_.resize(out_.size() - dedents);  // CPython produces no DEDENT before this error
       // CPython points after the end of the offending line.
       size_t eol = p;
       while (eol < n_ && s_[eol] != '\n' && s_[eol] != '\r')
@@ -458,14 +462,7 @@ bool Lexer::handle_indentation() {
 
 bool Lexer::end_of_file() {
   if (bracket_depth_ > 0) {
-    for (int i = static_cast<int>(modes_.size()) - 1; i >= 0; --i) {
-      if (!modes_[i].is_field) {
-        const Mode& m = modes_[i];
-        return fail(m.start_offset, m.start_line,
-                    fmt::format("unterminated {}f-string literal (detected at line {})",
-                                m.triple ? "triple-quoted " : "", detected_line()));
-      }
-    }
+    // Inside a replacement field (as outside f-strings), CPython names the innermost bracket.
     const Bracket& b = brackets_[bracket_depth_ - 1];
     quiet_fail(b.offset, b.line, fmt::format("'{}' was never closed", b.ch));
     err_.unclosed_bracket = true;
@@ -539,10 +536,13 @@ bool Lexer::scan_token() {
         return quiet_fail(static_cast<uint32_t>(pos_ + 1), line_, "unexpected EOF while parsing");
       }
       if (c1 == '\n' || c1 == '\r') {
+        const uint32_t backslash_line = line_;
         ++pos_;
         skip_newline();
         if (pos_ >= n_) {
-          return quiet_fail(static_cast<uint32_t>(pos_), line_, "unexpected EOF while parsing");
+          // CPython points just after the backslash.
+          return quiet_fail(static_cast<uint32_t>(start + 1), backslash_line,
+                            "unexpected EOF while parsing");
         }
         return true;
       }
@@ -980,7 +980,10 @@ bool Lexer::scan_fstring_literal() {
                             triple ? "triple-quoted " : "", triple ? detected_line() : line_));
   };
   while (true) {
-    if (pos_ >= n_) return unterminated();
+    if (pos_ >= n_) {
+      if (in_spec) return end_of_file();  // in a field: its `{` was never closed
+      return unterminated();
+    }
     const char c = s_[pos_];
     if (c == q && (!triple || (at(pos_ + 1) == q && at(pos_ + 2) == q))) {
       if (in_spec) return fail_here(pos_, "f-string: expecting '}'");

@@ -419,6 +419,30 @@ TEST(Parser, LaterLexicalErrorWinsLikeCPython) {
   a = analyze("x = (\ny = = 1\n", "m.py");
   ASSERT_EQ(a.diagnostics.size(), 1u);
   EXPECT_EQ(a.diagnostics[0].message, "Failed to parse Python file: '(' was never closed");
+  // Cases found by fuzzing, positions from CPython 3.12.
+  struct Case {
+    const char* src;
+    int line, col;
+    const char* message;
+  };
+  for (const Case& c : {
+           Case{"r(**k, ap", 1, 2, "'(' was never closed"},
+           Case{"x = [1 2", 1, 5, "'[' was never closed"},
+           Case{"x = = $", 1, 5, "invalid syntax"},
+           Case{"\\\n", 1, 2, "unexpected EOF while parsing"},
+           Case{"match a:\n    case [b]:\n | _", 3, 5, "unindent does not match any outer"},
+           Case{"f'{x:{", 1, 6, "'{' was never closed"},
+           Case{"f'{x:abc", 1, 3, "'{' was never closed"},
+           Case{"f'{f'{x}", 1, 4, "unterminated f-string literal"},
+           Case{" f'\\}'ng\n", 1, 1, "unexpected indent"},
+       }) {
+    a = analyze(c.src, "m.py");
+    ASSERT_EQ(a.diagnostics.size(), 1u) << c.src;
+    EXPECT_EQ(a.diagnostics[0].line, c.line) << c.src;
+    EXPECT_EQ(a.diagnostics[0].column, c.col) << c.src;
+    EXPECT_NE(a.diagnostics[0].message.find(c.message), std::string::npos)
+        << c.src << ": " << a.diagnostics[0].message;
+  }
 }
 
 TEST(Parser, DeepNestingIsAnErrorNotACrash) {
