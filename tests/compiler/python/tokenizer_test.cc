@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -214,6 +216,12 @@ struct LexErrorCase {
   int col;
   const char* message;
 };
+
+// Names the case in test listings by its message (letters and digits only).
+void PrintTo(const LexErrorCase& c, std::ostream* os) {
+  for (const char* p = c.message; *p; ++p)
+    *os << (std::isalnum(static_cast<unsigned char>(*p)) ? *p : '_');
+}
 
 class LexErrors : public ::testing::TestWithParam<LexErrorCase> {};
 
