@@ -38,7 +38,7 @@ enum Chain : uint8_t {
   kDbtConfigMetaGet
 };
 
-enum : uint8_t { kParenthesized = 1, kBadElement = 2 };
+enum : uint8_t { kParenthesized = 1, kBadElement = 2, kHasStarred = 4 };
 
 struct Expr {
   EK kind = EK::kOther;
@@ -492,7 +492,11 @@ void Parser::check_target(const Expr& e, int mode) {
   const char* verb = mode == 1 ? "delete" : "assign to";
   EK kind = e.kind;
   uint32_t where = e.first;
-  if (kind == EK::kTuple || kind == EK::kList) {
+  if (kind == EK::kTuple || kind == EK::kList || kind == EK::kStarred) {
+    if (mode == 1 && (kind == EK::kStarred || (e.flags & kHasStarred))) {
+      fail(where, "cannot delete starred");
+      return;
+    }
     if (!(e.flags & kBadElement)) return;
     kind = e.bad_kind;
     where = e.bad;
@@ -1324,11 +1328,16 @@ Expr Parser::star_expressions() {
   tuple.kind = EK::kTuple;
   tuple.first = e.first;
   auto add = [&](const Expr& el) {
+    if (el.kind == EK::kStarred ||
+        ((el.kind == EK::kTuple || el.kind == EK::kList) && (el.flags & kHasStarred))) {
+      tuple.flags |= kHasStarred;
+    }
     bool good = is_target_kind(el.kind) &&
-                !((el.kind == EK::kTuple || el.kind == EK::kList) && (el.flags & kBadElement));
+                !((el.kind == EK::kTuple || el.kind == EK::kList || el.kind == EK::kStarred) &&
+                  (el.flags & kBadElement));
     if (!good && !(tuple.flags & kBadElement)) {
       tuple.flags |= kBadElement;
-      bool nested = el.kind == EK::kTuple || el.kind == EK::kList;
+      bool nested = el.kind == EK::kTuple || el.kind == EK::kList || el.kind == EK::kStarred;
       tuple.bad_kind = nested ? el.bad_kind : el.kind;
       tuple.bad = nested ? el.bad : el.first;
     }
@@ -1350,7 +1359,14 @@ Expr Parser::star_expression() {
     Expr e;
     e.kind = EK::kStarred;
     e.first = first;
-    (void)inner;
+    // `*a` is a target only when `a` is: remember the first invalid part.
+    bool nested = inner.kind == EK::kTuple || inner.kind == EK::kList;
+    if (!is_target_kind(inner.kind) || inner.kind == EK::kStarred ||
+        (nested && (inner.flags & kBadElement))) {
+      e.flags = kBadElement;
+      e.bad_kind = nested ? inner.bad_kind : inner.kind;
+      e.bad = nested ? inner.bad : inner.first;
+    }
     return e;
   }
   return expression();
@@ -1911,11 +1927,16 @@ Expr Parser::paren_atom() {
     tuple.kind = EK::kTuple;
     tuple.first = e.first;
     auto add = [&](const Expr& el) {
+      if (el.kind == EK::kStarred ||
+          ((el.kind == EK::kTuple || el.kind == EK::kList) && (el.flags & kHasStarred))) {
+        tuple.flags |= kHasStarred;
+      }
       bool good = is_target_kind(el.kind) &&
-                  !((el.kind == EK::kTuple || el.kind == EK::kList) && (el.flags & kBadElement));
+                  !((el.kind == EK::kTuple || el.kind == EK::kList || el.kind == EK::kStarred) &&
+                    (el.flags & kBadElement));
       if (!good && !(tuple.flags & kBadElement)) {
         tuple.flags |= kBadElement;
-        bool nested = el.kind == EK::kTuple || el.kind == EK::kList;
+        bool nested = el.kind == EK::kTuple || el.kind == EK::kList || el.kind == EK::kStarred;
         tuple.bad_kind = nested ? el.bad_kind : el.kind;
         tuple.bad = nested ? el.bad : el.first;
       }
@@ -1959,11 +1980,16 @@ Expr Parser::list_atom() {
       break;
     }
     first_item = false;
+    if (el.kind == EK::kStarred ||
+        ((el.kind == EK::kTuple || el.kind == EK::kList) && (el.flags & kHasStarred))) {
+      e.flags |= kHasStarred;
+    }
     bool good = is_target_kind(el.kind) &&
-                !((el.kind == EK::kTuple || el.kind == EK::kList) && (el.flags & kBadElement));
+                !((el.kind == EK::kTuple || el.kind == EK::kList || el.kind == EK::kStarred) &&
+                  (el.flags & kBadElement));
     if (!good && !(e.flags & kBadElement)) {
       e.flags |= kBadElement;
-      bool nested = el.kind == EK::kTuple || el.kind == EK::kList;
+      bool nested = el.kind == EK::kTuple || el.kind == EK::kList || el.kind == EK::kStarred;
       e.bad_kind = nested ? el.bad_kind : el.kind;
       e.bad = nested ? el.bad : el.first;
     }

@@ -445,6 +445,21 @@ TEST(Parser, LaterLexicalErrorWinsLikeCPython) {
   }
 }
 
+TEST(Parser, StarredTargets) {
+  // From the fuzz corpus, checked against CPython 3.12.
+  for (const char* ok : {"*x = 1\n", "a, *b.c = d\n", "a, *(b, c) = d\n", "*a, *b = c\n",
+                         "[*a] = b\n", "(*a,) = b\n", "*a, = b\n", "for *a, b in c: pass\n"}) {
+    PythonAnalysis a = analyze(ok, "m.py");
+    for (const Diagnostic& d : a.diagnostics)
+      EXPECT_NE(d.code, "DBTPY101") << ok << d.message;
+  }
+  for (const char* bad : {"*x *x = 1\n", "del *a\n", "del (*a,)\n", "a, *f() = b\n"}) {
+    PythonAnalysis a = analyze(bad, "m.py");
+    ASSERT_FALSE(a.diagnostics.empty()) << bad;
+    EXPECT_EQ(a.diagnostics[0].code, "DBTPY101") << bad;
+  }
+}
+
 TEST(Parser, DeepNestingIsAnErrorNotACrash) {
   // Without brackets the nesting is unbounded by the tokenizer: lambda defaults.
   std::string lambdas;
