@@ -1103,7 +1103,7 @@ bool Parser::try_match_stmt(Ctx ctx) {
 }
 
 void Parser::patterns() {
-  // open_sequence_pattern | pattern
+  // open_sequence_pattern | pattern: a star pattern needs the comma of a sequence.
   bool star = tk() == Tok::kStar;
   if (star) {
     next();
@@ -1112,7 +1112,10 @@ void Parser::patterns() {
     pattern();
   }
   if (!ok()) return;
-  if (tk() != Tok::kComma) return;
+  if (tk() != Tok::kComma) {
+    if (star) fail_here();
+    return;
+  }
   while (ok() && tk() == Tok::kComma) {
     next();
     if (tk() == Tok::kColon || tk() == Tok::kIf) break;
@@ -1271,8 +1274,18 @@ void Parser::closed_pattern() {
       next();
       while (ok() && tk() != Tok::kRBrace) {
         if (tk() == Tok::kDoubleStar) {
+          // `**rest` comes last and cannot be `_`.
           next();
-          expect(Tok::kName, nullptr);
+          if (tk() == Tok::kName && tok_[p_].text(src_) == "_") {
+            fail_here();
+            break;
+          }
+          if (!expect(Tok::kName, nullptr)) break;
+          if (tk() == Tok::kComma) next();
+          if (tk() != Tok::kRBrace) {
+            fail_here();
+            break;
+          }
         } else {
           // key: literal or dotted name
           if (tk() == Tok::kName) {

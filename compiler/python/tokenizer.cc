@@ -202,6 +202,7 @@ class Lexer {
     bool raw = false;
     char quote = '"';
     int brace_index = 0;        // for fields: index of the field's `{` in brackets_
+    int field_depth = 0;        // for fields: 1 + number of format specs it is nested in
     uint32_t start_offset = 0;  // of the enclosing f-string's start
     uint32_t start_line = 0;
   };
@@ -580,6 +581,9 @@ bool Lexer::scan_token() {
       if (!modes_.empty() && modes_.back().is_field &&
           modes_.back().brace_index + 1 == bracket_depth_) {
         // A format spec starts: `:` at the field's own bracket level (even `:=`).
+        if (modes_.back().field_depth >= 3) {
+          return fail_here(pos_, "f-string: expressions nested too deeply");
+        }
         modes_.back().in_spec = true;
         return op(Tok::kColon, start, 1);
       }
@@ -1006,6 +1010,7 @@ bool Lexer::scan_fstring_literal() {
           field.is_field = true;
           field.in_spec = false;
           field.brace_index = bracket_depth_ - 1;
+          field.field_depth = in_spec ? m.field_depth + 1 : 1;
           emit(Tok::kLBrace, pos_, pos_ + 1, line_);
           ++pos_;
           modes_.push_back(field);
