@@ -115,9 +115,9 @@ void Analyzer::run() {
     // past that token: CPython then meets the end of the file first.
     bool parser_first = p.present && (p.token + 1 < sentinel ||
                                       (p.token + 1 == sentinel && !tr.error.unclosed_bracket));
-    bool lexical_wins =
-        !p.indentation && !tr.error.in_fstring &&
-        (tr.error.overrides_parser_error || (tr.error.unclosed_bracket && tr.error.line < p.line));
+    bool lexical_wins = !p.indentation && !tr.error.in_fstring &&
+                        (tr.error.overrides_parser_error ||
+                         (tr.error.unclosed_bracket && tr.error.line < tokens_[p.token].line));
     const SyntaxErrorInfo& reported = parser_first && !lexical_wins ? p : tr.error;
     syntax_error(reported);
     // Everything after a bracket that is never closed belongs to the broken statement.

@@ -121,7 +121,8 @@ class Parser {
       failed_ = true;
       if (!speculating_) {
         if (tok >= t_.size()) tok = t_.size() - 1;
-        out_.error.token = static_cast<uint32_t>(tok);
+        // Where the parser stood, which may be after the reported position.
+        out_.error.token = static_cast<uint32_t>(tok > p_ ? tok : p_);
         // Like CPython, a statement missing at a dedent or the end of the file is reported at
         // the end of the last line.
         while (tok > 0 && (t_[tok].kind == Tok::kDedent || t_[tok].kind == Tok::kEndMarker) &&
@@ -240,6 +241,9 @@ class Parser {
   Expr brace_atom();
 
   void record_call(const Expr& callee, std::vector<CallArgSpan>& args);
+  // Inside brackets, an expression right after another one: CPython's "Perhaps you forgot a
+  // comma?" at the start of the last disjunction. Returns true when it failed.
+  bool forgot_comma();
 
   std::string_view src_;
   const std::vector<Token>& t_;
@@ -250,6 +254,7 @@ class Parser {
   bool failed_ = false;
   bool speculating_ = false;
   int depth_ = 0;
+  uint32_t last_disjunction_ = 0;  // first token of the last disjunction parsed
 };
 
 // ------------------------------------------------------------------------------------------
@@ -1427,6 +1432,7 @@ Expr Parser::expression() {
     while (ok() && tk() == Tok::kLambda)
       lambda_head();
     if (!ok()) break;
+    last_disjunction_ = static_cast<uint32_t>(p_);
     Expr e = binary(1);
     if (!ok()) break;
     if (!first_set) {
@@ -1436,6 +1442,7 @@ Expr Parser::expression() {
     if (tk() != Tok::kIf) break;
     composite = true;
     next();
+    last_disjunction_ = static_cast<uint32_t>(p_);
     binary(1);
     if (!ok()) break;
     if (tk() != Tok::kElse) {
@@ -1636,6 +1643,39 @@ inline Expr Parser::primary() {
   return e;
 }
 
+bool Parser::forgot_comma() {
+  if (!ok()) return false;
+  switch (tk()) {
+    case Tok::kName:
+    case Tok::kNumber:
+    case Tok::kString:
+    case Tok::kFStringStart:
+    case Tok::kLBrace:
+    case Tok::kEllipsis:
+    case Tok::kNone:
+    case Tok::kTrue:
+    case Tok::kFalse:
+    case Tok::kLambda:
+    case Tok::kNot:
+    case Tok::kAwait:
+    case Tok::kTilde:
+      break;
+    default:
+      return false;
+  }
+  const Token& a = tok_[last_disjunction_];
+  if (a.kind == Tok::kName) {
+    std::string_view w = a.text(src_);
+    // CPython excludes `print "x"`-like pairs and soft keywords.
+    if (tk_at(last_disjunction_ + 1) == Tok::kString || w == "match" || w == "case" ||
+        w == "type" || w == "_") {
+      return false;
+    }
+  }
+  fail(last_disjunction_, "invalid syntax. Perhaps you forgot a comma?");
+  return true;
+}
+
 void Parser::record_call(const Expr& callee, std::vector<CallArgSpan>& args) {
   CallSite site;
   switch (callee.chain) {
@@ -1735,7 +1775,7 @@ void Parser::call_args(Expr& callee, bool allow_genexp) {
       next();
       continue;
     }
-    if (tk() != Tok::kRPar) fail_here();
+    if (tk() != Tok::kRPar && !forgot_comma()) fail_here();
     break;
   }
   if (ok()) expect(Tok::kRPar, ")");
@@ -1772,7 +1812,7 @@ void Parser::slices() {
     }
     break;
   }
-  if (ok()) expect(Tok::kRSqb, "]");
+  if (ok() && !forgot_comma()) expect(Tok::kRSqb, "]");
   leave();
 }
 
@@ -1960,12 +2000,12 @@ Expr Parser::paren_atom() {
       if (tk() == Tok::kRPar) break;
       add(star_named_expression());
     }
-    if (ok()) expect(Tok::kRPar, ")");
+    if (ok() && !forgot_comma()) expect(Tok::kRPar, ")");
     tuple.flags |= kParenthesized;
     leave();
     return tuple;
   }
-  if (!expect(Tok::kRPar, ")")) {
+  if (forgot_comma() || !expect(Tok::kRPar, ")")) {
     leave();
     return e;
   }
@@ -2012,7 +2052,7 @@ Expr Parser::list_atom() {
     }
     break;
   }
-  if (ok()) expect(Tok::kRSqb, "]");
+  if (ok() && !forgot_comma()) expect(Tok::kRSqb, "]");
   leave();
   return e;
 }
@@ -2069,7 +2109,7 @@ Expr Parser::brace_atom() {
     }
     break;
   }
-  if (ok()) expect(Tok::kRBrace, "}");
+  if (ok() && !forgot_comma()) expect(Tok::kRBrace, "}");
   leave();
   return e;
 }

@@ -403,6 +403,32 @@ TEST(Parser, SpecificMessages) {
   EXPECT_EQ(message("x = (1,\n"), "Failed to parse Python file: '(' was never closed");
 }
 
+TEST(Parser, PerhapsYouForgotACommaLikeCPython) {
+  // The most common slip in dbt.config(...): CPython points at the value before the gap.
+  struct Case {
+    const char* src;
+    int col;
+  };
+  for (const Case& c :
+       {Case{"dbt.config(materialized=\"table\" tags=[\"a\"])\n", 25}, Case{"x = [a b]\n", 6},
+        Case{"x = [a, b c]\n", 9}, Case{"f(a b)\n", 3}, Case{"x = {1: 2 3: 4}\n", 9},
+        Case{"x = (a b)\n", 6}, Case{"x = a[b c]\n", 7}, Case{"x = [1 if 2 else 3 4]\n", 18},
+        Case{"x = [not a b]\n", 6}, Case{"x = [lambda: 1 2]\n", 14}}) {
+    PythonAnalysis a = analyze(c.src, "m.py");
+    ASSERT_EQ(a.diagnostics.size(), 1u) << c.src;
+    EXPECT_EQ(a.diagnostics[0].message,
+              "Failed to parse Python file: invalid syntax. Perhaps you forgot a comma?")
+        << c.src;
+    EXPECT_EQ(a.diagnostics[0].column, c.col) << c.src;
+  }
+  // Not inside brackets, or a soft keyword first: plain invalid syntax.
+  for (const char* src : {"x = a b\n", "x = [match x]\n"}) {
+    PythonAnalysis a = analyze(src, "m.py");
+    ASSERT_EQ(a.diagnostics.size(), 1u) << src;
+    EXPECT_EQ(a.diagnostics[0].message.find("comma"), std::string::npos) << src;
+  }
+}
+
 TEST(Parser, LaterLexicalErrorWinsLikeCPython) {
   // CPython tokenizes the rest of the file after a grammar error; some lexical errors win.
   PythonAnalysis a = analyze("x = = 1\ny = \"abc\n", "m.py");
