@@ -2,7 +2,8 @@
 """Regenerates unicode_tables_data.cc: XID_Start / XID_Continue ranges and the NFKC folds of
 identifier characters onto ASCII. Run with a Python whose unicodedata matches the Unicode version
 you target (CPython 3.12 = Unicode 15.0):  python3.12 gen_unicode_tables.py > unicode_tables_data.cc
-dbtpy never runs this at build time; the output is committed and reviewed."""
+Then clang-format -i the output. dbtpy never runs this at build time; the output is committed
+and reviewed."""
 import sys
 import unicodedata
 
