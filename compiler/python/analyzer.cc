@@ -623,12 +623,13 @@ void Analyzer::structure(const ParseResult& pr) {
          "name the first parameter `dbt`: def model(dbt, session)");
   }
   if (def.params != 2) {
-    diag("DBTPY112", at,
+    diag("DBTPY112", tok_loc(def.name_tok),
          "model function should have two args, `dbt` and a session to current warehouse",
          "declare it as def model(dbt, session)");
   }
   if (!def.ends_with_return || def.returns_tuple) {
-    diag("DBTPY113", at,
+    // Point at the statement that should be the single `return`.
+    diag("DBTPY113", tok_loc(def.last_stmt_tok),
          "In current version, model function should return only one dataframe object",
          "end the function with `return df` (one dataframe, not a tuple)");
   }

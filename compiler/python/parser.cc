@@ -53,6 +53,7 @@ struct Expr {
 struct StmtInfo {
   bool is_return = false;
   bool returns_tuple = false;
+  uint32_t first_tok = 0;  // where the statement starts
 };
 
 struct Ctx {
@@ -302,6 +303,7 @@ void Parser::parse_file() {
 
 StmtInfo Parser::statement(Ctx ctx) {
   StmtInfo info;
+  info.first_tok = static_cast<uint32_t>(p_);
   switch (tk()) {
     case Tok::kDef:
       function_def(ctx, false);
@@ -379,6 +381,7 @@ StmtInfo Parser::simple_stmts(Ctx ctx) {
 StmtInfo Parser::simple_stmt(Ctx ctx) {
   (void)ctx;
   StmtInfo info;
+  info.first_tok = static_cast<uint32_t>(p_);
   switch (tk()) {
     case Tok::kReturn: {
       next();
@@ -642,12 +645,14 @@ void Parser::function_def(Ctx ctx, bool is_async) {
     return;
   }
   bool is_model = name_equals(src_, tok_[p_], "model");
+  const uint32_t name_tok = static_cast<uint32_t>(p_);
   next();
   if (tk() == Tok::kLSqb) type_params();
   if (!ok()) return;
   if (!expect(Tok::kLPar, "(")) return;
   ModelDefSite site;
   site.def_tok = def_tok;
+  site.name_tok = name_tok;
   site.counted = !ctx.in_function && !is_async;
   parameters(true, Tok::kRPar, &site);
   if (!ok()) return;
@@ -667,6 +672,7 @@ void Parser::function_def(Ctx ctx, bool is_async) {
   if (is_model) {
     site.ends_with_return = last.is_return;
     site.returns_tuple = last.returns_tuple;
+    site.last_stmt_tok = last.first_tok;
     // Keep defs in source order: this one starts before any nested ones.
     out_.model_defs.insert(out_.model_defs.begin() + static_cast<ptrdiff_t>(defs_before), site);
   }

@@ -32,6 +32,8 @@ struct CallSite {
 // A `def model(...)` anywhere in the file, with the facts dbt's validation looks at.
 struct ModelDefSite {
   uint32_t def_tok = 0;
+  uint32_t name_tok = 0;          // `model`
+  uint32_t last_stmt_tok = 0;     // first token of the body's last statement
   bool counted = false;           // counts for dbt-core 1.10 (not nested in a plain function)
   int params = 0;                 // positional-or-keyword parameters (not positional-only)
   int32_t first_param_tok = -1;   // first positional-or-keyword parameter name

@@ -196,8 +196,11 @@ TEST(Analyzer, StructureRules) {
 
 TEST(Analyzer, StructureErrorsAllReportedWhenOneModel) {
   PythonAnalysis a = run("def model(tbd):\n    x = 1\n");
-  // In source order: the def (two args, return), then the first parameter.
-  EXPECT_THAT(codes(a), ElementsAre("DBTPY112", "DBTPY113", "DBTPY111"));
+  // In source order: the name (two args), the first parameter, the last statement (return).
+  EXPECT_THAT(codes(a), ElementsAre("DBTPY112", "DBTPY111", "DBTPY113"));
+  EXPECT_EQ(a.diagnostics[0].column, 5);
+  EXPECT_EQ(a.diagnostics[2].line, 2);
+  EXPECT_EQ(a.diagnostics[2].column, 5);
   EXPECT_EQ(a.model_def_line, 1);
 }
 
@@ -494,7 +497,7 @@ TEST(Analyzer, AllProblemsInOnePassInSourceOrder) {
           "    dbt.source('only_one')\n"
           "    dbt.config()\n"
           "    y = dbt.ref('fine')\n");
-  EXPECT_THAT(codes(a), ElementsAre("DBTPY120", "DBTPY112", "DBTPY113", "DBTPY131", "DBTPY132"));
+  EXPECT_THAT(codes(a), ElementsAre("DBTPY120", "DBTPY112", "DBTPY131", "DBTPY132", "DBTPY113"));
   for (size_t i = 1; i < a.diagnostics.size(); ++i) {
     EXPECT_LE(a.diagnostics[i - 1].line, a.diagnostics[i].line);
   }
