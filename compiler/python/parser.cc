@@ -644,8 +644,8 @@ void Parser::with_stmt(Ctx ctx, bool is_async) {
     }
     parenthesized = tk_at(q + 1) == Tok::kColon;
   }
-  if (parenthesized) {
-    next();
+  auto parenthesized_items = [&]() {
+    next();  // (
     while (ok()) {
       with_item();
       if (!ok()) return;
@@ -656,7 +656,27 @@ void Parser::with_stmt(Ctx ctx, bool is_async) {
       }
       break;
     }
-    if (!expect(Tok::kRPar, ")")) return;
+    expect(Tok::kRPar, ")");
+  };
+  if (parenthesized) {
+    // Like CPython's grammar, try the parenthesized items first and fall back to a
+    // parenthesized expression (`with (yield x):`) when they do not parse.
+    size_t save_p = p_, save_calls = out_.calls.size();
+    int save_depth = depth_;
+    bool save_spec = speculating_;
+    speculating_ = true;
+    parenthesized_items();
+    bool items_ok = ok() && tk() == Tok::kColon;
+    speculating_ = save_spec;
+    failed_ = false;
+    depth_ = save_depth;
+    out_.calls.resize(save_calls);
+    p_ = save_p;
+    parenthesized = items_ok;
+  }
+  if (parenthesized) {
+    parenthesized_items();
+    if (!ok()) return;
   } else {
     while (ok()) {
       with_item();

@@ -612,6 +612,20 @@ TEST(Parser, AcceptsAndRejectsGrammarCornersLikeCPython) {
   }
 }
 
+TEST(Parser, WithParenthesizedExpressionIsNotAnItemList) {
+  // From CPython 3.10's test_asyncio: `(yield from lock)` is one expression, not items.
+  for (const char* src : {"def f():\n    with (yield from lock):\n        pass\n",
+                          "def f():\n    with (yield):\n        pass\n",
+                          "with (a, b) as c:\n    pass\n", "with (a as b, c):\n    pass\n"}) {
+    PythonAnalysis a = analyze(src, "m.py");
+    for (const Diagnostic& d : a.diagnostics)
+      EXPECT_NE(d.code, "DBTPY101") << src << d.message;
+  }
+  // Calls in the items are recorded once, not once per attempt.
+  PythonAnalysis a = analyze("with (dbt.ref('a') as x, dbt.ref('b')):\n    pass\n", "m.py");
+  EXPECT_EQ(a.calls.size(), 2u);
+}
+
 TEST(Parser, StarredTargets) {
   // From the fuzz corpus, checked against CPython 3.12.
   for (const char* ok : {"*x = 1\n", "a, *b.c = d\n", "a, *(b, c) = d\n", "*a, *b = c\n",
