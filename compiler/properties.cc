@@ -1,0 +1,356 @@
+#include "compiler/properties.h"
+
+#include "profiles/jinja_expr.h"
+#include "profiles/yaml_reader.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+namespace dbtpy::compiler {
+using profiles::yaml_column;
+using profiles::yaml_line;
+using profiles::YamlEntry;
+using profiles::YamlKeypath;
+
+namespace {
+
+class Reader {
+ public:
+  Reader(std::string file, const profiles::JinjaValueContext& ctx, std::vector<Diagnostic>& out)
+      : file_(std::move(file)), ctx_(ctx), out_(out) {}
+
+  void problem(const YAML::Node& node, std::string message, std::string hint,
+               const char* code = "DBTPY220") {
+    Diagnostic d;
+    d.code = code;
+    d.file = file_;
+    d.line = yaml_line(node);
+    d.column = yaml_column(node);
+    d.message = std::move(message);
+    d.hint = std::move(hint);
+    out_.push_back(std::move(d));
+  }
+
+  // Renders a value (strings anywhere inside it), leaving hooks unrendered.
+  Json render(const YAML::Node& node, const std::string& key) {
+    profiles::YamlToJsonOptions opts;
+    opts.file = file_;
+    opts.warnings = &out_;
+    opts.should_render = [](const YamlKeypath& path) {
+      for (const auto& p : path) {
+        if (p == "pre-hook" || p == "post-hook" || p == "pre_hook" || p == "post_hook" ||
+            p == "+pre-hook" || p == "+post-hook")
+          return false;
+      }
+      return true;
+    };
+    opts.render = [&](const std::string& text, const YAML::Node& n, const YamlKeypath& path) {
+      profiles::ValueSite site{file_, yaml_line(n), yaml_column(n),
+                               path.empty() ? key : path.back()};
+      return profiles::render_jinja_value(text, ctx_, site);
+    };
+    return profiles::yaml_to_json(node, opts);
+  }
+
+  // A rendered scalar that must be a string (numbers are converted as Python's str()).
+  std::optional<std::string> string_of(const YAML::Node& node, const std::string& key) {
+    Json v = render(node, key);
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_number() || v.is_boolean()) return profiles::python_str(v);
+    if (v.is_null()) return std::nullopt;
+    problem(node, "`" + key + "` must be a string", "write a plain value, e.g. `" + key + ": x`");
+    return std::nullopt;
+  }
+
+  Json config_of(const YAML::Node& node) {
+    if (node.IsNull()) return Json::object();
+    if (!node.IsMap()) {
+      problem(node, "`config:` must be a mapping", "e.g. `config: {materialized: table}`");
+      return Json::object();
+    }
+    return render(node, "config");
+  }
+
+  std::vector<YamlEntry> entries(const YAML::Node& node) {
+    return profiles::yaml_mapping_entries(node, file_, &out_);
+  }
+
+  std::optional<NodeEntry> node_entry(const YAML::Node& item, const char* section) {
+    if (!item.IsMap()) {
+      problem(item, std::string("each entry under `") + section + ":` must be a mapping",
+              "start each entry with `- name: <name>`");
+      return std::nullopt;
+    }
+    NodeEntry e;
+    e.file = file_;
+    e.line = yaml_line(item);
+    e.column = yaml_column(item);
+    Json legacy = Json::object();
+    bool has_name = false;
+    for (auto& kv : entries(item)) {
+      const std::string& k = kv.key;
+      try {
+        if (k == "name") {
+          if (auto n = string_of(kv.value, "name")) {
+            e.name = *n;
+            has_name = !n->empty();
+          }
+        } else if (k == "description") {
+          if (kv.value.IsScalar()) e.description = kv.value.Scalar();
+        } else if (k == "config") {
+          e.config = config_of(kv.value);
+        } else if (k == "meta" || k == "docs" || k == "access" || k == "group") {
+          legacy[k] = render(kv.value, k);
+        } else if (k == "latest_version") {
+          Json v = render(kv.value, k);
+          if (!v.is_null()) e.latest_version = profiles::python_str(v);
+        } else if (k == "versions") {
+          versions(kv.value, e);
+        } else if (k == "relation") {
+          relation(kv.value, e);
+        }
+      } catch (const Error& err) {
+        for (const auto& d : err.diagnostics())
+          out_.push_back(d);
+      }
+    }
+    if (!has_name) {
+      problem(item, std::string("an entry under `") + section + ":` has no `name:`",
+              "add `name: <node name>`");
+      return std::nullopt;
+    }
+    // Top-level meta/docs/access/group are the older spelling of the same configs; `config:`
+    // wins when both are present (meta is merged key by key).
+    for (auto it = legacy.begin(); it != legacy.end(); ++it) {
+      if (it.key() == "meta" && it->is_object()) {
+        Json merged = *it;
+        if (e.config.contains("meta") && e.config["meta"].is_object()) {
+          for (auto m = e.config["meta"].begin(); m != e.config["meta"].end(); ++m)
+            merged[m.key()] = *m;
+        }
+        e.config["meta"] = std::move(merged);
+      } else if (!e.config.contains(it.key())) {
+        e.config[it.key()] = *it;
+      }
+    }
+    return e;
+  }
+
+  void versions(const YAML::Node& node, NodeEntry& e) {
+    if (!node.IsSequence()) {
+      problem(node, "`versions:` must be a list", "e.g. `versions: [{v: 1}, {v: 2}]`");
+      return;
+    }
+    for (const auto& item : node) {
+      if (!item.IsMap()) {
+        problem(item, "each entry under `versions:` must be a mapping", "e.g. `- v: 2`");
+        continue;
+      }
+      VersionEntry ve;
+      ve.line = yaml_line(item);
+      bool has_v = false;
+      for (auto& kv : entries(item)) {
+        if (kv.key == "v") {
+          Json v = render(kv.value, "v");
+          if (v.is_string() || v.is_number()) {
+            ve.v = profiles::python_str(v);
+            has_v = !ve.v.empty();
+          }
+        } else if (kv.key == "config") {
+          ve.config = config_of(kv.value);
+        } else if (kv.key == "defined_in") {
+          ve.defined_in = string_of(kv.value, "defined_in");
+        }
+      }
+      if (!has_v) {
+        problem(item, "a version of model '" + e.name + "' has no `v:`",
+                "give each version a number or string: `- v: 2`");
+        continue;
+      }
+      e.versions.push_back(std::move(ve));
+    }
+  }
+
+  void relation(const YAML::Node& node, NodeEntry& e) {
+    auto text = string_of(node, "relation");
+    if (!text) return;
+    auto parsed = profiles::parse_jinja_expression(*text);
+    bool ok = false;
+    if (parsed.expr && parsed.expr->kind == profiles::JinjaExpr::Kind::kCall &&
+        parsed.expr->children[0].kind == profiles::JinjaExpr::Kind::kName) {
+      const std::string& fn = parsed.expr->children[0].name;
+      std::vector<std::string> args;
+      for (const auto& a : parsed.expr->args) {
+        auto v = profiles::jinja_literal_value(a);
+        if (v && v->is_string()) args.push_back(v->get<std::string>());
+      }
+      if (fn == "ref" && (args.size() == 1 || args.size() == 2) &&
+          args.size() == parsed.expr->args.size()) {
+        e.relation_ref_name = args.back();
+        if (args.size() == 2) e.relation_ref_package = args[0];
+        ok = true;
+      } else if (fn == "source" && args.size() == 2 && parsed.expr->args.size() == 2) {
+        e.relation_source = std::make_pair(args[0], args[1]);
+        ok = true;
+      }
+    }
+    if (!ok) {
+      problem(node,
+              "`relation:` must be ref('model') or source('source', 'table'), got '" + *text + "'",
+              "e.g. `relation: ref('orders')`");
+    }
+  }
+
+  std::optional<SourceEntry> source_entry(const YAML::Node& item) {
+    if (!item.IsMap()) {
+      problem(item, "each entry under `sources:` must be a mapping",
+              "start each entry with `- name: <source name>`");
+      return std::nullopt;
+    }
+    SourceEntry s;
+    s.file = file_;
+    s.line = yaml_line(item);
+    YAML::Node tables;
+    for (auto& kv : entries(item)) {
+      const std::string& k = kv.key;
+      try {
+        if (k == "name") {
+          s.name = string_of(kv.value, "name").value_or("");
+        } else if (k == "database" || k == "project" || k == "catalog") {
+          s.database = string_of(kv.value, k);
+        } else if (k == "schema" || k == "dataset") {
+          s.schema = string_of(kv.value, k);
+        } else if (k == "quoting") {
+          s.quoting = render(kv.value, k);
+        } else if (k == "config") {
+          s.config = config_of(kv.value);
+        } else if (k == "description") {
+          if (kv.value.IsScalar()) s.description = kv.value.Scalar();
+        } else if (k == "tables") {
+          tables = kv.value;
+        }
+      } catch (const Error& err) {
+        for (const auto& d : err.diagnostics())
+          out_.push_back(d);
+      }
+    }
+    if (s.name.empty()) {
+      problem(item, "a source has no `name:`", "add `name: <source name>`");
+      return std::nullopt;
+    }
+    if (!tables.IsNull() && !tables.IsSequence()) {
+      problem(tables, "`tables:` of source '" + s.name + "' must be a list",
+              "e.g. `tables: [{name: orders}]`");
+      return s;
+    }
+    for (const auto& t : tables) {
+      if (!t.IsMap()) {
+        problem(t, "each table of source '" + s.name + "' must be a mapping",
+                "start each table with `- name: <table>`");
+        continue;
+      }
+      SourceTableEntry te;
+      te.line = yaml_line(t);
+      for (auto& kv : entries(t)) {
+        try {
+          if (kv.key == "name") {
+            te.name = string_of(kv.value, "name").value_or("");
+          } else if (kv.key == "identifier") {
+            te.identifier = string_of(kv.value, "identifier").value_or("");
+          } else if (kv.key == "quoting") {
+            te.quoting = render(kv.value, "quoting");
+          } else if (kv.key == "config") {
+            te.config = config_of(kv.value);
+          } else if (kv.key == "description") {
+            if (kv.value.IsScalar()) te.description = kv.value.Scalar();
+          }
+        } catch (const Error& err) {
+          for (const auto& d : err.diagnostics())
+            out_.push_back(d);
+        }
+      }
+      if (te.name.empty()) {
+        problem(t, "a table of source '" + s.name + "' has no `name:`", "add `name: <table>`");
+        continue;
+      }
+      if (te.identifier.empty()) te.identifier = te.name;
+      s.tables.push_back(std::move(te));
+    }
+    return s;
+  }
+
+ private:
+  std::string file_;
+  const profiles::JinjaValueContext& ctx_;
+  std::vector<Diagnostic>& out_;
+};
+
+PropertiesFile parse_root(const YAML::Node& root, const std::string& display,
+                          const profiles::JinjaValueContext& context,
+                          std::vector<Diagnostic>& diagnostics) {
+  PropertiesFile out;
+  out.file = display;
+  if (root.IsNull()) return out;
+  Reader r(display, context, diagnostics);
+  if (!root.IsMap()) {
+    r.problem(root, "a properties file must be a mapping (e.g. `models:` and `sources:`)",
+              "start the file with `version: 2` and `models:`");
+    return out;
+  }
+  for (auto& e : profiles::yaml_mapping_entries(root, display, &diagnostics)) {
+    const std::string& k = e.key;
+    bool node_list = k == "models" || k == "seeds" || k == "snapshots";
+    if (!node_list && k != "sources") continue;
+    if (e.value.IsNull()) continue;
+    if (!e.value.IsSequence()) {
+      r.problem(e.value, "`" + k + ":` must be a list", "start each entry with `- name: ...`");
+      continue;
+    }
+    for (const auto& item : e.value) {
+      if (k == "sources") {
+        if (auto s = r.source_entry(item)) out.sources.push_back(std::move(*s));
+      } else if (auto n = r.node_entry(item, k.c_str())) {
+        (k == "models"  ? out.models
+         : k == "seeds" ? out.seeds
+                        : out.snapshots)
+            .push_back(std::move(*n));
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+PropertiesFile parse_properties_text(std::string_view text, const std::string& display,
+                                     const profiles::JinjaValueContext& context,
+                                     std::vector<Diagnostic>& diagnostics) {
+  YAML::Node root;
+  try {
+    root = profiles::load_yaml_text(text, display);
+  } catch (const Error& e) {
+    for (const auto& d : e.diagnostics())
+      diagnostics.push_back(d);
+    PropertiesFile empty;
+    empty.file = display;
+    return empty;
+  }
+  return parse_root(root, display, context, diagnostics);
+}
+
+PropertiesFile parse_properties(const std::filesystem::path& path, const std::string& display,
+                                const profiles::JinjaValueContext& context,
+                                std::vector<Diagnostic>& diagnostics) {
+  YAML::Node root;
+  try {
+    root = profiles::load_yaml_file(path, display);
+  } catch (const Error& e) {
+    for (const auto& d : e.diagnostics())
+      diagnostics.push_back(d);
+    PropertiesFile empty;
+    empty.file = display;
+    return empty;
+  }
+  return parse_root(root, display, context, diagnostics);
+}
+
+}  // namespace dbtpy::compiler
