@@ -52,6 +52,7 @@ struct SourceFile {
 
 struct PythonResult {
   python::PythonAnalysis analysis;
+  bool has_errors = false;
   std::string checksum;
   std::string read_error;
 };
@@ -377,6 +378,7 @@ class Loader {
               file_error(f, r.read_error);
               continue;
             }
+            r.has_errors = has_errors(r.analysis.diagnostics);
             for (auto& d : r.analysis.diagnostics) {
               if (d.severity == Severity::kError) out_.model_errors = true;
               diags_.push_back(std::move(d));
@@ -864,7 +866,7 @@ class Loader {
         ir.relation = std::move(n.relation);
         ir.config = std::move(cfg);
         n.relation = Relation{};
-        n.has_errors = has_errors(r.analysis.diagnostics);
+        n.has_errors = r.has_errors;
         n.python_model = static_cast<int>(irs.size());
         python_checks(n, ir, display);
         irs.push_back(std::move(ir));
