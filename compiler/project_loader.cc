@@ -921,10 +921,11 @@ class Loader {
     }
   }
 
-  void python_checks(const Node& n, const ModelIR& ir, const std::string& display) {
+  void python_checks(Node& n, const ModelIR& ir, const std::string& display) {
     const Json& v = ir.config.values;
     auto mat = v.find("materialized");
     if (mat != v.end() && mat->is_string() && *mat != "table" && *mat != "incremental") {
+      n.has_errors = true;
       model_error(
           make_diag(Severity::kError, "DBTPY241", display, ir.model_def_line, 0,
                     "invalid materialization '" + mat->get<std::string>() + "' for Python model '" +
@@ -936,6 +937,7 @@ class Loader {
     auto contract = v.find("contract");
     if (contract != v.end() && contract->is_object() &&
         contract->value("enforced", false) == true) {
+      n.has_errors = true;
       model_error(make_diag(Severity::kError, "DBTPY242", display, ir.model_def_line, 0,
                             "contract enforcement is not supported for Python model '" + n.name +
                                 "' (dbt: Language Error: Expected 'sql' but found 'python')",
@@ -949,12 +951,14 @@ class Loader {
     for (const auto& ref : ir.refs) {
       Resolution r = resolver.ref(ref.name, ref.package, ref.version, n.package_name);
       if (!r.node) {
+        n.has_errors = true;
         model_error(make_diag(Severity::kError, r.code, display, ref.where.line, ref.where.column,
                               "dbt.ref(): " + r.message, r.hint));
         continue;
       }
       const Node& target = out_.nodes[*r.node];
       if (target.unique_id == n.unique_id) {
+        n.has_errors = true;
         model_error(make_diag(Severity::kError, "DBTPY236", display, ref.where.line,
                               ref.where.column, "model '" + n.name + "' refers to itself",
                               "a model cannot read its own output with dbt.ref(); use dbt.this"));
@@ -968,6 +972,7 @@ class Loader {
     for (const auto& src : ir.sources) {
       Resolution r = resolver.source(src.source_name, src.table_name, n.package_name);
       if (!r.node) {
+        n.has_errors = true;
         model_error(make_diag(Severity::kError, r.code, display, src.where.line, src.where.column,
                               "dbt.source(): " + r.message, r.hint));
         continue;
