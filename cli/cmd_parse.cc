@@ -3,6 +3,7 @@
 // manifest.json atomically — only when there are no errors, so the previous manifest stays
 // usable. Prints one summary line with the counts and the time taken.
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -54,7 +55,11 @@ int run_parse(Invocation& inv) {
                         fields, Tone::kBad, /*force=*/true);
     return p.exit_code();
   }
+  auto before_write = std::chrono::steady_clock::now();
   std::filesystem::path written = compiler::write_dbtpy_manifest(p);
+  spdlog::debug(
+      "parse: manifest written in {:.3f}s",
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - before_write).count());
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::string where = display_path(written, std::filesystem::current_path());
   fields["seconds"] = secs;

@@ -205,18 +205,7 @@ void render_dbt_project(DbtProjectFile& p, const profiles::JinjaValueContext& co
 std::vector<Json> project_config_layers(const Json& tree, const std::vector<std::string>& fqn,
                                         std::set<std::string>* visited) {
   std::vector<Json> layers;
-  auto configs_of = [](const Json& level) {
-    Json out = Json::object();
-    for (auto it = level.begin(); it != level.end(); ++it) {
-      const std::string& key = it.key();
-      if (!key.empty() && key.front() == '+') {
-        out[key] = *it;  // normalized by the merge
-      } else if (!it->is_object()) {
-        out[key] = *it;
-      }
-    }
-    return out;
-  };
+  auto configs_of = [](const Json& level) { return level_configs(level); };
   if (!tree.is_object()) return layers;
   const Json* level = &tree;
   layers.push_back(configs_of(*level));
@@ -230,6 +219,19 @@ std::vector<Json> project_config_layers(const Json& tree, const std::vector<std:
     layers.push_back(configs_of(*level));
   }
   return layers;
+}
+
+Json level_configs(const Json& level) {
+  Json out = Json::object();
+  for (auto it = level.begin(); it != level.end(); ++it) {
+    const std::string& key = it.key();
+    if (!key.empty() && key.front() == '+') {
+      out[key] = *it;  // normalized by the merge
+    } else if (!it->is_object()) {
+      out[key] = *it;
+    }
+  }
+  return out;
 }
 
 std::vector<std::string> config_tree_paths(const Json& tree, const std::string& prefix) {

@@ -57,6 +57,9 @@ void render_dbt_project(DbtProjectFile& project, const profiles::JinjaValueConte
 std::vector<Json> project_config_layers(const Json& tree, const std::vector<std::string>& fqn,
                                         std::set<std::string>* visited = nullptr);
 
+// The configs set at one level of a config tree (`+key` entries and plain non-mapping keys).
+Json level_configs(const Json& level);
+
 // Paths of a config tree that carry configs ("models.jaffle.staging"), for comparing with the
 // visited set.
 std::vector<std::string> config_tree_paths(const Json& tree, const std::string& prefix);

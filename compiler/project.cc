@@ -31,6 +31,12 @@ const Relation& Project::relation_of(const Node& node) const {
   return node.relation;
 }
 
+const std::vector<std::string>& Project::depends_on_of(const Node& node) const {
+  if (node.python_model >= 0)
+    return python_models[static_cast<size_t>(node.python_model)].depends_on;
+  return node.depends_on;
+}
+
 int Project::exit_code() const {
   if (project_errors) return 2;
   if (model_errors) return 1;

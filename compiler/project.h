@@ -46,7 +46,9 @@ struct Node {
   Relation relation;
   bool relation_from_manifest = false;  // relation taken from dbt's manifest.json
   bool has_errors = false;  // the file had errors (kept so refs to it resolve; not listed)
-  std::vector<std::string> depends_on;  // unique ids of parents, sorted
+  // Unique ids of parents, sorted. Empty for Python models, whose parents are in their
+  // ModelIR (Project::depends_on_of reads either).
+  std::vector<std::string> depends_on;
 };
 
 struct PackageInfo {
@@ -76,6 +78,7 @@ struct Project {
   const Node* find(std::string_view unique_id) const;
   const ResolvedConfig& config_of(const Node& node) const;
   const Relation& relation_of(const Node& node) const;
+  const std::vector<std::string>& depends_on_of(const Node& node) const;
   // 0 when loading found no errors, 1 for invalid models, 2 for project errors.
   int exit_code() const;
 };

@@ -1,11 +1,16 @@
 #include "compiler/project_loader.h"
 
 #include <fcntl.h>
+#include <malloc.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -124,6 +129,41 @@ Diagnostic make_diag(Severity sev, std::string code, std::string file, int line,
   return d;
 }
 
+// Phase timings for --debug: where the time of a parse goes.
+class Stopwatch {
+ public:
+  void lap(const char* phase) {
+    auto now = std::chrono::steady_clock::now();
+    double cpu = cpu_seconds();
+    struct mallinfo2 mi = ::mallinfo2();
+    spdlog::debug("load: {} took {:.3f}s ({:.3f}s CPU, peak {} MB resident, {} MB allocated)",
+                  phase, std::chrono::duration<double>(now - last_).count(), cpu - last_cpu_,
+                  resident_mb(), (mi.uordblks + mi.hblkhd) / (1024 * 1024));
+    last_ = now;
+    last_cpu_ = cpu;
+  }
+
+ private:
+  // Peak resident memory so far (VmHWM), in MB; 0 where /proc is unavailable.
+  static long resident_mb() {
+    long kb = 0;
+    if (FILE* f = std::fopen("/proc/self/status", "r")) {
+      char line[256];
+      while (std::fgets(line, sizeof line, f))
+        if (std::sscanf(line, "VmHWM: %ld kB", &kb) == 1) break;
+      std::fclose(f);
+    }
+    return kb / 1024;
+  }
+  static double cpu_seconds() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+  }
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  double last_cpu_ = cpu_seconds();
+};
+
 class Loader {
  public:
   Loader(DbtProjectFile header, const profiles::Target& target, const LoadOptions& options)
@@ -150,15 +190,24 @@ class Loader {
     out_.target = target_;
     out_.quoting = root.project.quoting;
 
+    Stopwatch clock;
     discover_packages(project_ctx);
     compute_vars();
     for (size_t p = 0; p < packages_.size(); ++p)
       discover_files(p);
+    seen_ = {};
+    clock.lap("discover files");
     analyze_files();
+    clock.lap("read and analyze files");
     build_file_nodes();
     apply_properties();
+    clock.lap("build nodes");
     resolve_all();
+    clock.lap("resolve configs, relations and refs");
+    release_scratch();
+    clock.lap("release scratch");
     finish();
+    clock.lap("DAG and checks");
     return std::move(out_);
   }
 
@@ -258,8 +307,10 @@ class Loader {
         f.kind = *kind;
         f.package = pkg;
         f.absolute = abs;
-        f.rel = display_path(abs, p.project.root);
-        f.display = display_path(abs, packages_[0].project.root);
+        // Lexical, not fs::relative: resolving symlinks costs a readlink per path component
+        // per file, which dominated discovery on 10,000 files.
+        f.rel = abs.lexically_relative(p.project.root).generic_string();
+        f.display = abs.lexically_relative(packages_[0].project.root).generic_string();
         fs::path within = abs.lexically_relative(base.lexically_normal());
         for (auto part = within.begin(); part != within.end(); ++part) {
           if (std::next(part) == within.end()) break;
@@ -732,6 +783,47 @@ class Loader {
     return kind == NodeKind::kSeed ? "seeds" : kind == NodeKind::kSnapshot ? "snapshots" : "models";
   }
 
+  // dbt_project.yml's layers along `fqn` merged into `cfg`. Every node of a folder shares the
+  // folder's layers, so they are merged once per folder and reused; only a block named after
+  // the node itself (rare) is merged per node.
+  void merge_project_tree(ResolvedConfig& cfg, const Json& tree,
+                          const std::vector<std::string>& fqn, std::set<std::string>& visited) {
+    if (fqn.empty()) return;
+    std::string key;
+    for (size_t i = 0; i + 1 < fqn.size(); ++i) {
+      key += fqn[i];
+      key += '\x1f';
+    }
+    FolderConfig& folder = folder_cache_[{&tree, key}];
+    if (!folder.computed) {
+      folder.computed = true;
+      std::vector<std::string> prefix(fqn.begin(), fqn.end() - 1);
+      std::vector<Json> layers = project_config_layers(tree, prefix, &visited);
+      for (const auto& layer : layers)
+        merge_config_layer(folder.config, layer, ConfigLayer::kProject);
+      // The level reached, when the walk got through the whole prefix.
+      if (layers.size() == prefix.size() + 1) {
+        const Json* level = &tree;
+        for (const auto& part : prefix)
+          level = &(*level)[part];
+        folder.level = level;
+        folder.path = join(prefix, ".");
+      }
+    }
+    if (cfg.values.empty()) {
+      cfg = folder.config;
+    } else {
+      merge_config_layer(cfg, folder.config.values, ConfigLayer::kProject);
+    }
+    if (folder.level && folder.level->is_object()) {
+      auto leaf = folder.level->find(fqn.back());
+      if (leaf != folder.level->end() && leaf->is_object()) {
+        visited.insert(folder.path.empty() ? fqn.back() : folder.path + "." + fqn.back());
+        merge_config_layer(cfg, level_configs(*leaf), ConfigLayer::kProject);
+      }
+    }
+  }
+
   ResolvedConfig resolve_config(Pending& p, const SourceFile* f) {
     Node& n = p.node;
     size_t pkg = package_index(n.package_name);
@@ -743,9 +835,7 @@ class Loader {
                                                         : "view";
       merge_config_layer(cfg, Json{{"materialized", mat}}, ConfigLayer::kDefault);
     }
-    for (const auto& layer :
-         project_config_layers(tree_for(ps, n.kind), n.fqn, &visited(pkg, tree_name(n.kind))))
-      merge_config_layer(cfg, layer, ConfigLayer::kProject);
+    merge_project_tree(cfg, tree_for(ps, n.kind), n.fqn, visited(pkg, tree_name(n.kind)));
     bool properties_materialized = false;
     for (const auto& layer : p.properties_layers) {
       merge_config_layer(cfg, layer, ConfigLayer::kProperties);
@@ -770,11 +860,8 @@ class Loader {
       if (b < r.scan.blocks.size())
         merge_config_layer(cfg, r.scan.blocks[b].config, ConfigLayer::kInFile);
     }
-    if (!ps.is_root) {
-      for (const auto& layer : project_config_layers(tree_for(packages_[0], n.kind), n.fqn,
-                                                     &visited(0, tree_name(n.kind))))
-        merge_config_layer(cfg, layer, ConfigLayer::kProject);
-    }
+    if (!ps.is_root)
+      merge_project_tree(cfg, tree_for(packages_[0], n.kind), n.fqn, visited(0, tree_name(n.kind)));
     if (project_materialized && cfg.provenance["materialized"] == ConfigLayer::kDefault &&
         *project_materialized != "table") {
       overridden_materialized_[profiles::python_str(*project_materialized)].push_back(
@@ -813,8 +900,12 @@ class Loader {
 
   void resolve_all() {
     // Config and relations of file-defined nodes.
-    std::vector<Node> enabled;
-    std::vector<ModelIR> irs;
+    // Nodes and ModelIRs go straight into the project (no second copy of 10,000 large
+    // structs) and are put in unique_id order in place afterwards.
+    std::vector<Node>& enabled = out_.nodes;
+    std::vector<ModelIR>& irs = out_.python_models;
+    enabled.reserve(pending_.size() + sources_.size());
+    irs.reserve(py_.size());
     std::map<std::pair<std::string, std::string>, std::string> first_file;  // duplicates
     for (auto& p : pending_) {
       const SourceFile* f = p.file >= 0 ? &files_[static_cast<size_t>(p.file)] : nullptr;
@@ -848,20 +939,20 @@ class Loader {
         n.relation = model_relation(target_, out_.quoting, cfg.values, n.name, n.version);
       }
       if (n.language == Language::kPython) {
-        const PythonResult& r = py_[f->result];
+        PythonResult& r = py_[f->result];
         ModelIR ir;
         ir.name = n.name;
         ir.package_name = n.package_name;
         ir.unique_id = n.unique_id;
         ir.original_file_path = n.original_file_path;
         ir.absolute_path = f->absolute;
-        ir.checksum = r.checksum;
+        ir.checksum = std::move(r.checksum);
         ir.model_def_line = r.analysis.model_def_line;
-        ir.refs = r.analysis.refs;
-        ir.sources = r.analysis.sources;
-        ir.config_keys_used = r.analysis.config_keys_used;
-        ir.meta_keys_used = r.analysis.meta_keys_used;
-        ir.imports = r.analysis.imports;
+        ir.refs = std::move(r.analysis.refs);
+        ir.sources = std::move(r.analysis.sources);
+        ir.config_keys_used = std::move(r.analysis.config_keys_used);
+        ir.meta_keys_used = std::move(r.analysis.meta_keys_used);
+        ir.imports = std::move(r.analysis.imports);
         ir.description = n.description;
         ir.relation = std::move(n.relation);
         ir.config = std::move(cfg);
@@ -870,9 +961,11 @@ class Loader {
         n.python_model = static_cast<int>(irs.size());
         python_checks(n, ir, display);
         irs.push_back(std::move(ir));
+        r.analysis = python::PythonAnalysis{};  // config calls are merged; free them now
       } else {
         n.config = std::move(cfg);
       }
+      p.properties_layers = {};  // merged into the config above
       enabled.push_back(std::move(n));
       enabled_pending_.push_back(&p);
     }
@@ -880,25 +973,37 @@ class Loader {
       enabled.push_back(std::move(s));
     sources_.clear();
 
-    // Final order: by unique_id.
+    // Final order: by unique_id, applied in place by following the permutation's cycles.
     std::vector<size_t> order(enabled.size());
     for (size_t i = 0; i < order.size(); ++i)
       order[i] = i;
     std::sort(order.begin(), order.end(),
               [&](size_t a, size_t b) { return enabled[a].unique_id < enabled[b].unique_id; });
-    std::vector<const Pending*> pending_of(enabled.size(), nullptr);
-    for (size_t i = 0; i < enabled_pending_.size(); ++i)
-      pending_of[i] = enabled_pending_[i];
-    std::vector<const Pending*> sorted_pending;
-    for (size_t i : order) {
-      Node& n = enabled[i];
-      if (n.python_model >= 0) {
-        out_.python_models.push_back(std::move(irs[static_cast<size_t>(n.python_model)]));
-        n.python_model = static_cast<int>(out_.python_models.size()) - 1;
+    std::vector<const Pending*> sorted_pending(enabled.size(), nullptr);
+    for (size_t i = 0; i < enabled.size(); ++i)
+      sorted_pending[i] = order[i] < enabled_pending_.size() ? enabled_pending_[order[i]] : nullptr;
+    std::vector<char> placed(enabled.size(), 0);
+    for (size_t start = 0; start < enabled.size(); ++start) {
+      if (placed[start]) continue;
+      Node tmp = std::move(enabled[start]);
+      size_t at = start;
+      while (true) {
+        placed[at] = 1;
+        size_t from = order[at];
+        if (from == start) break;
+        enabled[at] = std::move(enabled[from]);
+        at = from;
       }
-      out_.node_index.emplace(n.unique_id, out_.nodes.size());
-      out_.nodes.push_back(std::move(n));
-      sorted_pending.push_back(pending_of[i]);
+      enabled[at] = std::move(tmp);
+    }
+    // Python models in the same order: sort them by unique_id too, then point nodes at them.
+    std::sort(irs.begin(), irs.end(),
+              [](const ModelIR& a, const ModelIR& b) { return a.unique_id < b.unique_id; });
+    size_t next_ir = 0;
+    for (size_t i = 0; i < enabled.size(); ++i) {
+      Node& n = enabled[i];
+      if (n.python_model >= 0) n.python_model = static_cast<int>(next_ir++);
+      out_.node_index.emplace(n.unique_id, i);
     }
 
     apply_dbt_manifest();
@@ -964,7 +1069,7 @@ class Loader {
                               "a model cannot read its own output with dbt.ref(); use dbt.this"));
         continue;
       }
-      n.depends_on.push_back(target.unique_id);
+      ir.depends_on.push_back(target.unique_id);
       std::string key = ref.package ? *ref.package + "." + ref.name : ref.name;
       if (ref.version) key += ".v" + *ref.version;
       ir.ref_relations[key] = out_.relation_of(target).rendered;
@@ -978,13 +1083,13 @@ class Loader {
         continue;
       }
       const Node& target = out_.nodes[*r.node];
-      n.depends_on.push_back(target.unique_id);
+      ir.depends_on.push_back(target.unique_id);
       ir.source_relations[src.source_name + "." + src.table_name] = target.relation.rendered;
     }
-    std::vector<std::string> deps = n.depends_on;
-    std::sort(deps.begin(), deps.end());
-    deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
-    ir.depends_on = deps;
+    // Python models keep their parents in the ModelIR only (Project::depends_on_of).
+    std::sort(ir.depends_on.begin(), ir.depends_on.end());
+    ir.depends_on.erase(std::unique(ir.depends_on.begin(), ir.depends_on.end()),
+                        ir.depends_on.end());
   }
 
   void resolve_sql(Node& n, const Pending* p, const RefResolver& resolver) {
@@ -1103,11 +1208,23 @@ class Loader {
 
   // ---- wrap-up --------------------------------------------------------------------------
 
+  // Per-file results are merged into the project by now. Freeing them (and handing the freed
+  // pages back to the system) keeps the peak memory of a 10,000-model parse down.
+  void release_scratch() {
+    pending_ = {};
+    enabled_pending_ = {};
+    files_ = {};
+    py_ = {};
+    sql_ = {};
+    yaml_ = {};
+    ::malloc_trim(0);
+  }
+
   void finish() {
     // DAG.
     out_.dag.resize(out_.nodes.size());
     for (size_t i = 0; i < out_.nodes.size(); ++i) {
-      for (const auto& parent : out_.nodes[i].depends_on) {
+      for (const auto& parent : out_.depends_on_of(out_.nodes[i])) {
         auto it = out_.node_index.find(parent);
         if (it != out_.node_index.end()) out_.dag.add_edge(it->second, i);
       }
@@ -1227,6 +1344,13 @@ class Loader {
   std::set<std::string> source_ids_;
   std::vector<DisabledNode> disabled_;
   std::map<std::pair<size_t, std::string>, std::set<std::string>> visited_;
+  struct FolderConfig {
+    bool computed = false;
+    ResolvedConfig config;
+    const Json* level = nullptr;
+    std::string path;
+  };
+  std::map<std::pair<const Json*, std::string>, FolderConfig> folder_cache_;
   std::map<std::string, std::vector<std::string>> overridden_materialized_;
   std::map<std::string, std::vector<std::string>> manifest_parents_;
   std::vector<Diagnostic> diags_;

@@ -29,10 +29,10 @@ RefResolver::RefResolver(const std::vector<Node>& nodes, std::string root_projec
     packages.insert(n.package_name);
     if (n.kind == NodeKind::kSource) {
       std::string key = n.source_name + "." + n.name;
-      sources_.emplace(std::make_pair(n.package_name, key), i);
-      sources.insert(key);
+      sources_[key].emplace_back(n.package_name, i);
+      sources.insert(std::move(key));
     } else {
-      refable_[{n.package_name, n.name}].push_back(i);
+      refable_[n.name].emplace_back(n.package_name, i);
       names.insert(n.name);
     }
   }
@@ -43,28 +43,43 @@ RefResolver::RefResolver(const std::vector<Node>& nodes, std::string root_projec
     if (p != root_) packages_.push_back(p);
 }
 
-std::vector<std::string> RefResolver::search_order(const std::optional<std::string>& package,
-                                                   const std::string& from_package) const {
-  if (package) return {*package};
-  std::vector<std::string> order{root_};
-  if (from_package != root_) order.push_back(from_package);
+template <typename Fn>
+void RefResolver::for_each_package(const std::optional<std::string>& package,
+                                   const std::string& from_package, Fn&& fn) const {
+  if (package) {
+    fn(*package);
+    return;
+  }
+  if (fn(root_)) return;
+  if (from_package != root_ && fn(from_package)) return;
   for (const auto& p : packages_)
-    if (std::find(order.begin(), order.end(), p) == order.end()) order.push_back(p);
-  return order;
+    if (p != root_ && p != from_package && fn(p)) return;
 }
+
+namespace {
+// The indices of `candidates` that belong to `package`.
+std::vector<size_t> in_package(const std::vector<std::pair<std::string, size_t>>& candidates,
+                               const std::string& package) {
+  std::vector<size_t> out;
+  for (const auto& [pkg, index] : candidates)
+    if (pkg == package) out.push_back(index);
+  return out;
+}
+}  // namespace
 
 Resolution RefResolver::ref(const std::string& name, const std::optional<std::string>& package,
                             const std::optional<std::string>& version,
                             const std::string& from_package) const {
   Resolution r;
-  const std::vector<size_t>* found = nullptr;
-  for (const auto& pkg : search_order(package, from_package)) {
-    auto it = refable_.find({pkg, name});
-    if (it != refable_.end()) {
-      found = &it->second;
-      break;
-    }
+  std::vector<size_t> matches;
+  auto by_name = refable_.find(name);
+  if (by_name != refable_.end()) {
+    for_each_package(package, from_package, [&](const std::string& pkg) {
+      matches = in_package(by_name->second, pkg);
+      return !matches.empty();
+    });
   }
+  const std::vector<size_t>* found = matches.empty() ? nullptr : &matches;
   const std::string shown = package ? *package + "." + name : name;
   if (!found) {
     for (const auto& d : disabled_) {
@@ -136,12 +151,14 @@ Resolution RefResolver::source(const std::string& source_name, const std::string
                                const std::string& from_package) const {
   Resolution r;
   const std::string key = source_name + "." + table_name;
-  for (const auto& pkg : search_order(std::nullopt, from_package)) {
-    auto it = sources_.find({pkg, key});
-    if (it != sources_.end()) {
-      r.node = it->second;
-      return r;
-    }
+  auto by_key = sources_.find(key);
+  if (by_key != sources_.end()) {
+    for_each_package(std::nullopt, from_package, [&](const std::string& pkg) {
+      auto m = in_package(by_key->second, pkg);
+      if (!m.empty()) r.node = m.front();
+      return r.node.has_value();
+    });
+    if (r.node) return r;
   }
   for (const auto& d : disabled_) {
     if (d.kind == NodeKind::kSource && d.source_name == source_name && d.name == table_name) {

@@ -42,16 +42,20 @@ class RefResolver {
                     const std::string& from_package) const;
 
  private:
-  std::vector<std::string> search_order(const std::optional<std::string>& package,
-                                        const std::string& from_package) const;
+  // The packages a lookup tries, in dbt's order: the explicit package only; else the root
+  // project, the caller's package, then any package.
+  template <typename Fn>
+  void for_each_package(const std::optional<std::string>& package, const std::string& from_package,
+                        Fn&& fn) const;
 
   const std::vector<Node>& nodes_;
   std::string root_;
   std::vector<DisabledNode> disabled_;
-  // (package, name) -> refable node indices (several for a versioned model)
-  std::map<std::pair<std::string, std::string>, std::vector<size_t>> refable_;
-  std::map<std::pair<std::string, std::string>, size_t> sources_;  // (package, "src.table")
-  std::vector<std::string> refable_names_;                         // for suggestions
+  // name -> (package, node index) of refable nodes (several for a versioned model)
+  std::map<std::string, std::vector<std::pair<std::string, size_t>>, std::less<>> refable_;
+  // "source.table" -> (package, node index)
+  std::map<std::string, std::vector<std::pair<std::string, size_t>>, std::less<>> sources_;
+  std::vector<std::string> refable_names_;  // for suggestions
   std::vector<std::string> source_names_;
   std::vector<std::string> packages_;  // in lookup order for "any package"
 };
