@@ -676,7 +676,7 @@ class Loader {
       if (v.v == latest) latest_declared = true;
     if (!latest_declared) {
       project_error(make_diag(
-          Severity::kError, "DBTPY222", e.file, e.line, e.column,
+          Severity::kError, "DBTPY227", e.file, e.line, e.column,
           "latest_version " + latest + " of model '" + e.name + "' is not one of its versions",
           "add `- v: " + latest + "` under `versions:` or fix latest_version"));
     }
