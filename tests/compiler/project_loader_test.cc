@@ -372,9 +372,12 @@ TEST(ProjectLoader, ProjectLevelWarnings) {
   f.write("macros/naming.sql",
           "{% macro generate_schema_name(custom_schema_name, node) -%}\n"
           "  {{ custom_schema_name }}\n{%- endmacro %}\n");
+  f.write("models/dyn.sql", "{{ config(schema=schema_for('x'), tags=['ok']) }}\nselect 1");
   Project p = f.load();
   EXPECT_NE(diag(p, "DBTPY246").message.find("models.jaffle.stagng"), std::string::npos);
   EXPECT_EQ(diag(p, "DBTPY245").file, "macros/naming.sql");
+  EXPECT_EQ(diag(p, "DBTPY244").file, "models/dyn.sql");
+  EXPECT_NE(diag(p, "DBTPY244").message.find("`schema`"), std::string::npos);
   EXPECT_EQ(p.exit_code(), 0);
 }
 
