@@ -10,10 +10,12 @@ namespace dbtpy::compiler {
 namespace {
 
 bool keep_node_field(const std::string& key) {
-  static const std::array<const char*, 14> kKeep = {
-      "unique_id", "resource_type", "name",     "package_name", "source_name",
-      "database",  "schema",        "alias",    "identifier",   "relation_name",
-      "config",    "version",       "language", "depends_on"};
+  static const std::array<const char*, 17> kKeep = {
+      "unique_id",         "resource_type", "name",       "package_name",
+      "source_name",       "database",      "schema",     "alias",
+      "identifier",        "relation_name", "config",     "version",
+      "latest_version",    "language",      "depends_on", "fqn",
+      "original_file_path"};
   for (const char* k : kKeep)
     if (key == k) return true;
   return false;
@@ -91,6 +93,12 @@ DbtManifest read_dbt_manifest(const std::filesystem::path& path, const std::stri
       e.relation_name = str(node, "relation_name");
       e.language = str(node, "language");
       e.version = str(node, "version");
+      e.latest_version = str(node, "latest_version");
+      e.original_file_path = str(node, "original_file_path");
+      if (auto fq = node.find("fqn"); fq != node.end() && fq->is_array()) {
+        for (const auto& part : *fq)
+          if (part.is_string()) e.fqn.push_back(part.get<std::string>());
+      }
       if (auto c = node.find("config"); c != node.end() && c->is_object())
         e.materialized = str(*c, "materialized");
       if (auto d = node.find("depends_on"); d != node.end() && d->is_object()) {

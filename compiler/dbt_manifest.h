@@ -25,6 +25,9 @@ struct ManifestEntry {
   std::string materialized;
   std::string language;  // sql, python
   std::string version;   // "" when unversioned
+  std::string latest_version;
+  std::string original_file_path;
+  std::vector<std::string> fqn;
   std::vector<std::string> depends_on;
 };
 

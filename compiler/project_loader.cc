@@ -972,6 +972,8 @@ class Loader {
     for (auto& s : sources_)
       enabled.push_back(std::move(s));
     sources_.clear();
+    load_dbt_manifest();
+    add_manifest_package_nodes(enabled);
 
     // Final order: by unique_id, applied in place by following the permutation's cycles.
     std::vector<size_t> order(enabled.size());
@@ -1144,7 +1146,8 @@ class Loader {
 
   // ---- dbt's manifest.json ------------------------------------------------------------------
 
-  void apply_dbt_manifest() {
+  // dbt's manifest.json, when given or present: read once, before nodes are ordered.
+  void load_dbt_manifest() {
     std::optional<fs::path> path = options_.dbt_manifest;
     std::string display;
     if (path) {
@@ -1161,7 +1164,55 @@ class Loader {
       path = candidate;
       display = display_path(candidate, out_.root_dir);
     }
-    DbtManifest m = read_dbt_manifest(*path, display);
+    manifest_ = read_dbt_manifest(*path, display);
+    manifest_display_ = display;
+  }
+
+  // Nodes of packages that are not installed (no `dbt deps` here) but that dbt's manifest
+  // knows, so refs to them still resolve, with dbt's relation names.
+  void add_manifest_package_nodes(std::vector<Node>& nodes) {
+    if (!manifest_) return;
+    std::set<std::string> installed;
+    for (const auto& p : packages_)
+      installed.insert(p.project.name);
+    for (const auto& [uid, e] : manifest_->entries) {
+      if (installed.count(e.package_name) || e.package_name.empty()) continue;
+      NodeKind kind;
+      if (e.resource_type == "model") {
+        kind = NodeKind::kModel;
+      } else if (e.resource_type == "seed") {
+        kind = NodeKind::kSeed;
+      } else if (e.resource_type == "snapshot") {
+        kind = NodeKind::kSnapshot;
+      } else if (e.resource_type == "source") {
+        kind = NodeKind::kSource;
+      } else {
+        continue;
+      }
+      Node n;
+      n.kind = kind;
+      n.language = Language::kSql;  // no file here: never compiled by dbtpy
+      if (kind == NodeKind::kSeed || kind == NodeKind::kSource) n.language = Language::kNone;
+      n.unique_id = uid;
+      n.name = e.name;
+      n.package_name = e.package_name;
+      n.source_name = e.source_name;
+      if (!e.version.empty()) {
+        n.version = e.version;
+        n.is_latest_version = e.version == e.latest_version;
+      }
+      n.fqn = e.fqn.empty() ? std::vector<std::string>{e.package_name, e.name} : e.fqn;
+      n.original_file_path = e.original_file_path;
+      if (kind != NodeKind::kSource)
+        n.config.values["materialized"] = e.materialized.empty() ? "view" : e.materialized;
+      nodes.push_back(std::move(n));
+    }
+  }
+
+  void apply_dbt_manifest() {
+    if (!manifest_) return;
+    const DbtManifest& m = *manifest_;
+    const std::string& display = manifest_display_;
     std::vector<std::string> mismatches;
     for (auto& n : out_.nodes) {
       auto it = m.entries.find(n.unique_id);
@@ -1353,6 +1404,8 @@ class Loader {
   std::map<std::pair<const Json*, std::string>, FolderConfig> folder_cache_;
   std::map<std::string, std::vector<std::string>> overridden_materialized_;
   std::map<std::string, std::vector<std::string>> manifest_parents_;
+  std::optional<DbtManifest> manifest_;
+  std::string manifest_display_;
   std::vector<Diagnostic> diags_;
 };
 

@@ -277,6 +277,23 @@ TEST(ProjectLoader, DbtManifestNamesNonPythonRelations) {
   // The Python model's own name differs from the manifest's: a stale or foreign manifest.
   EXPECT_EQ(diag(p, "DBTPY261").severity, Severity::kWarning);
 
+  // A package that is not installed here but that dbt's manifest knows still resolves.
+  f.write("models/m.py", py_model("    a = dbt.ref('utils', 'calendar')\n"
+                                  "    return dbt.source('vendor', 'rates')\n"));
+  f.write("target/manifest.json", R"y({"metadata": {}, "nodes": {
+    "model.utils.calendar": {"resource_type": "model", "name": "calendar", "package_name": "utils",
+      "database": "ANALYTICS", "schema": "dbt_me_utils", "alias": "calendar",
+      "relation_name": "ANALYTICS.dbt_me_utils.calendar", "fqn": ["utils", "calendar"],
+      "config": {"materialized": "table"}}},
+    "sources": {"source.utils.vendor.rates": {"resource_type": "source", "name": "rates",
+      "source_name": "vendor", "package_name": "utils", "database": "RAW", "schema": "vendor",
+      "identifier": "rates", "relation_name": "RAW.vendor.rates"}}})y");
+  Project q = f.load();
+  EXPECT_EQ(q.exit_code(), 0) << ::testing::PrintToString(ProjectFixture::codes(q));
+  const ModelIR& mq = ProjectFixture::model(q, "model.jaffle.m");
+  EXPECT_EQ(mq.ref_relations.at("utils.calendar"), "ANALYTICS.dbt_me_utils.calendar");
+  EXPECT_EQ(mq.source_relations.at("vendor.rates"), "RAW.vendor.rates");
+
   f.options.dbt_manifest = f.dir.path() / "nope.json";
   try {
     f.load();
