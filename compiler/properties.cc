@@ -1,15 +1,13 @@
 #include "compiler/properties.h"
 
 #include "profiles/jinja_expr.h"
-#include "profiles/yaml_reader.h"
+#include "profiles/yaml_tree.h"
 #include "util/error.h"
 #include "util/fs.h"
 
 namespace dbtpy::compiler {
-using profiles::yaml_column;
-using profiles::yaml_line;
-using profiles::YamlEntry;
 using profiles::YamlKeypath;
+using profiles::YamlTree;
 
 namespace {
 
@@ -18,23 +16,21 @@ class Reader {
   Reader(std::string file, const profiles::JinjaValueContext& ctx, std::vector<Diagnostic>& out)
       : file_(std::move(file)), ctx_(ctx), out_(out) {}
 
-  void problem(const YAML::Node& node, std::string message, std::string hint,
+  void problem(const YamlTree& node, std::string message, std::string hint,
                const char* code = "DBTPY220") {
     Diagnostic d;
     d.code = code;
     d.file = file_;
-    d.line = yaml_line(node);
-    d.column = yaml_column(node);
+    d.line = node.line;
+    d.column = node.column;
     d.message = std::move(message);
     d.hint = std::move(hint);
     out_.push_back(std::move(d));
   }
 
   // Renders a value (strings anywhere inside it), leaving hooks unrendered.
-  Json render(const YAML::Node& node, const std::string& key) {
-    profiles::YamlToJsonOptions opts;
-    opts.file = file_;
-    opts.warnings = &out_;
+  Json render(const YamlTree& node, const std::string& key) {
+    profiles::YamlTreeToJsonOptions opts;
     opts.should_render = [](const YamlKeypath& path) {
       for (const auto& p : path) {
         if (p == "pre-hook" || p == "post-hook" || p == "pre_hook" || p == "post_hook" ||
@@ -43,16 +39,15 @@ class Reader {
       }
       return true;
     };
-    opts.render = [&](const std::string& text, const YAML::Node& n, const YamlKeypath& path) {
-      profiles::ValueSite site{file_, yaml_line(n), yaml_column(n),
-                               path.empty() ? key : path.back()};
+    opts.render = [&](const std::string& text, const YamlTree& n, const YamlKeypath& path) {
+      profiles::ValueSite site{file_, n.line, n.column, path.empty() ? key : path.back()};
       return profiles::render_jinja_value(text, ctx_, site);
     };
-    return profiles::yaml_to_json(node, opts);
+    return profiles::yaml_tree_to_json(node, opts);
   }
 
   // A rendered scalar that must be a string (numbers are converted as Python's str()).
-  std::optional<std::string> string_of(const YAML::Node& node, const std::string& key) {
+  std::optional<std::string> string_of(const YamlTree& node, const std::string& key) {
     Json v = render(node, key);
     if (v.is_string()) return v.get<std::string>();
     if (v.is_number() || v.is_boolean()) return profiles::python_str(v);
@@ -61,52 +56,48 @@ class Reader {
     return std::nullopt;
   }
 
-  Json config_of(const YAML::Node& node) {
-    if (node.IsNull()) return Json::object();
-    if (!node.IsMap()) {
+  Json config_of(const YamlTree& node) {
+    if (node.is_null()) return Json::object();
+    if (!node.is_mapping()) {
       problem(node, "`config:` must be a mapping", "e.g. `config: {materialized: table}`");
       return Json::object();
     }
     return render(node, "config");
   }
 
-  std::vector<YamlEntry> entries(const YAML::Node& node) {
-    return profiles::yaml_mapping_entries(node, file_, &out_);
-  }
-
-  std::optional<NodeEntry> node_entry(const YAML::Node& item, const char* section) {
-    if (!item.IsMap()) {
+  std::optional<NodeEntry> node_entry(const YamlTree& item, const char* section) {
+    if (!item.is_mapping()) {
       problem(item, std::string("each entry under `") + section + ":` must be a mapping",
               "start each entry with `- name: <name>`");
       return std::nullopt;
     }
     NodeEntry e;
     e.file = file_;
-    e.line = yaml_line(item);
-    e.column = yaml_column(item);
+    e.line = item.line;
+    e.column = item.column;
     Json legacy = Json::object();
     bool has_name = false;
-    for (auto& kv : entries(item)) {
-      const std::string& k = kv.key;
+    for (const auto& [entry_key, value] : item.entries) {
+      const std::string& k = entry_key.key;
       try {
         if (k == "name") {
-          if (auto n = string_of(kv.value, "name")) {
+          if (auto n = string_of(value, "name")) {
             e.name = *n;
             has_name = !n->empty();
           }
         } else if (k == "description") {
-          if (kv.value.IsScalar()) e.description = kv.value.Scalar();
+          if (value.is_scalar()) e.description = value.scalar;
         } else if (k == "config") {
-          e.config = config_of(kv.value);
+          e.config = config_of(value);
         } else if (k == "meta" || k == "docs" || k == "access" || k == "group") {
-          legacy[k] = render(kv.value, k);
+          legacy[k] = render(value, k);
         } else if (k == "latest_version") {
-          Json v = render(kv.value, k);
+          Json v = render(value, k);
           if (!v.is_null()) e.latest_version = profiles::python_str(v);
         } else if (k == "versions") {
-          versions(kv.value, e);
+          versions(value, e);
         } else if (k == "relation") {
-          relation(kv.value, e);
+          relation(value, e);
         }
       } catch (const Error& err) {
         for (const auto& d : err.diagnostics())
@@ -135,30 +126,30 @@ class Reader {
     return e;
   }
 
-  void versions(const YAML::Node& node, NodeEntry& e) {
-    if (!node.IsSequence()) {
+  void versions(const YamlTree& node, NodeEntry& e) {
+    if (!node.is_sequence()) {
       problem(node, "`versions:` must be a list", "e.g. `versions: [{v: 1}, {v: 2}]`");
       return;
     }
-    for (const auto& item : node) {
-      if (!item.IsMap()) {
+    for (const auto& item : node.items) {
+      if (!item.is_mapping()) {
         problem(item, "each entry under `versions:` must be a mapping", "e.g. `- v: 2`");
         continue;
       }
       VersionEntry ve;
-      ve.line = yaml_line(item);
+      ve.line = item.line;
       bool has_v = false;
-      for (auto& kv : entries(item)) {
-        if (kv.key == "v") {
-          Json v = render(kv.value, "v");
+      for (const auto& [vk, vv] : item.entries) {
+        if (vk.key == "v") {
+          Json v = render(vv, "v");
           if (v.is_string() || v.is_number()) {
             ve.v = profiles::python_str(v);
             has_v = !ve.v.empty();
           }
-        } else if (kv.key == "config") {
-          ve.config = config_of(kv.value);
-        } else if (kv.key == "defined_in") {
-          ve.defined_in = string_of(kv.value, "defined_in");
+        } else if (vk.key == "config") {
+          ve.config = config_of(vv);
+        } else if (vk.key == "defined_in") {
+          ve.defined_in = string_of(vv, "defined_in");
         }
       }
       if (!has_v) {
@@ -170,7 +161,7 @@ class Reader {
     }
   }
 
-  void relation(const YAML::Node& node, NodeEntry& e) {
+  void relation(const YamlTree& node, NodeEntry& e) {
     auto text = string_of(node, "relation");
     if (!text) return;
     auto parsed = profiles::parse_jinja_expression(*text);
@@ -200,33 +191,33 @@ class Reader {
     }
   }
 
-  std::optional<SourceEntry> source_entry(const YAML::Node& item) {
-    if (!item.IsMap()) {
+  std::optional<SourceEntry> source_entry(const YamlTree& item) {
+    if (!item.is_mapping()) {
       problem(item, "each entry under `sources:` must be a mapping",
               "start each entry with `- name: <source name>`");
       return std::nullopt;
     }
     SourceEntry s;
     s.file = file_;
-    s.line = yaml_line(item);
-    YAML::Node tables;
-    for (auto& kv : entries(item)) {
-      const std::string& k = kv.key;
+    s.line = item.line;
+    const YamlTree* tables = nullptr;
+    for (const auto& [entry_key, value] : item.entries) {
+      const std::string& k = entry_key.key;
       try {
         if (k == "name") {
-          s.name = string_of(kv.value, "name").value_or("");
+          s.name = string_of(value, "name").value_or("");
         } else if (k == "database" || k == "project" || k == "catalog") {
-          s.database = string_of(kv.value, k);
+          s.database = string_of(value, k);
         } else if (k == "schema" || k == "dataset") {
-          s.schema = string_of(kv.value, k);
+          s.schema = string_of(value, k);
         } else if (k == "quoting") {
-          s.quoting = render(kv.value, k);
+          s.quoting = render(value, k);
         } else if (k == "config") {
-          s.config = config_of(kv.value);
+          s.config = config_of(value);
         } else if (k == "description") {
-          if (kv.value.IsScalar()) s.description = kv.value.Scalar();
+          if (value.is_scalar()) s.description = value.scalar;
         } else if (k == "tables") {
-          tables = kv.value;
+          tables = &value;
         }
       } catch (const Error& err) {
         for (const auto& d : err.diagnostics())
@@ -237,31 +228,32 @@ class Reader {
       problem(item, "a source has no `name:`", "add `name: <source name>`");
       return std::nullopt;
     }
-    if (!tables.IsNull() && !tables.IsSequence()) {
-      problem(tables, "`tables:` of source '" + s.name + "' must be a list",
+    if (!tables) return s;
+    if (!tables->is_null() && !tables->is_sequence()) {
+      problem(*tables, "`tables:` of source '" + s.name + "' must be a list",
               "e.g. `tables: [{name: orders}]`");
       return s;
     }
-    for (const auto& t : tables) {
-      if (!t.IsMap()) {
+    for (const auto& t : tables->items) {
+      if (!t.is_mapping()) {
         problem(t, "each table of source '" + s.name + "' must be a mapping",
                 "start each table with `- name: <table>`");
         continue;
       }
       SourceTableEntry te;
-      te.line = yaml_line(t);
-      for (auto& kv : entries(t)) {
+      te.line = t.line;
+      for (const auto& [tk, tv] : t.entries) {
         try {
-          if (kv.key == "name") {
-            te.name = string_of(kv.value, "name").value_or("");
-          } else if (kv.key == "identifier") {
-            te.identifier = string_of(kv.value, "identifier").value_or("");
-          } else if (kv.key == "quoting") {
-            te.quoting = render(kv.value, "quoting");
-          } else if (kv.key == "config") {
-            te.config = config_of(kv.value);
-          } else if (kv.key == "description") {
-            if (kv.value.IsScalar()) te.description = kv.value.Scalar();
+          if (tk.key == "name") {
+            te.name = string_of(tv, "name").value_or("");
+          } else if (tk.key == "identifier") {
+            te.identifier = string_of(tv, "identifier").value_or("");
+          } else if (tk.key == "quoting") {
+            te.quoting = render(tv, "quoting");
+          } else if (tk.key == "config") {
+            te.config = config_of(tv);
+          } else if (tk.key == "description") {
+            if (tv.is_scalar()) te.description = tv.scalar;
           }
         } catch (const Error& err) {
           for (const auto& d : err.diagnostics())
@@ -284,28 +276,28 @@ class Reader {
   std::vector<Diagnostic>& out_;
 };
 
-PropertiesFile parse_root(const YAML::Node& root, const std::string& display,
+PropertiesFile parse_root(const YamlTree& root, const std::string& display,
                           const profiles::JinjaValueContext& context,
                           std::vector<Diagnostic>& diagnostics) {
   PropertiesFile out;
   out.file = display;
-  if (root.IsNull()) return out;
+  if (root.is_null()) return out;
   Reader r(display, context, diagnostics);
-  if (!root.IsMap()) {
+  if (!root.is_mapping()) {
     r.problem(root, "a properties file must be a mapping (e.g. `models:` and `sources:`)",
               "start the file with `version: 2` and `models:`");
     return out;
   }
-  for (auto& e : profiles::yaml_mapping_entries(root, display, &diagnostics)) {
-    const std::string& k = e.key;
+  for (const auto& [key, value] : root.entries) {
+    const std::string& k = key.key;
     bool node_list = k == "models" || k == "seeds" || k == "snapshots";
     if (!node_list && k != "sources") continue;
-    if (e.value.IsNull()) continue;
-    if (!e.value.IsSequence()) {
-      r.problem(e.value, "`" + k + ":` must be a list", "start each entry with `- name: ...`");
+    if (value.is_null()) continue;
+    if (!value.is_sequence()) {
+      r.problem(value, "`" + k + ":` must be a list", "start each entry with `- name: ...`");
       continue;
     }
-    for (const auto& item : e.value) {
+    for (const auto& item : value.items) {
       if (k == "sources") {
         if (auto s = r.source_entry(item)) out.sources.push_back(std::move(*s));
       } else if (auto n = r.node_entry(item, k.c_str())) {
@@ -324,9 +316,9 @@ PropertiesFile parse_root(const YAML::Node& root, const std::string& display,
 PropertiesFile parse_properties_text(std::string_view text, const std::string& display,
                                      const profiles::JinjaValueContext& context,
                                      std::vector<Diagnostic>& diagnostics) {
-  YAML::Node root;
+  YamlTree root;
   try {
-    root = profiles::load_yaml_text(text, display);
+    root = profiles::load_yaml_tree(text, display, &diagnostics);
   } catch (const Error& e) {
     for (const auto& d : e.diagnostics())
       diagnostics.push_back(d);
@@ -340,17 +332,21 @@ PropertiesFile parse_properties_text(std::string_view text, const std::string& d
 PropertiesFile parse_properties(const std::filesystem::path& path, const std::string& display,
                                 const profiles::JinjaValueContext& context,
                                 std::vector<Diagnostic>& diagnostics) {
-  YAML::Node root;
+  std::string text;
   try {
-    root = profiles::load_yaml_file(path, display);
-  } catch (const Error& e) {
-    for (const auto& d : e.diagnostics())
-      diagnostics.push_back(d);
+    text = read_file(path);
+  } catch (const std::exception& e) {
+    Diagnostic d;
+    d.code = "DBTPY201";
+    d.file = display;
+    d.message = e.what();
+    d.hint = "check that the file exists and is readable";
+    diagnostics.push_back(std::move(d));
     PropertiesFile empty;
     empty.file = display;
     return empty;
   }
-  return parse_root(root, display, context, diagnostics);
+  return parse_properties_text(text, display, context, diagnostics);
 }
 
 }  // namespace dbtpy::compiler

@@ -310,7 +310,7 @@ std::vector<YamlEntry> yaml_mapping_entries(const YAML::Node& map, const std::st
         d.hint = "remove one of the two entries";
         warnings->push_back(std::move(d));
       }
-      out[found->second] = std::move(e);
+      out[found->second].value = e.value;  // PyYAML: first position, last value
     }
   };
   for (auto& e : explicit_entries)
