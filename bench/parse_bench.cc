@@ -31,6 +31,7 @@ namespace {
 
 struct Measurement {
   double seconds = 0;
+  double cpu_seconds = 0;  // user + sys of the child
   long peak_rss_kb = 0;
   int errors = 0;
   size_t models = 0;
@@ -88,6 +89,8 @@ Measurement measure(const fs::path& project_dir, int threads) {
   Measurement m;
   if (got > 0) std::sscanf(buf, "%lf %d %zu", &m.seconds, &m.errors, &m.models);
   m.peak_rss_kb = ru.ru_maxrss;
+  m.cpu_seconds = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                  static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
   return m;
 }
 
@@ -144,19 +147,26 @@ int main(int argc, char** argv) {
     measure(project, threads);  // warm-up: page cache, first manifest write
     for (int r = 0; r < runs; ++r)
       ms.push_back(measure(project, threads));
-    std::vector<double> secs;
+    std::vector<double> secs, cpu;
     long rss = 0;
     for (const auto& m : ms) {
       secs.push_back(m.seconds);
+      cpu.push_back(m.cpu_seconds);
       rss = std::max(rss, m.peak_rss_kb);
       if (m.errors != 0) std::printf("  WARNING: %d errors while parsing\n", m.errors);
     }
     std::sort(secs.begin(), secs.end());
+    std::sort(cpu.begin(), cpu.end());
+    double load = 0;
+    if (FILE* f = std::fopen("/proc/loadavg", "r")) {
+      if (std::fscanf(f, "%lf", &load) != 1) load = 0;
+      std::fclose(f);
+    }
     std::printf(
-        "  parse: min %.3f s, median %.3f s, max %.3f s over %d runs; peak RSS %.1f MB; "
-        "%zu models loaded\n\n",
-        secs.front(), secs[secs.size() / 2], secs.back(), runs, static_cast<double>(rss) / 1024.0,
-        ms.front().models);
+        "  parse: wall min %.3f s, median %.3f s, max %.3f s over %d runs; CPU (user+sys) "
+        "median %.3f s; peak RSS %.1f MB; %zu models; load average %.1f\n\n",
+        secs.front(), secs[secs.size() / 2], secs.back(), runs, cpu[cpu.size() / 2],
+        static_cast<double>(rss) / 1024.0, ms.front().models, load);
   }
   return 0;
 }

@@ -263,18 +263,28 @@ SyntheticStats write_synthetic_project(const fs::path& dir, int python_models, u
     st.python_bytes += text.size();
     st.python_lines += static_cast<uint64_t>(lines);
     ++st.python_models;
-    if (i % 3 == 0) {
+    if (i % 2 == 0) {
+      // Half of the models are documented, as in real projects: description, config and a
+      // few columns with tests.
       std::string& y = yaml_by_folder[folder];
       if (y.empty()) y = "version: 2\nmodels:\n";
       y += fmt::format(
-          "  - name: {}\n    description: Model {} of the synthetic project.\n"
-          "    config:\n      meta: {{sla_hours: {}}}\n      threshold: 0.{}\n"
-          "    columns:\n      - name: id\n        data_tests: [unique, not_null]\n",
-          model_name(i), i, rng.range(1, 48), rng.range(1, 9));
+          "  - name: {}\n    description: >\n      Model {} of the synthetic project, owned by\n"
+          "      the {} team.\n    config:\n      meta: {{sla_hours: {}}}\n      threshold: 0.{}\n"
+          "    columns:\n",
+          model_name(i), i, kDomains[static_cast<size_t>(i) % kDomains.size()], rng.range(1, 48),
+          rng.range(1, 9));
+      int columns = rng.range(3, 6);
+      for (int c = 0; c < columns; ++c) {
+        const std::string& col = kColumns[static_cast<size_t>(c + i) % kColumns.size()];
+        y += fmt::format("      - name: {}\n        description: \"The {} of the row\"  # {}\n",
+                         col, col, c);
+        if (c == 0) y += "        data_tests:\n          - unique\n          - not_null\n";
+      }
     }
   }
-  for (const auto& [folder, text] : yaml_by_folder) {
-    write(dir / "models" / folder / "_properties.yml", text);
+  for (const auto& [yaml_folder, yaml_text] : yaml_by_folder) {
+    write(dir / "models" / yaml_folder / "_properties.yml", yaml_text);
     ++st.yaml_files;
   }
   return st;

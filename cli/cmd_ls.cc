@@ -58,7 +58,9 @@ int run_ls(Invocation& inv, const LsOptions& o) {
                                         : "check --select/--exclude";
     inv.reporter->diagnostic(d);
   }
-  return p.exit_code();
+  int code = p.exit_code();
+  keep_until_exit(std::move(ctx));
+  return code;
 }
 
 }  // namespace

@@ -53,7 +53,9 @@ int run_parse(Invocation& inv) {
                         fmt::format("Parse failed with {} error{} in {:.2f}s; manifest not written",
                                     errors, errors == 1 ? "" : "s", secs),
                         fields, Tone::kBad, /*force=*/true);
-    return p.exit_code();
+    int code = p.exit_code();
+    keep_until_exit(std::move(ctx));
+    return code;
   }
   auto before_write = std::chrono::steady_clock::now();
   std::filesystem::path written = compiler::write_dbtpy_manifest(p);
@@ -72,6 +74,7 @@ int run_parse(Invocation& inv) {
                   warnings ? fmt::format(", {} warning{}", warnings, warnings == 1 ? "" : "s") : "",
                   secs, where),
       fields, Tone::kGood, /*force=*/true);
+  keep_until_exit(std::move(ctx));
   return 0;
 }
 

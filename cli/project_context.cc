@@ -1,6 +1,7 @@
 #include "cli/project_context.h"
 
 #include <chrono>
+#include <memory>
 
 #include "compiler/project_loader.h"
 #include "compiler/python_order.h"
@@ -89,6 +90,11 @@ ProjectContext load_project_context(Invocation& inv, const ContextOptions& optio
   ctx.load_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return ctx;
+}
+
+void keep_until_exit(ProjectContext&& context) {
+  static auto* kept = new std::vector<std::unique_ptr<ProjectContext>>();
+  kept->push_back(std::make_unique<ProjectContext>(std::move(context)));
 }
 
 }  // namespace dbtpy::cli

@@ -38,4 +38,10 @@ profiles::LoadedProfile load_profile_for(Invocation& inv);
 // context.project.exit_code().
 ProjectContext load_project_context(Invocation& inv, const ContextOptions& options = {});
 
+// Keeps a loaded context alive until the process exits instead of destroying it: the system
+// reclaims a 10,000-model project at exit far faster than ~1M destructor calls and frees
+// (about 6% of `dbtpy parse`). For commands that are done with the project when they return.
+// The memory stays reachable, so leak checkers do not report it.
+void keep_until_exit(ProjectContext&& context);
+
 }  // namespace dbtpy::cli

@@ -13,10 +13,19 @@ Json listify(const Json& v) {
   return Json::array({v});
 }
 
+void append_unique_item(Json& into, const Json& item) {
+  if (std::find(into.begin(), into.end(), item) == into.end()) into.push_back(item);
+}
+
+// Appends `items` (a list, or one value standing for a list of one) without copying it first.
 void append_unique(Json& into, const Json& items) {
-  for (const auto& item : items) {
-    if (std::find(into.begin(), into.end(), item) == into.end()) into.push_back(item);
+  if (items.is_null()) return;
+  if (!items.is_array()) {
+    append_unique_item(into, items);
+    return;
   }
+  for (const auto& item : items)
+    append_unique_item(into, item);
 }
 
 bool is_hook_key(std::string_view key) {
@@ -68,10 +77,9 @@ void merge_config_layer(ResolvedConfig& config, const Json& layer, ConfigLayer w
     const Json& v = *it;
     switch (merge_behavior(key)) {
       case MergeBehavior::kAppend: {
-        Json items = is_hook_key(key) ? normalize_hooks(v) : listify(v);
         Json& into = values[key];
         if (!into.is_array()) into = Json::array();
-        append_unique(into, items);
+        append_unique(into, is_hook_key(key) ? normalize_hooks(v) : v);
         break;
       }
       case MergeBehavior::kUpdate: {
@@ -97,7 +105,7 @@ void merge_config_layer(ResolvedConfig& config, const Json& layer, ConfigLayer w
           if (!gk.empty() && gk.front() == '+') {
             std::string base = gk.substr(1);
             Json merged = listify(into.contains(base) ? into[base] : Json());
-            append_unique(merged, listify(*g));
+            append_unique(merged, *g);
             into[base] = std::move(merged);
           } else {
             into[gk] = *g;
