@@ -1,7 +1,7 @@
 #include "compiler/project_loader.h"
 
 #include <fcntl.h>
-#include <malloc.h>
+#include <malloc.h>  // mallinfo2 for --debug
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -1259,8 +1259,8 @@ class Loader {
 
   // ---- wrap-up --------------------------------------------------------------------------
 
-  // Per-file results are merged into the project by now. Freeing them (and handing the freed
-  // pages back to the system) keeps the peak memory of a 10,000-model parse down.
+  // Per-file results are merged into the project by now; freeing them leaves room for what
+  // follows (the DAG, the manifest buffer) without growing the heap.
   void release_scratch() {
     pending_ = {};
     enabled_pending_ = {};
@@ -1268,7 +1268,6 @@ class Loader {
     py_ = {};
     sql_ = {};
     yaml_ = {};
-    ::malloc_trim(0);
   }
 
   void finish() {
