@@ -62,7 +62,7 @@ bool should_render(const YamlKeypath& path) {
 
 Json render_node(const DbtProjectFile& p, const YAML::Node& node,
                  const profiles::JinjaValueContext& ctx, const YamlKeypath& base,
-                 std::vector<Diagnostic>* warnings) {
+                 std::vector<Diagnostic>* warnings, bool lenient = false) {
   profiles::YamlToJsonOptions opts;
   opts.file = p.file;
   opts.warnings = warnings;
@@ -74,7 +74,13 @@ Json render_node(const DbtProjectFile& p, const YAML::Node& node,
   opts.render = [&](const std::string& text, const YAML::Node& n, const YamlKeypath& path) {
     profiles::ValueSite site{p.file, profiles::yaml_line(n), profiles::yaml_column(n),
                              path.empty() ? std::string() : path.back()};
-    return profiles::render_jinja_value(text, ctx, site);
+    if (!lenient) return profiles::render_jinja_value(text, ctx, site);
+    try {
+      return profiles::render_jinja_value(text, ctx, site);
+    } catch (const Error& e) {
+      if (warnings) warnings->push_back(package_jinja_warning(e.diagnostics().at(0)));
+      return Json(nullptr);
+    }
   };
   return profiles::yaml_to_json(node, opts);
 }
@@ -153,8 +159,19 @@ DbtProjectFile read_dbt_project(const fs::path& project_dir,
   return p;
 }
 
+Diagnostic package_jinja_warning(const Diagnostic& error) {
+  Diagnostic d = error;
+  d.severity = Severity::kWarning;
+  d.code = "DBTPY271";
+  d.message = "in an installed package, ignored (left unset): " + error.message;
+  d.hint =
+      "dbt evaluates this Jinja and dbtpy does not; if it matters for a Python model's "
+      "parents, run `dbt parse` so dbtpy uses target/manifest.json";
+  return d;
+}
+
 void render_dbt_project(DbtProjectFile& p, const profiles::JinjaValueContext& context,
-                        std::vector<Diagnostic>& warnings) {
+                        std::vector<Diagnostic>& warnings, bool lenient) {
   for (auto& e : profiles::yaml_mapping_entries(p.raw, p.file, &warnings)) {
     const std::string& key = e.key;
     if (key == "vars") {
@@ -168,7 +185,7 @@ void render_dbt_project(DbtProjectFile& p, const profiles::JinjaValueContext& co
       continue;
     }
     if (key == "name" || key == "profile" || !should_render({key})) continue;
-    auto render = [&] { return render_node(p, e.value, context, {key}, &warnings); };
+    auto render = [&] { return render_node(p, e.value, context, {key}, &warnings, lenient); };
     if (key == "model-paths" || key == "source-paths") {
       p.model_paths = string_list(p, e.value, render(), "model-paths");
     } else if (key == "seed-paths" || key == "data-paths") {

@@ -46,9 +46,14 @@ DbtProjectFile read_dbt_project(const std::filesystem::path& project_dir,
                                 const std::filesystem::path& display_base);
 
 // Step two: renders paths, quoting and config trees with `context` (which has the target).
-// Throws dbtpy::Error like read_dbt_project; duplicate keys are added to `warnings`.
+// Throws dbtpy::Error like read_dbt_project; duplicate keys are added to `warnings`. With
+// `lenient` (installed packages, whose Jinja dbt evaluates but dbtpy may not), a value that
+// cannot be rendered is left unset (null) and reported as a DBTPY271 warning instead.
 void render_dbt_project(DbtProjectFile& project, const profiles::JinjaValueContext& context,
-                        std::vector<Diagnostic>& warnings);
+                        std::vector<Diagnostic>& warnings, bool lenient = false);
+
+// Turns a rendering error into the DBTPY271 warning used for installed packages.
+Diagnostic package_jinja_warning(const Diagnostic& error);
 
 // The config layers a node receives from one config tree, root level first, deepest last:
 // `+key` entries and plain keys with non-mapping values are configs; plain keys with mapping

@@ -230,7 +230,7 @@ class Loader {
       try {
         PackageState pkg;
         pkg.project = read_dbt_project(r, ctx, packages_[0].project.root);
-        render_dbt_project(pkg.project, ctx, diags_);
+        render_dbt_project(pkg.project, ctx, diags_, /*lenient=*/true);
         if (!names.insert(pkg.project.name).second) {
           diags_.push_back(make_diag(
               Severity::kWarning, "DBTPY270", pkg.project.file, 0, 0,
@@ -397,7 +397,8 @@ class Loader {
                                               "check the file's permissions"));
             return;
           }
-          r.props = parse_properties_text(buf, f.display, packages_[f.package].ctx, r.diagnostics);
+          r.props = parse_properties_text(buf, f.display, packages_[f.package].ctx, r.diagnostics,
+                                          /*lenient=*/f.package != 0);
           break;
         }
         case FileKind::kSeed:
@@ -885,7 +886,7 @@ class Loader {
       return false;
     };
     const Json& v = cfg.values;
-    if (auto it = v.find("enabled"); it != v.end() && !it->is_boolean())
+    if (auto it = v.find("enabled"); it != v.end() && !it->is_boolean() && !it->is_null())
       return bad("enabled", "true or false");
     for (const char* k : {"alias", "schema", "database", "materialized"}) {
       if (auto it = v.find(k); it != v.end() && !it->is_null() && !it->is_string())

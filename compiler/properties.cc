@@ -1,5 +1,6 @@
 #include "compiler/properties.h"
 
+#include "compiler/dbt_project.h"
 #include "profiles/jinja_expr.h"
 #include "profiles/yaml_tree.h"
 #include "util/error.h"
@@ -13,8 +14,9 @@ namespace {
 
 class Reader {
  public:
-  Reader(std::string file, const profiles::JinjaValueContext& ctx, std::vector<Diagnostic>& out)
-      : file_(std::move(file)), ctx_(ctx), out_(out) {}
+  Reader(std::string file, const profiles::JinjaValueContext& ctx, std::vector<Diagnostic>& out,
+         bool lenient)
+      : file_(std::move(file)), ctx_(ctx), out_(out), lenient_(lenient) {}
 
   void problem(const YamlTree& node, std::string message, std::string hint,
                const char* code = "DBTPY220") {
@@ -41,7 +43,13 @@ class Reader {
     };
     opts.render = [&](const std::string& text, const YamlTree& n, const YamlKeypath& path) {
       profiles::ValueSite site{file_, n.line, n.column, path.empty() ? key : path.back()};
-      return profiles::render_jinja_value(text, ctx_, site);
+      if (!lenient_) return profiles::render_jinja_value(text, ctx_, site);
+      try {
+        return profiles::render_jinja_value(text, ctx_, site);
+      } catch (const Error& e) {
+        out_.push_back(package_jinja_warning(e.diagnostics().at(0)));
+        return Json(nullptr);
+      }
     };
     return profiles::yaml_tree_to_json(node, opts);
   }
@@ -274,15 +282,16 @@ class Reader {
   std::string file_;
   const profiles::JinjaValueContext& ctx_;
   std::vector<Diagnostic>& out_;
+  bool lenient_ = false;
 };
 
 PropertiesFile parse_root(const YamlTree& root, const std::string& display,
                           const profiles::JinjaValueContext& context,
-                          std::vector<Diagnostic>& diagnostics) {
+                          std::vector<Diagnostic>& diagnostics, bool lenient) {
   PropertiesFile out;
   out.file = display;
   if (root.is_null()) return out;
-  Reader r(display, context, diagnostics);
+  Reader r(display, context, diagnostics, lenient);
   if (!root.is_mapping()) {
     r.problem(root, "a properties file must be a mapping (e.g. `models:` and `sources:`)",
               "start the file with `version: 2` and `models:`");
@@ -315,7 +324,7 @@ PropertiesFile parse_root(const YamlTree& root, const std::string& display,
 
 PropertiesFile parse_properties_text(std::string_view text, const std::string& display,
                                      const profiles::JinjaValueContext& context,
-                                     std::vector<Diagnostic>& diagnostics) {
+                                     std::vector<Diagnostic>& diagnostics, bool lenient) {
   YamlTree root;
   try {
     root = profiles::load_yaml_tree(text, display, &diagnostics);
@@ -326,7 +335,7 @@ PropertiesFile parse_properties_text(std::string_view text, const std::string& d
     empty.file = display;
     return empty;
   }
-  return parse_root(root, display, context, diagnostics);
+  return parse_root(root, display, context, diagnostics, lenient);
 }
 
 PropertiesFile parse_properties(const std::filesystem::path& path, const std::string& display,

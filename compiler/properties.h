@@ -74,8 +74,10 @@ struct PropertiesFile {
 PropertiesFile parse_properties(const std::filesystem::path& path, const std::string& display,
                                 const profiles::JinjaValueContext& context,
                                 std::vector<Diagnostic>& diagnostics);
+// `lenient` (installed packages): a value with Jinja dbtpy cannot evaluate is left unset
+// (null) and reported as a DBTPY271 warning instead of an error.
 PropertiesFile parse_properties_text(std::string_view text, const std::string& display,
                                      const profiles::JinjaValueContext& context,
-                                     std::vector<Diagnostic>& diagnostics);
+                                     std::vector<Diagnostic>& diagnostics, bool lenient = false);
 
 }  // namespace dbtpy::compiler

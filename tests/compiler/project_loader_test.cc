@@ -261,6 +261,25 @@ TEST(ProjectLoader, InstalledPackagesAndRootOverlay) {
   EXPECT_EQ(p.find("model.pkg_a.stg")->original_file_path, "models/staging/stg.sql");
 }
 
+TEST(ProjectLoader, JinjaDbtpyCannotEvaluateInPackagesIsAWarning) {
+  ProjectFixture f;
+  f.write("dbt_packages/vendor/dbt_project.yml",
+          "name: vendor\nmodels:\n  vendor:\n"
+          "    +enabled: \"{{ target.type in ['snowflake', 'bigquery'] }}\"\n");
+  f.write("dbt_packages/vendor/models/v.sql", "select 1");
+  f.write("dbt_packages/vendor/models/v.yml",
+          "models:\n  - name: v\n    config:\n      schema: \"{{ 'a' if true else 'b' }}\"\n");
+  f.write("models/m.py", py_model("    return dbt.ref('vendor', 'v')\n"));
+  Project p = f.load();
+  EXPECT_EQ(p.exit_code(), 0) << ::testing::PrintToString(ProjectFixture::codes(p));
+  EXPECT_EQ(ProjectFixture::codes(p), (V{"dbt_packages/vendor/dbt_project.yml:4: DBTPY271",
+                                         "dbt_packages/vendor/models/v.yml:4: DBTPY271"}));
+  // The same Jinja in the root project is an error.
+  f.write("models/p.yml",
+          "models:\n  - name: m\n    config:\n      schema: \"{{ 'a' if true else 'b' }}\"\n");
+  EXPECT_EQ(f.load().exit_code(), 2);
+}
+
 TEST(ProjectLoader, DbtManifestNamesNonPythonRelations) {
   ProjectFixture f;
   f.write("models/stg.sql", "select 1");
