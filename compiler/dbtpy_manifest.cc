@@ -106,14 +106,28 @@ void write_string_map(JsonText& w, const std::map<std::string, std::string>& m) 
 // walk produces the keys in order.
 void write_config(JsonText& w, const ResolvedConfig& config) {
   const Json& defaults = model_config_defaults();
+  // The defaults are the same for every model: their text is made once.
+  static const std::vector<std::string> kDefaultMembers = [&defaults] {
+    std::vector<std::string> out;
+    for (auto it = defaults.begin(); it != defaults.end(); ++it) {
+      std::string member;
+      append_json_string(member, it.key());
+      member += ':';
+      member += it->dump();
+      out.push_back(std::move(member));
+    }
+    return out;
+  }();
   const Json& values = config.values.is_object() ? config.values : Json::object();
   w.begin_object();
   auto d = defaults.begin();
+  size_t di = 0;
   auto v = values.begin();
   while (d != defaults.end() || v != values.end()) {
     if (v == values.end() || (d != defaults.end() && d.key() < v.key())) {
-      w.json_field(d.key(), *d);
+      w.raw_member(kDefaultMembers[di]);
       ++d;
+      ++di;
     } else if (d == defaults.end() || v.key() < d.key()) {
       w.json_field(v.key(), *v);
       ++v;
@@ -127,6 +141,7 @@ void write_config(JsonText& w, const ResolvedConfig& config) {
         w.json_field(v.key(), *v);
       }
       ++d;
+      ++di;
       ++v;
     }
   }

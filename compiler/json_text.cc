@@ -130,6 +130,12 @@ JsonText& JsonText::integer(long long v) {
   return *this;
 }
 
+JsonText& JsonText::raw_member(std::string_view member) {
+  separate();
+  out_ += member;
+  return *this;
+}
+
 JsonText& JsonText::null() {
   separate();
   out_ += "null";

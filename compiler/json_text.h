@@ -24,6 +24,8 @@ class JsonText {
   JsonText& value(const Json& v);  // any JSON value, dumped compactly
   JsonText& integer(long long v);
   JsonText& null();
+  // A member written beforehand as `"key":value` (constant parts of large documents).
+  JsonText& raw_member(std::string_view member);
 
   // key(k).string(s) / key(k).value(v)
   JsonText& field(std::string_view k, std::string_view s) { return key(k).string(s); }
