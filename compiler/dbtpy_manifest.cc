@@ -4,6 +4,7 @@
 
 #include "compiler/config_merge.h"
 #include "compiler/json_text.h"
+#include "compiler/parallel_for.h"
 #include "util/fs.h"
 #include "util/version.h"
 
@@ -247,19 +248,32 @@ void emit_manifest(const Project& project, std::string& out, Flush&& flush) {
   out += metadata.dump();
   // One entry per line: readable, diffable, and still one JSON document.
   out += ",\n\"models\": {";
-  bool first = true;
-  for (const auto& n : project.nodes) {
-    if (n.python_model < 0 || n.has_errors) continue;
-    out += first ? "\n" : ",\n";
-    first = false;
-    append_json_string(out, n.unique_id);
-    out += ": ";
-    JsonText w(out);
-    write_model_entry(w, n, project.python_models[static_cast<size_t>(n.python_model)]);
-    flush(out);
+  // Model entries are formatted in parallel, a batch at a time (bounded memory), and
+  // appended in order.
+  std::vector<const Node*> models;
+  for (const auto& n : project.nodes)
+    if (n.python_model >= 0 && !n.has_errors) models.push_back(&n);
+  constexpr size_t kBatch = 512;
+  std::vector<std::string> texts(std::min(kBatch, models.size()));
+  for (size_t start = 0; start < models.size(); start += kBatch) {
+    size_t count = std::min(kBatch, models.size() - start);
+    parallel_for(count, 0, [&](size_t i, size_t) {
+      std::string& t = texts[i];
+      t.clear();
+      const Node& n = *models[start + i];
+      t += start + i == 0 ? "\n" : ",\n";
+      append_json_string(t, n.unique_id);
+      t += ": ";
+      JsonText w(t);
+      write_model_entry(w, n, project.python_models[static_cast<size_t>(n.python_model)]);
+    });
+    for (size_t i = 0; i < count; ++i) {
+      out += texts[i];
+      flush(out);
+    }
   }
   out += "\n},\n\"nodes\": {";
-  first = true;
+  bool first = true;
   for (const auto& n : project.nodes) {
     if (n.python_model >= 0) continue;
     out += first ? "\n" : ",\n";

@@ -14,6 +14,8 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <memory>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -55,13 +57,6 @@ struct SourceFile {
   size_t result = 0;  // index into the results of its kind
 };
 
-struct PythonResult {
-  python::PythonAnalysis analysis;
-  bool has_errors = false;
-  std::string checksum;
-  std::string read_error;
-};
-
 struct SqlResult {
   SqlScan scan;
   std::string read_error;
@@ -72,9 +67,46 @@ struct YamlResult {
   std::vector<Diagnostic> diagnostics;
 };
 
+// What one worker found while resolving nodes in parallel; merged into the project after.
+struct Findings {
+  std::vector<Diagnostic> diagnostics;
+  bool project_errors = false;
+  bool model_errors = false;
+  // dbt_project.yml `+materialized` values Python models did not get -> those models
+  std::map<std::string, std::vector<std::string>> overridden_materialized;
+
+  void project_error(Diagnostic d) {
+    project_errors = true;
+    diagnostics.push_back(std::move(d));
+  }
+  void model_error(Diagnostic d) {
+    model_errors = true;
+    diagnostics.push_back(std::move(d));
+  }
+};
+
+struct FolderConfig {
+  bool computed = false;
+  ResolvedConfig config;
+  const Json* level = nullptr;
+  std::string path;
+};
+
 // A node being built, before the final sort.
 struct Pending {
   Node node;
+  // dbt_project.yml layers of the node's folder (own package, and the root's overlay for
+  // package nodes), prepared before the parallel phase.
+  const FolderConfig* own_folder = nullptr;
+  const FolderConfig* root_folder = nullptr;
+  // Filled by the parallel phase:
+  bool dropped = false;         // unreadable file or invalid config: not a node
+  bool disabled = false;        // `enabled: false`
+  std::unique_ptr<ModelIR> ir;  // Python models (heap: most pending nodes have none)
+
+  Pending() = default;
+  Pending(Pending&&) noexcept = default;
+  Pending& operator=(Pending&&) noexcept = default;
   int file = -1;   // index into files
   int block = -1;  // snapshot block index within its file
   std::vector<Json> properties_layers;
@@ -197,13 +229,14 @@ class Loader {
       discover_files(p);
     seen_ = {};
     clock.lap("discover files");
-    analyze_files();
-    clock.lap("read and analyze files");
+    read_sql_and_yaml();
     build_file_nodes();
     apply_properties();
-    clock.lap("build nodes");
+    clock.lap("read SQL and properties files, build nodes");
+    resolve_nodes();
+    clock.lap("analyze Python files, resolve configs and relations");
     resolve_all();
-    clock.lap("resolve configs, relations and refs");
+    clock.lap("order nodes, resolve refs");
     release_scratch();
     clock.lap("release scratch");
     finish();
@@ -342,70 +375,55 @@ class Loader {
     });
   }
 
-  void analyze_files() {
+  // Phase 1: SQL and properties files (small, needed before Python models can be resolved).
+  void read_sql_and_yaml() {
     // Deterministic order whatever the file system returns.
     std::sort(files_.begin(), files_.end(), [](const SourceFile& a, const SourceFile& b) {
       return a.package != b.package ? a.package < b.package : a.rel < b.rel;
     });
-    for (auto& f : files_) {
+    std::vector<size_t> work;
+    for (size_t i = 0; i < files_.size(); ++i) {
+      SourceFile& f = files_[i];
       switch (f.kind) {
-        case FileKind::kPython:
-          f.result = py_.size();
-          py_.emplace_back();
-          break;
         case FileKind::kSqlModel:
         case FileKind::kSnapshot:
           f.result = sql_.size();
           sql_.emplace_back();
+          work.push_back(i);
           break;
         case FileKind::kProperties:
           f.result = yaml_.size();
           yaml_.emplace_back();
+          work.push_back(i);
           break;
+        case FileKind::kPython:
         case FileKind::kSeed:
           break;
       }
     }
-    const AnalyzeFn analyze = options_.analyze ? options_.analyze : AnalyzeFn(&python::analyze);
-    int threads = options_.threads > 0 ? options_.threads : default_thread_count();
-    std::vector<std::string> buffers(static_cast<size_t>(std::max(threads, 1)));
-    parallel_for(files_.size(), threads, [&](size_t i, size_t worker) {
-      const SourceFile& f = files_[i];
+    std::vector<std::string> buffers(static_cast<size_t>(std::max(threads(), 1)));
+    parallel_for(work.size(), threads(), [&](size_t w, size_t worker) {
+      const SourceFile& f = files_[work[w]];
       std::string& buf = buffers[worker];
-      switch (f.kind) {
-        case FileKind::kPython: {
-          PythonResult& r = py_[f.result];
-          if (!read_into(f.absolute, buf, &r.read_error)) return;
-          r.checksum = sha256_hex(buf);
-          r.analysis = analyze(buf, f.display);
-          r.analysis.calls.clear();  // interpreted already; not needed past this point
-          r.analysis.calls.shrink_to_fit();
-          break;
+      if (f.kind == FileKind::kProperties) {
+        YamlResult& r = yaml_[f.result];
+        std::string error;
+        if (!read_into(f.absolute, buf, &error)) {
+          r.diagnostics.push_back(make_diag(Severity::kError, "DBTPY201", f.display, 0, 0, error,
+                                            "check the file's permissions"));
+          return;
         }
-        case FileKind::kSqlModel:
-        case FileKind::kSnapshot: {
-          SqlResult& r = sql_[f.result];
-          if (!read_into(f.absolute, buf, &r.read_error)) return;
-          r.scan = scan_sql(buf, f.kind == FileKind::kSnapshot, &packages_[f.package].ctx);
-          break;
-        }
-        case FileKind::kProperties: {
-          YamlResult& r = yaml_[f.result];
-          std::string error;
-          if (!read_into(f.absolute, buf, &error)) {
-            r.diagnostics.push_back(make_diag(Severity::kError, "DBTPY201", f.display, 0, 0, error,
-                                              "check the file's permissions"));
-            return;
-          }
-          r.props = parse_properties_text(buf, f.display, packages_[f.package].ctx, r.diagnostics,
-                                          /*lenient=*/f.package != 0);
-          break;
-        }
-        case FileKind::kSeed:
-          break;
+        r.props = parse_properties_text(buf, f.display, packages_[f.package].ctx, r.diagnostics,
+                                        /*lenient=*/f.package != 0);
+        return;
       }
+      SqlResult& r = sql_[f.result];
+      if (!read_into(f.absolute, buf, &r.read_error)) return;
+      r.scan = scan_sql(buf, f.kind == FileKind::kSnapshot, &packages_[f.package].ctx);
     });
   }
+
+  int threads() const { return options_.threads > 0 ? options_.threads : default_thread_count(); }
 
   // ---- nodes ----------------------------------------------------------------------------
 
@@ -424,24 +442,11 @@ class Loader {
         case FileKind::kPython:
         case FileKind::kSqlModel:
         case FileKind::kSeed: {
-          if (f.kind == FileKind::kPython) {
-            PythonResult& r = py_[f.result];
-            if (!r.read_error.empty()) {
-              file_error(f, r.read_error);
-              continue;
-            }
-            r.has_errors = has_errors(r.analysis.diagnostics);
-            for (auto& d : r.analysis.diagnostics) {
-              if (d.severity == Severity::kError) out_.model_errors = true;
-              diags_.push_back(std::move(d));
-            }
-            r.analysis.diagnostics.clear();
-          }
-          if (f.kind == FileKind::kSqlModel) static_config_warnings(f, sql_[f.result].scan);
           if (f.kind == FileKind::kSqlModel && !sql_[f.result].read_error.empty()) {
             file_error(f, sql_[f.result].read_error);
             continue;
           }
+          if (f.kind == FileKind::kSqlModel) static_config_warnings(f, sql_[f.result].scan);
           Pending p;
           p.file = static_cast<int>(i);
           Node& n = p.node;
@@ -784,12 +789,13 @@ class Loader {
     return kind == NodeKind::kSeed ? "seeds" : kind == NodeKind::kSnapshot ? "snapshots" : "models";
   }
 
-  // dbt_project.yml's layers along `fqn` merged into `cfg`. Every node of a folder shares the
-  // folder's layers, so they are merged once per folder and reused; only a block named after
-  // the node itself (rare) is merged per node.
-  void merge_project_tree(ResolvedConfig& cfg, const Json& tree,
-                          const std::vector<std::string>& fqn, std::set<std::string>& visited) {
-    if (fqn.empty()) return;
+  // dbt_project.yml's layers along `fqn`: every node of a folder shares the folder's layers,
+  // so they are merged once per folder (here, sequentially) and reused by the parallel phase;
+  // only a block named after the node itself (rare) is merged per node. Records the visited
+  // config paths for the unused-paths warning.
+  const FolderConfig* prepare_folder(const Json& tree, const std::vector<std::string>& fqn,
+                                     std::set<std::string>& visited) {
+    if (fqn.empty()) return nullptr;
     std::string key;
     for (size_t i = 0; i + 1 < fqn.size(); ++i) {
       key += fqn[i];
@@ -811,24 +817,46 @@ class Loader {
         folder.path = join(prefix, ".");
       }
     }
-    if (cfg.values.empty()) {
-      cfg = folder.config;
-    } else {
-      merge_config_layer(cfg, folder.config.values, ConfigLayer::kProject);
-    }
     if (folder.level && folder.level->is_object()) {
       auto leaf = folder.level->find(fqn.back());
-      if (leaf != folder.level->end() && leaf->is_object()) {
+      if (leaf != folder.level->end() && leaf->is_object())
         visited.insert(folder.path.empty() ? fqn.back() : folder.path + "." + fqn.back());
+    }
+    return &folder;
+  }
+
+  static void apply_folder(ResolvedConfig& cfg, const FolderConfig* folder,
+                           const std::string& leaf_name) {
+    if (!folder) return;
+    if (cfg.values.empty()) {
+      cfg = folder->config;
+    } else {
+      merge_config_layer(cfg, folder->config.values, ConfigLayer::kProject);
+    }
+    if (folder->level && folder->level->is_object()) {
+      auto leaf = folder->level->find(leaf_name);
+      if (leaf != folder->level->end() && leaf->is_object())
         merge_config_layer(cfg, level_configs(*leaf), ConfigLayer::kProject);
-      }
     }
   }
 
-  ResolvedConfig resolve_config(Pending& p, const SourceFile* f) {
-    Node& n = p.node;
-    size_t pkg = package_index(n.package_name);
-    const PackageState& ps = packages_[pkg];
+  void prepare_folders() {
+    for (auto& p : pending_) {
+      const Node& n = p.node;
+      size_t pkg = package_index(n.package_name);
+      p.own_folder =
+          prepare_folder(tree_for(packages_[pkg], n.kind), n.fqn, visited(pkg, tree_name(n.kind)));
+      if (pkg != 0)
+        p.root_folder =
+            prepare_folder(tree_for(packages_[0], n.kind), n.fqn, visited(0, tree_name(n.kind)));
+    }
+  }
+
+  // The node's config, layer by layer. Thread-safe for distinct nodes (reads shared state
+  // prepared before; writes only `findings`).
+  ResolvedConfig resolve_config(const Pending& p, const SourceFile* f,
+                                const python::PythonAnalysis* analysis, Findings& findings) const {
+    const Node& n = p.node;
     ResolvedConfig cfg;
     if (n.language != Language::kPython) {
       const char* mat = n.kind == NodeKind::kSeed       ? "seed"
@@ -836,7 +864,7 @@ class Loader {
                                                         : "view";
       merge_config_layer(cfg, Json{{"materialized", mat}}, ConfigLayer::kDefault);
     }
-    merge_project_tree(cfg, tree_for(ps, n.kind), n.fqn, visited(pkg, tree_name(n.kind)));
+    apply_folder(cfg, p.own_folder, n.fqn.back());
     bool properties_materialized = false;
     for (const auto& layer : p.properties_layers) {
       merge_config_layer(cfg, layer, ConfigLayer::kProperties);
@@ -852,8 +880,8 @@ class Loader {
       merge_config_layer(cfg, Json{{"materialized", "table"}}, ConfigLayer::kProperties);
       cfg.provenance["materialized"] = ConfigLayer::kDefault;
     }
-    if (n.language == Language::kPython && f) {
-      for (const auto& call : py_[f->result].analysis.config_calls)
+    if (analysis) {
+      for (const auto& call : analysis->config_calls)
         merge_config_layer(cfg, call, ConfigLayer::kInFile);
     } else if (f && (f->kind == FileKind::kSqlModel || f->kind == FileKind::kSnapshot)) {
       const SqlResult& r = sql_[f->result];
@@ -861,17 +889,17 @@ class Loader {
       if (b < r.scan.blocks.size())
         merge_config_layer(cfg, r.scan.blocks[b].config, ConfigLayer::kInFile);
     }
-    if (!ps.is_root)
-      merge_project_tree(cfg, tree_for(packages_[0], n.kind), n.fqn, visited(0, tree_name(n.kind)));
+    apply_folder(cfg, p.root_folder, n.fqn.back());
     if (project_materialized && cfg.provenance["materialized"] == ConfigLayer::kDefault &&
         *project_materialized != "table") {
-      overridden_materialized_[profiles::python_str(*project_materialized)].push_back(
+      findings.overridden_materialized[profiles::python_str(*project_materialized)].push_back(
           n.package_name + "." + n.name);
     }
     return cfg;
   }
 
-  bool check_config_types(const Node& n, const ResolvedConfig& cfg, const std::string& file) {
+  static bool check_config_types(const Node& n, const ResolvedConfig& cfg, const std::string& file,
+                                 Findings& findings) {
     auto bad = [&](const std::string& key, const std::string& want) {
       Diagnostic d =
           make_diag(Severity::kError, "DBTPY243", file, 0, 0,
@@ -879,9 +907,9 @@ class Loader {
                         std::string(config_layer_name(cfg.provenance.at(key))) + ")",
                     "fix the value where it is set");
       if (n.language == Language::kPython) {
-        model_error(std::move(d));
+        findings.model_error(std::move(d));
       } else {
-        project_error(std::move(d));
+        findings.project_error(std::move(d));
       }
       return false;
     };
@@ -899,28 +927,111 @@ class Loader {
     return true;
   }
 
+  // Phase 2, in parallel: every node's config and relation; Python files are read, checked
+  // and analyzed here and their ModelIR built at once, so no analysis result outlives its
+  // file (one file in memory per thread).
+  void resolve_nodes() {
+    prepare_folders();
+    const AnalyzeFn analyze = options_.analyze ? options_.analyze : AnalyzeFn(&python::analyze);
+    const size_t workers = static_cast<size_t>(std::max(threads(), 1));
+    std::vector<std::string> buffers(workers);
+    std::vector<Findings> findings(workers);
+    parallel_for(pending_.size(), threads(), [&](size_t i, size_t worker) {
+      resolve_pending(pending_[i], analyze, buffers[worker], findings[worker]);
+    });
+    for (auto& f : findings) {
+      for (auto& d : f.diagnostics)
+        diags_.push_back(std::move(d));
+      out_.project_errors = out_.project_errors || f.project_errors;
+      out_.model_errors = out_.model_errors || f.model_errors;
+      for (auto& [value, models] : f.overridden_materialized) {
+        auto& all = overridden_materialized_[value];
+        all.insert(all.end(), models.begin(), models.end());
+      }
+    }
+    for (auto& [value, models] : overridden_materialized_)
+      std::sort(models.begin(), models.end());
+  }
+
+  void resolve_pending(Pending& p, const AnalyzeFn& analyze, std::string& buf,
+                       Findings& findings) const {
+    const SourceFile* f = p.file >= 0 ? &files_[static_cast<size_t>(p.file)] : nullptr;
+    Node& n = p.node;
+    const std::string& display = f ? f->display : p.yaml_snapshot_entry->file;
+    std::optional<python::PythonAnalysis> analysis;
+    std::string checksum;
+    if (n.language == Language::kPython) {
+      std::string error;
+      if (!read_into(f->absolute, buf, &error)) {
+        findings.model_error(make_diag(Severity::kError, "DBTPY201", display, 0, 0, error,
+                                       "check the file's permissions"));
+        p.dropped = true;
+        return;
+      }
+      checksum = sha256_hex(buf);
+      analysis = analyze(buf, display);
+      n.has_errors = has_errors(analysis->diagnostics);
+      for (auto& d : analysis->diagnostics) {
+        if (d.severity == Severity::kError) findings.model_errors = true;
+        findings.diagnostics.push_back(std::move(d));
+      }
+    }
+    ResolvedConfig cfg = resolve_config(p, f, analysis ? &*analysis : nullptr, findings);
+    if (!check_config_types(n, cfg, display, findings)) {
+      p.dropped = true;
+      return;
+    }
+    if (auto en = cfg.values.find("enabled"); en != cfg.values.end() && *en == false) {
+      p.disabled = true;
+      return;
+    }
+    std::string prefix = std::string(node_kind_name(n.kind)) + "." + n.package_name + "." + n.name;
+    n.unique_id = n.version ? prefix + ".v" + *n.version : prefix;
+    Relation relation = n.kind == NodeKind::kSnapshot
+                            ? snapshot_relation(target_, out_.quoting, cfg.values, n.name)
+                            : model_relation(target_, out_.quoting, cfg.values, n.name, n.version);
+    if (n.language != Language::kPython) {
+      n.relation = std::move(relation);
+      n.config = std::move(cfg);
+      return;
+    }
+    ModelIR ir;
+    ir.name = n.name;
+    ir.package_name = n.package_name;
+    ir.unique_id = n.unique_id;
+    ir.original_file_path = n.original_file_path;
+    ir.absolute_path = f->absolute;
+    ir.checksum = std::move(checksum);
+    ir.model_def_line = analysis->model_def_line;
+    ir.refs = std::move(analysis->refs);
+    ir.sources = std::move(analysis->sources);
+    ir.config_keys_used = std::move(analysis->config_keys_used);
+    ir.meta_keys_used = std::move(analysis->meta_keys_used);
+    ir.imports = std::move(analysis->imports);
+    ir.description = n.description;
+    ir.relation = std::move(relation);
+    ir.config = std::move(cfg);
+    python_checks(n, ir, display, findings);
+    p.ir = std::make_unique<ModelIR>(std::move(ir));
+  }
+
   void resolve_all() {
-    // Config and relations of file-defined nodes.
     // Nodes and ModelIRs go straight into the project (no second copy of 10,000 large
     // structs) and are put in unique_id order in place afterwards.
     std::vector<Node>& enabled = out_.nodes;
     std::vector<ModelIR>& irs = out_.python_models;
     enabled.reserve(pending_.size() + sources_.size());
-    irs.reserve(py_.size());
+    irs.reserve(pending_.size());
     std::map<std::pair<std::string, std::string>, std::string> first_file;  // duplicates
     for (auto& p : pending_) {
-      const SourceFile* f = p.file >= 0 ? &files_[static_cast<size_t>(p.file)] : nullptr;
+      if (p.dropped) continue;
       Node& n = p.node;
-      const std::string display = f ? f->display : p.yaml_snapshot_entry->file;
-      ResolvedConfig cfg = resolve_config(p, f);
-      if (!check_config_types(n, cfg, display)) continue;
-      if (auto en = cfg.values.find("enabled"); en != cfg.values.end() && *en == false) {
+      if (p.disabled) {
         disabled_.push_back({n.kind, n.package_name, n.name, ""});
         continue;
       }
-      std::string prefix =
-          std::string(node_kind_name(n.kind)) + "." + n.package_name + "." + n.name;
-      n.unique_id = n.version ? prefix + ".v" + *n.version : prefix;
+      const std::string& display =
+          p.file >= 0 ? files_[static_cast<size_t>(p.file)].display : p.yaml_snapshot_entry->file;
       // Two enabled nodes with one name in one package are ambiguous for ref().
       if (!n.version) {
         auto key = std::make_pair(n.package_name, n.name);
@@ -934,39 +1045,12 @@ class Loader {
           continue;
         }
       }
-      if (n.kind == NodeKind::kSnapshot) {
-        n.relation = snapshot_relation(target_, out_.quoting, cfg.values, n.name);
-      } else {
-        n.relation = model_relation(target_, out_.quoting, cfg.values, n.name, n.version);
-      }
-      if (n.language == Language::kPython) {
-        PythonResult& r = py_[f->result];
-        ModelIR ir;
-        ir.name = n.name;
-        ir.package_name = n.package_name;
-        ir.unique_id = n.unique_id;
-        ir.original_file_path = n.original_file_path;
-        ir.absolute_path = f->absolute;
-        ir.checksum = std::move(r.checksum);
-        ir.model_def_line = r.analysis.model_def_line;
-        ir.refs = std::move(r.analysis.refs);
-        ir.sources = std::move(r.analysis.sources);
-        ir.config_keys_used = std::move(r.analysis.config_keys_used);
-        ir.meta_keys_used = std::move(r.analysis.meta_keys_used);
-        ir.imports = std::move(r.analysis.imports);
-        ir.description = n.description;
-        ir.relation = std::move(n.relation);
-        ir.config = std::move(cfg);
-        n.relation = Relation{};
-        n.has_errors = r.has_errors;
+      if (p.ir) {
         n.python_model = static_cast<int>(irs.size());
-        python_checks(n, ir, display);
-        irs.push_back(std::move(ir));
-        r.analysis = python::PythonAnalysis{};  // config calls are merged; free them now
-      } else {
-        n.config = std::move(cfg);
+        irs.push_back(std::move(*p.ir));
+        p.ir.reset();
       }
-      p.properties_layers = {};  // merged into the config above
+      p.properties_layers = {};  // merged into the config
       enabled.push_back(std::move(n));
       enabled_pending_.push_back(&p);
     }
@@ -1029,12 +1113,13 @@ class Loader {
     }
   }
 
-  void python_checks(Node& n, const ModelIR& ir, const std::string& display) {
+  static void python_checks(Node& n, const ModelIR& ir, const std::string& display,
+                            Findings& findings) {
     const Json& v = ir.config.values;
     auto mat = v.find("materialized");
     if (mat != v.end() && mat->is_string() && *mat != "table" && *mat != "incremental") {
       n.has_errors = true;
-      model_error(
+      findings.model_error(
           make_diag(Severity::kError, "DBTPY241", display, ir.model_def_line, 0,
                     "invalid materialization '" + mat->get<std::string>() + "' for Python model '" +
                         n.name + "' (set in " +
@@ -1046,10 +1131,11 @@ class Loader {
     if (contract != v.end() && contract->is_object() &&
         contract->value("enforced", false) == true) {
       n.has_errors = true;
-      model_error(make_diag(Severity::kError, "DBTPY242", display, ir.model_def_line, 0,
-                            "contract enforcement is not supported for Python model '" + n.name +
-                                "' (dbt: Language Error: Expected 'sql' but found 'python')",
-                            "remove `contract: {enforced: true}` for this model"));
+      findings.model_error(
+          make_diag(Severity::kError, "DBTPY242", display, ir.model_def_line, 0,
+                    "contract enforcement is not supported for Python model '" + n.name +
+                        "' (dbt: Language Error: Expected 'sql' but found 'python')",
+                    "remove `contract: {enforced: true}` for this model"));
     }
   }
 
@@ -1263,10 +1349,9 @@ class Loader {
   // Per-file results are merged into the project by now; freeing them leaves room for what
   // follows (the DAG, the manifest buffer) without growing the heap.
   void release_scratch() {
-    pending_ = {};
+    pending_ = std::vector<Pending>();
     enabled_pending_ = {};
     files_ = {};
-    py_ = {};
     sql_ = {};
     yaml_ = {};
   }
@@ -1384,7 +1469,6 @@ class Loader {
   std::vector<PackageState> packages_;
   std::vector<SourceFile> files_;
   std::set<std::string> seen_;
-  std::vector<PythonResult> py_;
   std::vector<SqlResult> sql_;
   std::vector<YamlResult> yaml_;
   std::vector<Pending> pending_;
@@ -1395,12 +1479,6 @@ class Loader {
   std::set<std::string> source_ids_;
   std::vector<DisabledNode> disabled_;
   std::map<std::pair<size_t, std::string>, std::set<std::string>> visited_;
-  struct FolderConfig {
-    bool computed = false;
-    ResolvedConfig config;
-    const Json* level = nullptr;
-    std::string path;
-  };
   std::map<std::pair<const Json*, std::string>, FolderConfig> folder_cache_;
   std::map<std::string, std::vector<std::string>> overridden_materialized_;
   std::map<std::string, std::vector<std::string>> manifest_parents_;
