@@ -165,6 +165,7 @@ Diagnostic make_diag(Severity sev, std::string code, std::string file, int line,
 class Stopwatch {
  public:
   void lap(const char* phase) {
+    if (!spdlog::should_log(spdlog::level::debug)) return;
     auto now = std::chrono::steady_clock::now();
     double cpu = cpu_seconds();
     struct mallinfo2 mi = ::mallinfo2();
@@ -195,6 +196,33 @@ class Stopwatch {
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
   double last_cpu_ = cpu_seconds();
 };
+
+// Sorts `items` in place moving each element once (they are large: std::sort's swaps
+// dominated) by following the cycles of the sorting permutation. Returns the permutation:
+// order[i] is the former index of the element now at i.
+template <typename T, typename Less>
+std::vector<size_t> apply_order(std::vector<T>& items, Less less) {
+  std::vector<size_t> order(items.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return less(items[a], items[b]); });
+  std::vector<char> placed(items.size(), 0);
+  for (size_t start = 0; start < items.size(); ++start) {
+    if (placed[start]) continue;
+    T tmp = std::move(items[start]);
+    size_t at = start;
+    while (true) {
+      placed[at] = 1;
+      size_t from = order[at];
+      if (from == start) break;
+      items[at] = std::move(items[from]);
+      at = from;
+    }
+    items[at] = std::move(tmp);
+  }
+  return order;
+}
 
 class Loader {
  public:
@@ -1060,32 +1088,15 @@ class Loader {
     load_dbt_manifest();
     add_manifest_package_nodes(enabled);
 
-    // Final order: by unique_id, applied in place by following the permutation's cycles.
-    std::vector<size_t> order(enabled.size());
-    for (size_t i = 0; i < order.size(); ++i)
-      order[i] = i;
-    std::sort(order.begin(), order.end(),
-              [&](size_t a, size_t b) { return enabled[a].unique_id < enabled[b].unique_id; });
+    // Final order: by unique_id.
+    std::vector<size_t> order = apply_order(
+        enabled, [](const Node& a, const Node& b) { return a.unique_id < b.unique_id; });
     std::vector<const Pending*> sorted_pending(enabled.size(), nullptr);
     for (size_t i = 0; i < enabled.size(); ++i)
       sorted_pending[i] = order[i] < enabled_pending_.size() ? enabled_pending_[order[i]] : nullptr;
-    std::vector<char> placed(enabled.size(), 0);
-    for (size_t start = 0; start < enabled.size(); ++start) {
-      if (placed[start]) continue;
-      Node tmp = std::move(enabled[start]);
-      size_t at = start;
-      while (true) {
-        placed[at] = 1;
-        size_t from = order[at];
-        if (from == start) break;
-        enabled[at] = std::move(enabled[from]);
-        at = from;
-      }
-      enabled[at] = std::move(tmp);
-    }
-    // Python models in the same order: sort them by unique_id too, then point nodes at them.
-    std::sort(irs.begin(), irs.end(),
-              [](const ModelIR& a, const ModelIR& b) { return a.unique_id < b.unique_id; });
+    // Python models in the same order: sorted by unique_id too (each moved once, as above),
+    // then nodes point at them.
+    apply_order(irs, [](const ModelIR& a, const ModelIR& b) { return a.unique_id < b.unique_id; });
     size_t next_ir = 0;
     for (size_t i = 0; i < enabled.size(); ++i) {
       Node& n = enabled[i];
