@@ -32,29 +32,40 @@ std::string_view databricks_auth_name(DatabricksAuth a) {
 DatabricksCredentials resolve_databricks_credentials(Target& target, const SecretFields& secrets,
                                                      const CredentialSources& src) {
   DatabricksCredentials c;
-  auto env = [&](const char* key, const char* var, bool secret) -> std::optional<Setting> {
-    if (auto v = src.var(var)) {
+  // One layer of settings: the profile, the DATABRICKS_* variables, or a config-file profile.
+  struct Layer {
+    std::optional<Setting> host, token, client_id, client_secret, auth_type;
+    bool has_material() const { return token || client_id || client_secret; }
+  };
+  Layer profile;
+  profile.host = from_profile(target, secrets, "host", false);
+  profile.auth_type = from_profile(target, secrets, "auth_type", false);
+  // Presence is checked without rendering: a profile's secrets render only when used.
+  bool profile_material = secrets.has("token") || secrets.has("client_secret") ||
+                          from_profile(target, secrets, "client_id", false).has_value() ||
+                          from_profile(target, secrets, "token", true).has_value();
+  Layer env;
+  auto var = [&](const char* key, const char* name, bool secret) -> std::optional<Setting> {
+    if (auto v = src.var(name)) {
       if (secret) src.add_secret(*v);
-      return Setting{key, *v, std::string("env ") + var, secret};
+      return Setting{key, *v, std::string("env ") + name, secret};
     }
     return std::nullopt;
   };
-  auto first = [&](const char* key, const char* var, bool secret) {
-    auto s = from_profile(target, secrets, key, secret);
-    return s ? s : env(key, var, secret);
-  };
-  auto host = first("host", "DATABRICKS_HOST", false);
-  auto token = first("token", "DATABRICKS_TOKEN", true);
-  auto client_id = first("client_id", "DATABRICKS_CLIENT_ID", false);
-  auto client_secret = first("client_secret", "DATABRICKS_CLIENT_SECRET", true);
-  auto auth_type = first("auth_type", "DATABRICKS_AUTH_TYPE", false);
+  env.host = var("host", "DATABRICKS_HOST", false);
+  env.token = var("token", "DATABRICKS_TOKEN", true);
+  env.client_id = var("client_id", "DATABRICKS_CLIENT_ID", false);
+  env.client_secret = var("client_secret", "DATABRICKS_CLIENT_SECRET", true);
+  env.auth_type = var("auth_type", "DATABRICKS_AUTH_TYPE", false);
+  auto host = profile.host ? profile.host : env.host;
 
-  // ~/.databrickscfg fills what is still missing.
+  // A ~/.databrickscfg profile, when it is for this workspace (or named explicitly).
+  Layer cfg;
   auto explicit_profile = src.var("DATABRICKS_CONFIG_PROFILE");
   std::string section = explicit_profile.value_or("DEFAULT");
   fs::path file = src.home_dir() / ".databrickscfg";
   if (auto f = src.var("DATABRICKS_CONFIG_FILE")) file = *f;
-  if (src.exists(file) && (!token || !host || (!client_id && !client_secret))) {
+  if (src.exists(file) && !(profile_material && host)) {
     IniFile ini;
     try {
       ini = IniFile::parse(src.read_file(file));
@@ -76,22 +87,40 @@ DatabricksCredentials resolve_databricks_credentials(Target& target, const Secre
       bool same_workspace =
           !host || (cfg_host && normalize_base_url(*cfg_host) == normalize_base_url(host->value));
       if (explicit_profile || same_workspace) {
-        auto fill = [&](std::optional<Setting>& slot, const char* key, bool secret) {
-          if (slot) return;
-          if (auto v = ini.get(section, key); v && !v->empty()) {
-            if (secret) src.add_secret(*v);
-            slot = Setting{key, *v, label, secret};
-          }
+        auto get = [&](const char* key, bool secret) -> std::optional<Setting> {
+          auto v = ini.get(section, key);
+          if (!v || v->empty()) return std::nullopt;
+          if (secret) src.add_secret(*v);
+          return Setting{key, *v, label, secret};
         };
-        fill(host, "host", false);
-        fill(token, "token", true);
-        fill(client_id, "client_id", false);
-        fill(client_secret, "client_secret", true);
-        fill(auth_type, "auth_type", false);
-        if (token || client_secret) c.config_file = label;
+        cfg.host = get("host", false);
+        cfg.token = get("token", true);
+        cfg.client_id = get("client_id", false);
+        cfg.client_secret = get("client_secret", true);
+        cfg.auth_type = get("auth_type", false);
       }
     }
   }
+  if (!host) host = cfg.host;
+
+  // The credentials come from the first layer holding any, so a profile's own method is never
+  // overridden by stray variables; auth_type may come from any layer.
+  std::optional<Setting> token, client_id, client_secret;
+  if (profile_material) {
+    token = from_profile(target, secrets, "token", true);
+    client_id = from_profile(target, secrets, "client_id", false);
+    client_secret = from_profile(target, secrets, "client_secret", true);
+  } else {
+    const Layer& chosen = env.has_material() ? env : cfg;
+    token = chosen.token;
+    client_id = chosen.client_id;
+    client_secret = chosen.client_secret;
+    if (&chosen == &cfg && cfg.has_material())
+      c.config_file = cfg.token ? cfg.token->source : cfg.client_id->source;
+  }
+  auto auth_type = profile.auth_type ? profile.auth_type
+                   : env.auth_type   ? env.auth_type
+                                     : cfg.auth_type;
 
   if (!host) {
     profile_error(target, "DBTPY210",

@@ -132,49 +132,98 @@ class ConnectionsFile {
   std::string label_;
 };
 
+// The places a field can come from, in precedence order.
+enum class Layer { kProfile, kEnv, kToml, kAny };
+
 struct Lookup {
   const Target& target;
   const SecretFields& secrets;
   const CredentialSources& src;
   ConnectionsFile& toml;
 
+  std::vector<std::string> env_names(const std::string& var) {
+    std::vector<std::string> names;
+    if (!toml.name().empty()) {
+      names.push_back("SNOWFLAKE_CONNECTIONS_" + to_upper(toml.name()) + "_" + var);
+    }
+    names.push_back("SNOWFLAKE_" + var);
+    return names;
+  }
+
   // First of: the profile's keys, SNOWFLAKE_CONNECTIONS_<NAME>_<VAR>/SNOWFLAKE_<VAR>, the
-  // connection's keys.
+  // connection's keys — or only the layer `only`.
   std::optional<Setting> find(const std::string& name, std::vector<std::string> profile_keys,
                               std::vector<std::string> env_vars, std::vector<std::string> toml_keys,
-                              bool secret) {
-    for (const auto& k : profile_keys) {
-      if (auto v = target.string_field(k); v && !v->empty())
-        return Setting{name, *v, "profile", secret};
-      if (secrets.has(k)) {
-        if (auto v = secrets.get_string(k); v && !v->empty()) {
-          return Setting{name, *v, "profile", true};
+                              bool secret, Layer only = Layer::kAny) {
+    if (only == Layer::kAny || only == Layer::kProfile) {
+      for (const auto& k : profile_keys) {
+        if (auto v = target.string_field(k); v && !v->empty())
+          return Setting{name, *v, "profile", secret};
+        if (secrets.has(k)) {
+          if (auto v = secrets.get_string(k); v && !v->empty()) {
+            return Setting{name, *v, "profile", true};
+          }
         }
       }
     }
-    for (const auto& e : env_vars) {
-      std::vector<std::string> names;
-      if (!toml.name().empty()) {
-        names.push_back("SNOWFLAKE_CONNECTIONS_" + to_upper(toml.name()) + "_" + e);
-      }
-      names.push_back("SNOWFLAKE_" + e);
-      for (const auto& n : names) {
-        if (auto v = src.var(n)) {
-          if (secret) src.add_secret(*v);
-          return Setting{name, *v, "env " + n, secret};
+    if (only == Layer::kAny || only == Layer::kEnv) {
+      for (const auto& e : env_vars) {
+        for (const auto& n : env_names(e)) {
+          if (auto v = src.var(n)) {
+            if (secret) src.add_secret(*v);
+            return Setting{name, *v, "env " + n, secret};
+          }
         }
       }
     }
-    if (const Json* c = toml.connection()) {
-      for (const auto& k : toml_keys) {
-        auto it = c->find(k);
-        if (it == c->end() || it->is_null() || it->is_structured()) continue;
-        std::string v = it->is_string() ? it->get<std::string>() : it->dump();
-        if (v.empty()) continue;
-        return Setting{name, v, toml.label(), secret};
+    if (only == Layer::kAny || only == Layer::kToml) {
+      if (const Json* c = toml.connection()) {
+        for (const auto& k : toml_keys) {
+          auto it = c->find(k);
+          if (it == c->end() || it->is_null() || it->is_structured()) continue;
+          std::string v = it->is_string() ? it->get<std::string>() : it->dump();
+          if (v.empty()) continue;
+          return Setting{name, v, toml.label(), secret};
+        }
       }
     }
     return std::nullopt;
+  }
+
+  // Whether `layer` holds credential material (a key, a token or a password), checked
+  // without rendering anything.
+  bool has_material(Layer layer) {
+    static const std::vector<std::string> kProfileKeys = {"private_key_path", "private_key",
+                                                          "token", "token_file_path", "password"};
+    static const std::vector<std::string> kEnvVars = {
+        "PRIVATE_KEY_PATH", "PRIVATE_KEY_FILE", "PRIVATE_KEY_RAW", "PRIVATE_KEY", "TOKEN",
+        "TOKEN_FILE_PATH",  "PASSWORD"};
+    static const std::vector<std::string> kTomlKeys = {"private_key_file", "private_key_path",
+                                                       "private_key_raw",  "token",
+                                                       "token_file_path",  "password"};
+    switch (layer) {
+      case Layer::kProfile:
+        for (const auto& k : kProfileKeys) {
+          if (auto v = target.string_field(k); (v && !v->empty()) || secrets.has(k)) return true;
+        }
+        return false;
+      case Layer::kEnv:
+        for (const auto& e : kEnvVars) {
+          for (const auto& n : env_names(e))
+            if (src.var(n)) return true;
+        }
+        return false;
+      case Layer::kToml:
+        if (const Json* c = toml.connection()) {
+          for (const auto& k : kTomlKeys) {
+            if (auto it = c->find(k); it != c->end() && !it->is_null()) return true;
+          }
+        }
+        return false;
+      case Layer::kAny:
+        return false;
+    }
+    return false;
   }
 };
 
@@ -233,21 +282,32 @@ SnowflakeCredentials resolve_snowflake_credentials(Target& target, const SecretF
   c.account = target.string_field("account").value_or("");
   c.user = target.string_field("user").value_or("");
 
+  // The credentials themselves come from one place: the first of profile, environment and
+  // connections.toml that holds any (a key, token or password), so a profile that says how
+  // it authenticates is never overridden by stray variables. The method switch and the key's
+  // passphrase may come from any of them.
+  Layer auth = Layer::kAny;
+  for (Layer l : {Layer::kProfile, Layer::kEnv, Layer::kToml}) {
+    if (look.has_material(l)) {
+      auth = l;
+      break;
+    }
+  }
   auto authenticator =
       look.find("authenticator", {"authenticator"}, {"AUTHENTICATOR"}, {"authenticator"}, false);
   std::string a = authenticator ? to_lower(trim(authenticator->value)) : "";
   auto key_path =
       look.find("private_key_path", {"private_key_path"}, {"PRIVATE_KEY_PATH", "PRIVATE_KEY_FILE"},
-                {"private_key_file", "private_key_path"}, false);
+                {"private_key_file", "private_key_path"}, false, auth);
   auto key = look.find("private_key", {"private_key"}, {"PRIVATE_KEY_RAW", "PRIVATE_KEY"},
-                       {"private_key_raw"}, true);
+                       {"private_key_raw"}, true, auth);
   auto pass = look.find("private_key_passphrase", {"private_key_passphrase"},
                         {"PRIVATE_KEY_PASSPHRASE", "PRIVATE_KEY_FILE_PWD"},
                         {"private_key_file_pwd", "private_key_passphrase"}, true);
-  auto token = look.find("token", {"token"}, {"TOKEN"}, {"token"}, true);
+  auto token = look.find("token", {"token"}, {"TOKEN"}, {"token"}, true, auth);
   if (!token) {
     if (auto file = look.find("token_file_path", {"token_file_path"}, {"TOKEN_FILE_PATH"},
-                              {"token_file_path"}, false)) {
+                              {"token_file_path"}, false, auth)) {
       std::string text;
       try {
         text = std::string(trim(src.read_file(file->value)));
@@ -261,11 +321,11 @@ SnowflakeCredentials resolve_snowflake_credentials(Target& target, const SecretF
       token = Setting{"token", text, "file " + file->value, true};
     }
   }
-  auto password = look.find("password", {"password"}, {"PASSWORD"}, {"password"}, true);
+  auto password = look.find("password", {"password"}, {"PASSWORD"}, {"password"}, true, auth);
   auto client_id = look.find("oauth_client_id", {"oauth_client_id"}, {"OAUTH_CLIENT_ID"},
-                             {"oauth_client_id"}, false);
+                             {"oauth_client_id"}, false, auth);
   auto client_secret = look.find("oauth_client_secret", {"oauth_client_secret"},
-                                 {"OAUTH_CLIENT_SECRET"}, {"oauth_client_secret"}, true);
+                                 {"OAUTH_CLIENT_SECRET"}, {"oauth_client_secret"}, true, auth);
   c.connections_file = toml.path();
 
   auto need_token = [&](std::string_view why) {

@@ -137,6 +137,31 @@ TEST_F(CredentialsTest, SnowflakeMethods) {
   EXPECT_EQ(sf(r).private_key_path, "/env/key.p8");
 }
 
+TEST_F(CredentialsTest, CredentialsComeFromOnePlaceButThePassphraseFromAny) {
+  env_.set("SNOWFLAKE_PRIVATE_KEY_PATH", "/env/key.p8");
+  env_.set("SNOWFLAKE_TOKEN", "env-token");
+  // The profile's own credentials win over every variable...
+  auto r = resolve(Platform::kSnowflake, {{"account", "a"}, {"user", "u"}},
+                   {{"password", "profile-pat"}});
+  EXPECT_EQ(sf(r).auth, SnowflakeAuth::kProgrammaticAccessToken);
+  EXPECT_EQ(sf(r).token, "profile-pat");
+  // ...a profile with none takes them from the environment, with the profile's method switch...
+  r = resolve(Platform::kSnowflake,
+              {{"account", "a"}, {"user", "u"}, {"authenticator", "snowflake_jwt"}});
+  EXPECT_EQ(sf(r).private_key_path, "/env/key.p8");
+  // ...and a key from the profile may take its passphrase from the environment.
+  env_.set("SNOWFLAKE_PRIVATE_KEY_PASSPHRASE", "env-pass-1234");
+  r = resolve(Platform::kSnowflake, {{"account", "a"}, {"user", "u"}, {"private_key_path", "/p"}});
+  EXPECT_EQ(sf(r).private_key_path, "/p");
+  EXPECT_EQ(sf(r).passphrase, "env-pass-1234");
+
+  env_.set("DATABRICKS_TOKEN", "dapi-stray");
+  auto d = resolve(Platform::kDatabricks, {{"host", "h.example.com"}, {"client_id", "sp"}},
+                   {{"client_secret", "dose-profile"}});
+  EXPECT_EQ(std::get<DatabricksCredentials>(d.details).auth, DatabricksAuth::kOAuthM2M)
+      << "a stray DATABRICKS_TOKEN does not override the profile's service principal";
+}
+
 TEST_F(CredentialsTest, SnowflakeConfigurationErrors) {
   Json base = {{"account", "a"}, {"user", "u"}};
   auto with = [&](Json extra) {
