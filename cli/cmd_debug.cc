@@ -22,7 +22,7 @@ int run_debug(Invocation& inv) {
   } catch (const Error& e) {
     // As dbt debug does: a profile that cannot be loaded is a failed check (exit 1), reported
     // with the loader's own diagnostics.
-    inv.reporter->event("debug", "  profiles.yml ... [ERROR]",
+    inv.reporter->event("debug", "  profiles.yml " + std::string(21, '.') + " [ERROR]",
                         Json{{"check", "profiles.yml"}, {"status", "error"}}, Tone::kPlain, true);
     for (const auto& d : e.diagnostics())
       inv.reporter->diagnostic(d);
