@@ -2,9 +2,11 @@
 // Databricks credentials, resolved as Databricks' unified authentication does: the profile
 // target first, then DATABRICKS_HOST / DATABRICKS_TOKEN / DATABRICKS_CLIENT_ID /
 // DATABRICKS_CLIENT_SECRET / DATABRICKS_AUTH_TYPE, then a ~/.databrickscfg profile
-// (DATABRICKS_CONFIG_PROFILE, default DEFAULT; file DATABRICKS_CONFIG_FILE). A config-file
-// profile for another workspace than the target's host is not used, so its token never
-// travels to a host it was not made for.
+// (DATABRICKS_CONFIG_PROFILE, default DEFAULT; file DATABRICKS_CONFIG_FILE). The host and
+// auth_type come from the first place that sets them; the token or client id/secret from the
+// first place holding any, so a stray DATABRICKS_TOKEN never overrides the profile's service
+// principal. A config-file profile for another workspace than the target's host is not
+// used, so its token never travels to a host it was not made for.
 // Methods: a personal access token (`token`), or OAuth machine-to-machine for a service
 // principal (`client_id` + `client_secret` -> POST <host>/oidc/v1/token with the
 // client_credentials grant, scope all-apis, client authenticated with HTTP Basic as

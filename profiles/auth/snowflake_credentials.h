@@ -1,8 +1,11 @@
 #pragma once
 // Snowflake credentials for the SQL API, resolved from the profile target, then SNOWFLAKE_*
-// variables, then ~/.snowflake/connections.toml (each field from the first place that sets
-// it, so a profile can leave the account or key to the environment, as Snowflake's own
-// tools allow), and the provider that authenticates with them.
+// variables, then ~/.snowflake/connections.toml, and the provider that authenticates with
+// them. Connection fields (account, user, host, role, ...), the authenticator and a key's
+// passphrase come field by field from the first place that sets them, so a profile can leave
+// them to the environment as Snowflake's own tools allow; the credential material itself (key,
+// token, password) comes from the first place holding any, so stray variables never
+// override the method a profile spells out.
 //
 // Methods (the SQL API accepts three token types):
 //   key pair      `private_key_path` or `private_key` (PEM or base64 DER), optional
