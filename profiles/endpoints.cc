@@ -1,5 +1,6 @@
 #include "profiles/endpoints.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "util/error.h"
@@ -23,6 +24,21 @@ std::string normalize_base_url(std::string_view url, std::string_view default_sc
   return out;
 }
 
+std::string snowflake_account_host(std::string_view account) {
+  std::string a = to_lower(trim(account));
+  if (auto scheme = a.find("://"); scheme != std::string::npos) a = a.substr(scheme + 3);
+  while (!a.empty() && a.back() == '/')
+    a.pop_back();
+  // Users paste the whole host into `account` too.
+  for (std::string_view suffix : {".snowflakecomputing.com", ".snowflakecomputing.cn"}) {
+    if (a.ends_with(suffix)) return a;
+  }
+  // Host names cannot hold '_': Snowflake serves account names with '_' under '-' (as
+  // dbt-snowflake rewrites them).
+  std::replace(a.begin(), a.end(), '_', '-');
+  return a + ".snowflakecomputing.com";
+}
+
 namespace {
 
 [[noreturn]] void missing(const Target& t, std::string_view field, std::string_view why) {
@@ -39,7 +55,7 @@ std::string snowflake_url(const Target& t) {
   if (auto h = t.string_field("host"); h && !h->empty()) {
     host = *h;
   } else if (auto a = t.string_field("account"); a && !a->empty()) {
-    host = to_lower(trim(*a)) + ".snowflakecomputing.com";
+    host = snowflake_account_host(*a);
   } else {
     missing(t, "account", "the Snowflake URL is <account>.snowflakecomputing.com");
   }

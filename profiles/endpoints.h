@@ -29,13 +29,18 @@ struct Endpoints {
 // Fills the fields relevant to the target's platform (others stay empty). Throws dbtpy::Error
 // (usage) naming the missing profile field when a URL cannot be formed (e.g. no account/host).
 //   Snowflake: `host` (+ `port`, `protocol`, dbt-snowflake's names) else
-//              `<account>.snowflakecomputing.com` over https.
+//              snowflake_account_host(`account`) over https.
 //   Databricks: `host`, with or without scheme (https:// assumed), trailing '/' dropped.
 //   BigQuery: `dataproc_endpoint` else https://<compute_region>-dataproc.googleapis.com;
 //             `storage_endpoint` else $STORAGE_EMULATOR_HOST (http:// assumed when it has no
 //             scheme, as Google's clients do) else https://storage.googleapis.com;
 //             `bigquery_endpoint` else https://bigquery.googleapis.com.
 Endpoints resolve_endpoints(const Target& target, const EnvLookup& env);
+
+// The host of a Snowflake account identifier: "<account>.snowflakecomputing.com", lower case,
+// '_' written as '-' (host names cannot hold '_'); an identifier that already is a
+// *.snowflakecomputing.com host (with or without scheme) is kept as that host.
+std::string snowflake_account_host(std::string_view account);
 
 // "host", "http://host", "https://host:443/" -> "scheme://host[:port]" without trailing '/'.
 std::string normalize_base_url(std::string_view url, std::string_view default_scheme = "https");

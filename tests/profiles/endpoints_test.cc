@@ -31,6 +31,19 @@ TEST(Endpoints, SnowflakeFromAccountOrHostPortProtocol) {
   EXPECT_THROW(resolve_endpoints(t, no_env()), Error);
 }
 
+TEST(Endpoints, SnowflakeAccountIdentifiersBecomeHosts) {
+  EXPECT_EQ(snowflake_account_host("MyOrg-My_Account"), "myorg-my-account.snowflakecomputing.com");
+  EXPECT_EQ(snowflake_account_host("xy12345.us-east-2.aws"),
+            "xy12345.us-east-2.aws.snowflakecomputing.com");
+  EXPECT_EQ(snowflake_account_host("https://xy12345.eu-west-1.snowflakecomputing.com/"),
+            "xy12345.eu-west-1.snowflakecomputing.com");
+  EXPECT_EQ(snowflake_account_host("acct.privatelink.snowflakecomputing.com"),
+            "acct.privatelink.snowflakecomputing.com");
+  auto t = make(Platform::kSnowflake, {{"account", "myorg-my_acct"}});
+  EXPECT_EQ(resolve_endpoints(t, no_env()).snowflake,
+            "https://myorg-my-acct.snowflakecomputing.com");
+}
+
 TEST(Endpoints, DatabricksHostWithOrWithoutScheme) {
   auto t = make(Platform::kDatabricks, {{"host", "dbc-1.cloud.databricks.com/"}});
   EXPECT_EQ(resolve_endpoints(t, no_env()).databricks, "https://dbc-1.cloud.databricks.com");
