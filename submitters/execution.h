@@ -57,8 +57,10 @@ class ExecutionObserver {
   // The followed remote work reported a (new) state, e.g. "PENDING" -> "RUNNING".
   virtual void remote_state(std::string_view step, std::string_view state,
                             std::string_view message) = 0;
-  // A cleanup step became due (armed) or finished (done = true).
-  virtual void cleanup(std::string_view step, bool done) = 0;
+  // A cleanup step became due (armed, done = false) or finished (done = true). `request` is
+  // the cleanup's fully substituted request (method, url, credential name, body; no secrets),
+  // so `dbtpy cancel` can replay it from the ledger after a crash.
+  virtual void cleanup(std::string_view step, const Json& request, bool done) = 0;
 };
 
 // Why cancel() was called; decides the final status and message.
@@ -117,6 +119,16 @@ struct ExecutionOptions {
   bool show_output = false;   // fetch remote output on success too (always on failure)
   const Clock* clock = nullptr;
 };
+
+// Replays what a crashed run left behind, from its ledger: cancels each handle that may still
+// be running (through detail's cancel request) and sends each armed cleanup not marked done.
+// Best effort per item; returns one line per item saying what happened.
+struct LedgerItem {
+  std::string unique_id;
+  std::optional<RemoteHandle> handle;  // a handle to cancel, or
+  std::optional<Json> cleanup;         // an armed cleanup request to send
+};
+std::vector<std::string> replay_cancel(const std::vector<LedgerItem>& items, Clients clients);
 
 // Creates the Execution of one compiled model. The payload, clients and observer must outlive
 // it. Never sends anything until the first advance().
