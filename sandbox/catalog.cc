@@ -63,8 +63,10 @@ bool Catalog::record(std::string_view platform, std::string_view relation, const
   std::string key = canonical_relation(platform, relation);
   std::lock_guard<std::mutex> lock(mu_);
   Json& tables = data_[std::string(platform)];
+  if (!tables.is_object()) tables = Json::object();
   bool existed = tables.contains(key);
   Json& entry = tables[key];
+  if (!entry.is_object()) entry = Json::object();
   Json columns = entry.value("columns", Json::array());
   for (auto it = info.begin(); it != info.end(); ++it)
     entry[it.key()] = it.value();

@@ -1,6 +1,7 @@
 #include "sandbox/sandbox.h"
 
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <random>
@@ -88,9 +89,14 @@ struct Sandbox::Impl {
       tick_cv.wait_for(lock, std::chrono::milliseconds(20));
       if (stopping) break;
       lock.unlock();
-      snowflake.tick();
-      databricks.tick();
-      google.tick();
+      // A bug in one platform's bookkeeping must not take the whole sandbox down.
+      try {
+        snowflake.tick();
+        databricks.tick();
+        google.tick();
+      } catch (const std::exception& e) {
+        spdlog::error("advancing simulated runs failed: {}", e.what());
+      }
       lock.lock();
     }
   }
