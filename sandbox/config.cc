@@ -455,7 +455,8 @@ SandboxConfig parse_config(const std::string& yaml_text, const std::string& disp
   if (root["faults"]) read_faults(r, root["faults"], cfg.faults);
   if (root["defaults"]) {
     const auto& d = root["defaults"];
-    r.check_keys(d, "defaults", {"duration", "min_duration", "max_duration", "cancel_latency"});
+    r.check_keys(d, "defaults",
+                 {"duration", "min_duration", "max_duration", "startup_delay", "cancel_latency"});
     if (d["duration"]) {
       cfg.defaults.min_duration = cfg.defaults.max_duration = r.duration(d["duration"], "duration");
     }
@@ -463,6 +464,9 @@ SandboxConfig parse_config(const std::string& yaml_text, const std::string& disp
       cfg.defaults.min_duration = r.duration(d["min_duration"], "min_duration");
     if (d["max_duration"])
       cfg.defaults.max_duration = r.duration(d["max_duration"], "max_duration");
+    if (d["startup_delay"]) {
+      cfg.defaults.startup_delay = r.duration(d["startup_delay"], "startup_delay");
+    }
     if (d["cancel_latency"]) {
       cfg.defaults.cancel_latency = r.duration(d["cancel_latency"], "cancel_latency");
     }

@@ -115,6 +115,7 @@ struct BehaviourRule {
 struct Defaults {
   double min_duration = 0.2;
   double max_duration = 1.0;
+  double startup_delay = 0.05;   // before the model's code runs (PENDING / Queued)
   double cancel_latency = 0.05;  // CANCELLING/TERMINATING before the terminal state
 };
 

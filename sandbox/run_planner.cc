@@ -92,6 +92,7 @@ RunPlan RunPlanner::resolve(const std::string& platform, const std::vector<std::
     }
   }
   plan.run_seconds = random_.uniform(config_.defaults.min_duration, config_.defaults.max_duration);
+  plan.startup_seconds = config_.defaults.startup_delay;
   plan.rule = "default";
   if (!rule) return plan;
   plan.rule = "sandbox.yml:" + std::to_string(rule->line);

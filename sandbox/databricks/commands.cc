@@ -145,7 +145,7 @@ Reply DatabricksApi::commands_execute(Exchange& ex) {
   cmd.cluster_id = cluster_id;
   PlannedRun pr = planner_.plan_python(
       "databricks", command, "<command-" + std::to_string(next_id() % 10000000) + ">", true);
-  cmd.clock.submitted = now;
+  cmd.clock.submitted = clock_.steady_now();  // after the compile check
   cmd.clock.plan = std::move(pr.plan);
   cmd.meta = std::move(pr.meta);
   cmd.clock.cancel_latency = config_.defaults.cancel_latency;
@@ -246,7 +246,9 @@ Reply DatabricksApi::commands_status(Exchange& ex) {
   }
   Json results;
   std::string status = command_status(it->second, clock_.steady_now(), &results);
-  return Reply::json(200, {{"id", it->first}, {"status", status}, {"results", results}});
+  Json out = {{"id", it->first}, {"status", status}};
+  if (!results.is_null()) out["results"] = results;
+  return Reply::json(200, out);
 }
 
 Reply DatabricksApi::commands_cancel(Exchange& ex) {

@@ -174,6 +174,11 @@ void DataprocApi::plan(Work& w, const std::string& staging_bucket) {
     w.meta = std::move(pr.meta);
   }
   w.clock.cancel_latency = config_.defaults.cancel_latency;
+  // A cluster job is PENDING until the agent picks it up, then SETUP_DONE, then RUNNING.
+  if (!w.is_batch && w.clock.plan.queue_seconds <= 0) {
+    w.clock.plan.queue_seconds = w.clock.plan.startup_seconds / 2;
+    w.clock.plan.startup_seconds /= 2;
+  }
 }
 
 void DataprocApi::finalize(Work& w, SteadyTime now) {
@@ -443,10 +448,10 @@ Reply DataprocApi::create_batch(Exchange& ex) {
   w.main_uri = body["pysparkBatch"]["mainPythonFileUri"];
   w.output_prefix = "gs://" + staging + "/google-cloud-dataproc-metainfo/" + w.uuid +
                     "/jobs/srvls-batch-" + w.uuid + "/driveroutput";
+  plan(w, staging);  // first: compiling the main file takes a moment
   w.created = clock_.steady_now();
   w.created_wall = clock_.now();
   w.create_time = format_rfc3339(w.created_wall);
-  plan(w, staging);
   w.clock.submitted = w.created;
   w.clock.timeout_seconds = ttl;
   operations_[w.operation] = key;
@@ -676,10 +681,10 @@ Reply DataprocApi::submit_job(Exchange& ex) {
   const std::string staging = config_.google.staging_bucket;
   w.output_prefix = "gs://" + staging + "/google-cloud-dataproc-metainfo/" + w.cluster_uuid +
                     "/jobs/" + job_id + "/driveroutput";
+  plan(w, staging);  // first: compiling the main file takes a moment
   w.created = clock_.steady_now();
   w.created_wall = clock_.now();
   w.create_time = format_rfc3339(w.created_wall);
-  plan(w, staging);
   w.clock.submitted = w.created;
   if (!request_id.empty()) job_requests_[scope + "|" + request_id] = key;
   ex.creation_recorded = true;

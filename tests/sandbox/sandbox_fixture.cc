@@ -190,7 +190,7 @@ std::string google_assertion(const std::string& aud, const Json& claims, EVP_PKE
             {"aud", aud},
             {"iat", now},
             {"exp", now + 3600}};
-  c.update(claims);
+  if (claims.is_object()) c.update(claims);
   return jwt_encode_rs256(c, key ? key : keys().google.get(), {{"kid", "test-key-1"}});
 }
 
