@@ -19,7 +19,7 @@ int port_of(const sockaddr_storage& ss) {
 
 }  // namespace
 
-bool drop_connection(const httplib::Request& req) {
+int connection_socket(const httplib::Request& req) {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
     int fd = -1;
@@ -35,12 +35,15 @@ bool drop_connection(const httplib::Request& req) {
     if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &ll) != 0) continue;
     if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &pl) != 0) continue;
     if (port_of(local) != req.local_port || port_of(peer) != req.remote_port) continue;
-    linger lg{1, 0};  // close with RST: the client sees "connection reset", not a response
-    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-    ::shutdown(fd, SHUT_RDWR);
-    return true;
+    return fd;
   }
-  return false;
+  return -1;
+}
+
+void reset_connection(int fd) {
+  linger lg{1, 0};  // close with RST: the client sees "connection reset", not a response
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  ::shutdown(fd, SHUT_RDWR);
 }
 
 }  // namespace dbtpy::sandbox

@@ -8,7 +8,9 @@
 
 namespace dbtpy::sandbox {
 
-// True when the connection's socket was found and shut down.
-bool drop_connection(const httplib::Request& req);
+// The descriptor of the connection `req` arrived on, or -1.
+int connection_socket(const httplib::Request& req);
+// Resets the connection (SO_LINGER 0 + shutdown); httplib closes the descriptor later.
+void reset_connection(int fd);
 
 }  // namespace dbtpy::sandbox

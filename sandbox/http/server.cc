@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cmath>
 
 #include "sandbox/http/connection_drop.h"
 #include "util/clock.h"
@@ -116,14 +117,17 @@ void HttpServer::handle(const httplib::Request& req, httplib::Response& res) {
     if (fault.empty()) fault = "slowed";
     std::this_thread::sleep_for(std::chrono::duration<double>(decision.slow_seconds));
   }
-  bool dropped = false;
+  // Find the socket now but reset it only after the stats and the log are written, so a
+  // client that sees the reset also sees the counters.
+  int drop_fd = -1;
   if (decision.drop_after_accept && ex.creation_recorded) {
-    dropped = drop_connection(req);
-    if (dropped) {
+    drop_fd = connection_socket(req);
+    if (drop_fd >= 0) {
       stats_.fault(endpoint, "dropped");
       fault = "dropped";
     }
   }
+  const bool dropped = drop_fd >= 0;
 
   res.status = reply.status;
   for (const auto& [k, v] : reply.headers)
@@ -152,6 +156,7 @@ void HttpServer::handle(const httplib::Request& req, httplib::Response& res) {
   if (!fault.empty()) entry["fault"] = fault;
   if (dropped) entry["dropped"] = true;
   log_.write(entry);
+  if (dropped) reset_connection(drop_fd);
 }
 
 }  // namespace dbtpy::sandbox
