@@ -29,6 +29,20 @@ const std::set<std::string> kProcClauses = {"LANGUAGE",    "RUNTIME_VERSION",
                                             "AS",          "RETURNS",
                                             "TARGET_PATH", "ARTIFACT_REPOSITORY"};
 
+// Snowflake's reserved keywords: never an unquoted identifier.
+const std::set<std::string> kReserved = {
+    "ALL",       "ALTER",  "AND",       "ANY",    "AS",       "BETWEEN",   "BY",
+    "CASE",      "CAST",   "CHECK",     "COLUMN", "CONNECT",  "CREATE",    "CROSS",
+    "CURRENT",   "DELETE", "DISTINCT",  "DROP",   "ELSE",     "EXISTS",    "FALSE",
+    "FOLLOWING", "FOR",    "FROM",      "FULL",   "GRANT",    "GROUP",     "HAVING",
+    "ILIKE",     "IN",     "INCREMENT", "INNER",  "INSERT",   "INTERSECT", "INTO",
+    "IS",        "JOIN",   "LATERAL",   "LEFT",   "LIKE",     "LOCALTIME", "MINUS",
+    "NATURAL",   "NOT",    "NULL",      "OF",     "ON",       "OR",        "ORDER",
+    "QUALIFY",   "REGEXP", "REVOKE",    "RIGHT",  "RLIKE",    "ROW",       "ROWS",
+    "SAMPLE",    "SELECT", "SET",       "SOME",   "START",    "TABLE",     "TABLESAMPLE",
+    "THEN",      "TO",     "TRIGGER",   "TRUE",   "TRY_CAST", "UNION",     "UNIQUE",
+    "UPDATE",    "USING",  "VALUES",    "WHEN",   "WHENEVER", "WHERE",     "WITH"};
+
 class Parser {
  public:
   Parser(std::string_view src, std::vector<Token> tokens, int line_offset)
@@ -85,7 +99,7 @@ class Parser {
 
   std::string identifier() {
     const Token& tok = peek();
-    if (tok.kind == TokenKind::kWord) return next().value;
+    if (tok.kind == TokenKind::kWord && !kReserved.count(tok.value)) return next().value;
     if (tok.kind == TokenKind::kQuotedIdent) return next().value;
     fail_here();
   }
