@@ -7,9 +7,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sandbox/snowflake/auth.h"
 #include "tests/sandbox/sandbox_fixture.h"
 #include "util/base64.h"
 #include "util/fs.h"
+#include "util/jwt.h"
+#include "util/strings.h"
 
 extern char** environ;
 
@@ -141,6 +144,89 @@ TEST(Cli, StateDirSurvivesARestart) {
   EXPECT_TRUE(json_of(c.Get("/_sandbox/relations"))["snowflake"].contains("DB.S.KEPT"));
   auto st = c.Get("/api/2.0/workspace/get-status?path=/Shared/kept", bearer(kDatabricksPat));
   EXPECT_EQ(st->status, 200);
+  p.stop();
+  std::filesystem::remove_all(dir);
+}
+
+int run(const std::string& cmd) {
+  return std::system(cmd.c_str());
+}
+
+std::string env_value(const std::string& env_file, const std::string& key) {
+  for (const auto& line : split(read_file(env_file), '\n')) {
+    if (line.rfind(key + "=", 0) == 0) return line.substr(key.size() + 1);
+  }
+  return {};
+}
+
+TEST(Cli, ServesHttpsWithTheGivenCertificate) {
+  auto dir = temp_dir();
+  ASSERT_EQ(run("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -keyout " +
+                (dir / "key.pem").string() + " -out " + (dir / "cert.pem").string() +
+                " > /dev/null 2>&1"),
+            0);
+  write_file_atomic(dir / "sandbox.yml", test_config());
+  Process p;
+  start(p,
+        {"--config", (dir / "sandbox.yml").string(), "--tls-cert", (dir / "cert.pem").string(),
+         "--tls-key", (dir / "key.pem").string()},
+        dir / "stderr.txt");
+  ASSERT_EQ(p.url.rfind("https://127.0.0.1:", 0), 0u) << read_file(dir / "stderr.txt");
+  httplib::SSLClient c("127.0.0.1", std::stoi(p.url.substr(p.url.rfind(':') + 1)));
+  c.set_ca_cert_path((dir / "cert.pem").c_str());
+  c.enable_server_certificate_verification(false);
+  auto r = c.Get("/_sandbox/health");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  p.stop();
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, CredentialsScriptMakesAWorkingSetup) {
+  auto dir = temp_dir();
+  const std::string script = std::string(DBTPY_SOURCE_DIR) + "/scripts/sandbox_credentials.sh";
+  ASSERT_EQ(run(script + " " + dir.string() + " > /dev/null"), 0);
+  Process p;
+  start(p, {"--config", (dir / "sandbox.yml").string(), "--port", "0"}, dir / "stderr.txt");
+  ASSERT_FALSE(p.url.empty()) << read_file(dir / "stderr.txt");
+  ASSERT_EQ(run(script + " " + dir.string() + " " + p.url + " > /dev/null"), 0);
+  httplib::Client c(p.url);
+
+  // Snowflake: a key-pair JWT signed with the generated private key.
+  auto sf_key = load_private_key_pem(read_file(dir / "snowflake_rsa_key.p8"), std::nullopt);
+  const long long now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  std::string fp = snowflake::public_key_fingerprint(sf_key.get());
+  std::string jwt = jwt_encode_rs256(
+      {{"iss", "SANDBOX.DBTPY." + fp}, {"sub", "SANDBOX.DBTPY"}, {"iat", now}, {"exp", now + 300}},
+      sf_key.get());
+  EXPECT_EQ(c.Post("/api/v2/statements", snowflake_headers(jwt), R"({"statement":"select 1"})",
+                   "application/json")
+                ->status,
+            200);
+
+  // Google: the service-account key file, its token_uri and key id.
+  Json sa = Json::parse(read_file(dir / "google-service-account.json"));
+  EXPECT_EQ(sa["token_uri"], p.url + "/token");
+  auto g_key = load_private_key_pem(sa["private_key"].get<std::string>(), std::nullopt);
+  std::string assertion =
+      jwt_encode_rs256({{"iss", sa["client_email"]},
+                        {"scope", "https://www.googleapis.com/auth/cloud-platform"},
+                        {"aud", sa["token_uri"]},
+                        {"iat", now},
+                        {"exp", now + 3600}},
+                       g_key.get(), {{"kid", sa["private_key_id"]}});
+  auto tok = c.Post(
+      "/token",
+      "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=" + assertion,
+      "application/x-www-form-urlencoded");
+  ASSERT_EQ(tok->status, 200) << tok->body;
+
+  // Databricks: the personal access token.
+  std::string pat = env_value((dir / "tokens.env").string(), "DATABRICKS_TOKEN");
+  EXPECT_EQ(c.Get("/api/2.0/preview/scim/v2/Me", bearer(pat))->status, 200);
+  EXPECT_NE(read_file(dir / "profiles.yml").find("sandbox_bigquery:"), std::string::npos);
   p.stop();
   std::filesystem::remove_all(dir);
 }
