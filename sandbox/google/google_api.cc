@@ -31,14 +31,25 @@ Reply GoogleApi::error(int status, const std::string& message, Exchange& ex) {
                         {"error_description", message}});
   }
   if (status == 404) {
+    std::string path;
+    for (char c : ex.req.path) {
+      if (c == '<') {
+        path += "&lt;";
+      } else if (c == '>') {
+        path += "&gt;";
+      } else if (c == '&') {
+        path += "&amp;";
+      } else {
+        path += c;
+      }
+    }
     Reply r;
     r.status = 404;
     r.content_type = "text/html; charset=UTF-8";
     r.body =
         "<!DOCTYPE html>\n<html lang=en>\n<title>Error 404 (Not Found)!!1</title>\n"
         "<p><b>404.</b> <ins>That\xe2\x80\x99s an error.</ins>\n<p>The requested URL <code>" +
-        ex.req.path +
-        "</code> was not found on this server.  <ins>That\xe2\x80\x99s all we know.</ins>\n";
+        path + "</code> was not found on this server.  <ins>That\xe2\x80\x99s all we know.</ins>\n";
     return r;
   }
   bool legacy = ex.req.path.rfind("/storage/", 0) == 0 || ex.req.path.rfind("/upload/", 0) == 0 ||
