@@ -107,6 +107,7 @@ class DatabricksApi {
     std::optional<double> timeout_seconds;
     bool queue_enabled = false;
     std::string idempotency_token;
+    std::string skipped;  // why the Jobs service skipped the run ("" = it was not)
     bool finalized = false;
   };
   struct Job {

@@ -329,6 +329,13 @@ std::optional<SteadyTime> DatabricksApi::task_terminal(const TaskRun& t, SteadyT
 }
 
 void DatabricksApi::advance_run(JobRun& run, SteadyTime now) {
+  if (!run.skipped.empty()) {
+    if (!run.finalized) {
+      run.finalized = true;
+      stats_.run_finished("databricks", "SKIPPED");
+    }
+    return;
+  }
   bool progressed = true;
   while (progressed) {
     progressed = false;
@@ -575,7 +582,11 @@ Json DatabricksApi::run_json(JobRun& run, SteadyTime now, const std::string& bas
   std::string message;
   Json termination;
   const double lat = config_.defaults.cancel_latency;
-  if (all_done && last_end && now >= *last_end + secs(lat)) {
+  if (!run.skipped.empty()) {
+    life = "SKIPPED";
+    message = run.skipped;
+    termination = {{"code", "SKIPPED"}, {"type", "SUCCESS"}, {"message", message}};
+  } else if (all_done && last_end && now >= *last_end + secs(lat)) {
     if (any_internal) {
       life = "INTERNAL_ERROR";
       result = "FAILED";
@@ -614,29 +625,30 @@ Json DatabricksApi::run_json(JobRun& run, SteadyTime now, const std::string& bas
                 {"state_message", message},
                 {"user_cancelled_or_timedout", cancelled || timed_out}};
   if (!result.empty()) state["result_state"] = result;
-  Json status = {{"state", life == "INTERNAL_ERROR" ? "TERMINATED" : life}};
+  Json status = {{"state", life == "INTERNAL_ERROR" || life == "SKIPPED" ? "TERMINATED" : life}};
   if (!termination.is_null()) status["termination_details"] = termination;
   long long duration = ms_between(run.submitted, all_done && last_end ? *last_end : now);
-  Json j = {
-      {"job_id", run.job_id},
-      {"run_id", run.run_id},
-      {"original_attempt_run_id", run.run_id},
-      {"number_in_job", run.number_in_job},
-      {"creator_user_name", config_.databricks.user_name},
-      {"run_name", run.run_name},
-      {"run_type", run.run_type},
-      {"format", "MULTI_TASK"},
-      {"attempt_number", 0},
-      {"state", state},
-      {"status", status},
-      {"tasks", tasks},
-      {"start_time", run.start_ms},
-      {"setup_duration", 0},
-      {"execution_duration", 0},
-      {"cleanup_duration", 0},
-      {"run_duration", duration},
-      {"end_time", life == "TERMINATED" || life == "INTERNAL_ERROR" ? run.start_ms + duration : 0},
-      {"trigger", run.run_type == "SUBMIT_RUN" ? "ONE_TIME" : "ONE_TIME"}};
+  Json j = {{"job_id", run.job_id},
+            {"run_id", run.run_id},
+            {"original_attempt_run_id", run.run_id},
+            {"number_in_job", run.number_in_job},
+            {"creator_user_name", config_.databricks.user_name},
+            {"run_name", run.run_name},
+            {"run_type", run.run_type},
+            {"format", "MULTI_TASK"},
+            {"attempt_number", 0},
+            {"state", state},
+            {"status", status},
+            {"tasks", tasks},
+            {"start_time", run.start_ms},
+            {"setup_duration", 0},
+            {"execution_duration", 0},
+            {"cleanup_duration", 0},
+            {"run_duration", duration},
+            {"end_time", life == "TERMINATED" || life == "INTERNAL_ERROR" || life == "SKIPPED"
+                             ? run.start_ms + duration
+                             : 0},
+            {"trigger", run.run_type == "SUBMIT_RUN" ? "ONE_TIME" : "ONE_TIME"}};
   if (!base.empty()) {
     j["run_page_url"] = base + "/?o=" + std::to_string(config_.databricks.workspace_id) + "#job/" +
                         std::to_string(run.job_id) + "/run/" + std::to_string(run.run_id);
@@ -952,6 +964,18 @@ Reply DatabricksApi::jobs_run_now(Exchange& ex) {
         t.spec["notebook_task"]["base_parameters"][p.key()] = p.value();
       }
     }
+  }
+  // Without queueing, a run beyond max_concurrent_runs (default 1) is skipped, as documented.
+  long long max_runs = settings.value("max_concurrent_runs", 1LL);
+  long long active = 0;
+  for (auto& [rid, other] : runs_) {
+    if (other.job_id != id) continue;
+    advance_run(other, run.submitted);
+    active += other.finalized ? 0 : 1;
+  }
+  if (active >= max_runs && !run.queue_enabled) {
+    run.skipped = "Skipping this run because the limit of " + std::to_string(max_runs) +
+                  " maximum concurrent runs has been reached.";
   }
   run.run_id = next_id();
   run.job_id = id;

@@ -243,6 +243,35 @@ TEST(DatabricksCommands, CancelEndsCancelled) {
   EXPECT_FALSE(h.relations().value("databricks", Json::object()).contains("main.s.slow"));
 }
 
+TEST(DatabricksCommands, DestroyingTheContextEndsItsCommandInError) {
+  Harness h(test_config("rules:\n  - match: '*'\n    duration: 5s\n"));
+  std::string ctx = json_of(post(h, "/api/1.2/contexts/create",
+                                 {{"clusterId", kRunningCluster}, {"language", "python"}}))["id"];
+  eventually([&] {
+    return json_of(get(h, std::string("/api/1.2/contexts/status?clusterId=") + kRunningCluster +
+                              "&contextId=" + ctx))["status"] == "Running";
+  });
+  std::string cmd =
+      json_of(post(h, "/api/1.2/commands/execute",
+                   {{"clusterId", kRunningCluster},
+                    {"contextId", ctx},
+                    {"language", "python"},
+                    {"command", model_source("model.p.s", "main.s.gone", "databricks")}}))["id"];
+  ASSERT_EQ(
+      post(h, "/api/1.2/contexts/destroy", {{"clusterId", kRunningCluster}, {"contextId", ctx}})
+          ->status,
+      200);
+  const std::string cq = std::string("/api/1.2/commands/status?clusterId=") + kRunningCluster +
+                         "&contextId=" + ctx + "&commandId=" + cmd;
+  Json j;
+  EXPECT_TRUE(eventually([&] {
+    j = json_of(get(h, cq));
+    return j["status"] == "Error";
+  }));
+  EXPECT_EQ(j["results"]["resultType"], "error");
+  EXPECT_FALSE(h.relations().value("databricks", Json::object()).contains("main.s.gone"));
+}
+
 TEST(DatabricksWorkspace, ImportRulesMatchTheDocumentation) {
   Harness h;
   const std::string dir = "/Users/dbtpy@example.com/models";
@@ -481,6 +510,26 @@ TEST(DatabricksJobs, CreateListResetAndRunNow) {
   EXPECT_EQ(json_of(get(h, "/api/2.1/jobs/get?job_id=" +
                                std::to_string(job_id)))["settings"]["max_concurrent_runs"],
             2);
+}
+
+TEST(DatabricksJobs, RunsBeyondMaxConcurrentRunsAreSkippedUnlessQueued) {
+  Harness h(test_config("rules:\n  - match: '*'\n    duration: 2s\n"));
+  import_notebook(h, kModelPath, model_source("model.j.o", "main.analytics.orders", "databricks"));
+  long long job_id =
+      json_of(post(h, "/api/2.1/jobs/create",
+                   {{"name", "j"}, {"tasks", {notebook_task(kModelPath)}}}))["job_id"];
+  long long first = json_of(post(h, "/api/2.1/jobs/run-now", {{"job_id", job_id}}))["run_id"];
+  long long second = json_of(post(h, "/api/2.1/jobs/run-now", {{"job_id", job_id}}))["run_id"];
+  Json skipped = run_state(h, second);
+  EXPECT_EQ(skipped["state"]["life_cycle_state"], "SKIPPED");
+  EXPECT_NE(skipped["state"]["state_message"].get<std::string>().find("maximum concurrent runs"),
+            std::string::npos);
+  Json queued =
+      run_state(h, json_of(post(h, "/api/2.1/jobs/run-now",
+                                {{"job_id", job_id}, {"queue", {{"enabled", true}}}}))["run_id"]);
+  EXPECT_NE(queued["state"]["life_cycle_state"], "SKIPPED");
+  EXPECT_NE(run_state(h, first)["state"]["life_cycle_state"], "SKIPPED");
+  EXPECT_EQ(post(h, "/api/2.1/jobs/run-now", {{"job_id", "x"}})->status, 400);
 }
 
 TEST(DatabricksErrors, UnknownEndpointsAndMalformedBodies) {
