@@ -147,6 +147,9 @@ void Sandbox::stop() {
   }
   impl_->tick_cv.notify_all();
   if (impl_->ticker.joinable()) impl_->ticker.join();
+  // Synchronous Snowflake submits may be waiting up to 45 s: answer them now (202) so the
+  // server's threads can finish.
+  impl_->snowflake.shutdown();
   impl_->server.stop();
 }
 

@@ -20,6 +20,7 @@ class SqlApi {
 
   void register_routes(Router& router);
   void tick() { engine_.tick(); }
+  void shutdown() { engine_.shutdown(); }
 
   // Snowflake's generic error body for the server (unknown path, throttling, 5xx).
   static Reply error(int status, const std::string& message);

@@ -848,7 +848,10 @@ StatementView StatementEngine::wait(const std::string& handle, double seconds) {
   Stmt& s = *statements_.at(handle);
   for (;;) {
     advance(s, clock_.steady_now());
-    if (s.state != StatementView::State::kRunning || clock_.steady_now() >= until) break;
+    if (s.state != StatementView::State::kRunning || clock_.steady_now() >= until ||
+        shutting_down_) {
+      break;
+    }
     cv_.wait_for(lock, std::chrono::milliseconds(10));
   }
   return view_locked(s);
@@ -873,6 +876,14 @@ StatementEngine::CancelResult StatementEngine::cancel(const std::string& handle)
   advance(s, now);
   cv_.notify_all();
   return CancelResult::kCanceled;
+}
+
+void StatementEngine::shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    shutting_down_ = true;
+  }
+  cv_.notify_all();
 }
 
 void StatementEngine::tick() {

@@ -86,6 +86,8 @@ class StatementEngine {
   CancelResult cancel(const std::string& handle);
   // Advances every running statement to `now` (called by the sandbox's ticker).
   void tick();
+  // Releases every wait() at once (the sandbox is stopping) and makes later waits return.
+  void shutdown();
 
  private:
   struct ActiveCall;
@@ -123,6 +125,7 @@ class StatementEngine {
 
   std::mutex mu_;
   std::condition_variable cv_;
+  bool shutting_down_ = false;
   std::map<std::string, std::unique_ptr<Stmt>> statements_;
   std::map<std::string, std::string> by_request_id_;
   std::map<std::string, Procedure> procedures_;  // "DB.SCHEMA.NAME/argcount"

@@ -2,6 +2,8 @@
 // state machine, procedures, idempotency, cancel, timeout, partitions and bindings.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "tests/sandbox/sandbox_fixture.h"
 
 namespace dbtpy::sandbox::testing {
@@ -382,6 +384,27 @@ TEST(SnowflakeTimeout, StatementTimeoutCancelsTheCall) {
   ASSERT_EQ(r->status, 422) << r->body;
   EXPECT_EQ(json_of(r)["code"], "000630");
   EXPECT_EQ(h.stats()["runs"]["snowflake"]["TIMEDOUT"], 1);
+}
+
+TEST(SnowflakeStatements, StoppingTheSandboxAnswersWaitingSynchronousSubmits) {
+  std::string yaml = test_config("rules:\n  - match: '*'\n    duration: 10m\n");
+  yaml.replace(yaml.find("  account: SANDBOX\n"), 19, "  account: SANDBOX\n  sync_wait: 10m\n");
+  Harness h(yaml);
+  std::string body = model_source("model.p.forever", "ANALYTICS.PUBLIC.FOREVER", "snowflake");
+  ASSERT_EQ(submit(h, with_session({{"statement", proc_sql(body)}}))->status, 200);
+  int status = 0;
+  std::thread waiter([&] {
+    auto c = h.client();
+    c.set_read_timeout(30, 0);
+    auto r = c.Post("/api/v2/statements", snowflake_headers(),
+                    with_session({{"statement", "CALL RUN_MODEL()"}}).dump(), "application/json");
+    status = r ? r->status : -1;
+  });
+  // Wait until the submit is being processed, then stop: the waiter gets its 202 at once.
+  EXPECT_TRUE(eventually([&] { return h.stats()["executions"].value("snowflake", 0) == 1; }));
+  h.sandbox().stop();
+  waiter.join();
+  EXPECT_EQ(status, 202);
 }
 
 TEST(SnowflakeStatements, PartitionsSplitLargeResults) {
