@@ -141,7 +141,8 @@ TEST(DatabricksLibraries, InstallGoesPendingInstallingInstalled) {
 }
 
 TEST(DatabricksCommands, ContextsAndCommandsRunAModel) {
-  Harness h(test_config("rules:\n  - match: model.jaffle.orders\n    stdout: [rows 42]\n"));
+  Harness h(test_config(
+      "rules:\n  - match: model.jaffle.orders\n    duration: 1s\n    stdout: [rows 42]\n"));
   auto refused = post(h, "/api/1.2/contexts/create",
                       {{"clusterId", kTerminatedCluster}, {"language", "python"}});
   EXPECT_EQ(refused->status, 400);
@@ -320,7 +321,7 @@ TEST(DatabricksWorkspace, ImportRulesMatchTheDocumentation) {
 
 TEST(DatabricksRuns, SubmitRunsTheNotebookThroughItsStates) {
   Harness h(test_config(
-      "rules:\n  - match: model.jaffle.orders\n    startup_delay: 150ms\n    duration: 200ms\n"));
+      "rules:\n  - match: model.jaffle.orders\n    startup_delay: 1s\n    duration: 1s\n"));
   import_notebook(h, kModelPath,
                   "# Databricks notebook source\n" +
                       model_source("model.jaffle.orders", "main.analytics.orders", "databricks"));

@@ -226,8 +226,8 @@ TEST(GoogleStorage, ResumableSessionAnswers308UntilComplete) {
 
 TEST(Dataproc, BatchRunsFromPendingToSucceededAndWritesDriverOutput) {
   Harness h(
-      test_config("rules:\n  - match: model.jaffle.orders\n    startup_delay: 100ms\n"
-                  "    duration: 200ms\n    stdout: [wrote 12 rows]\n"
+      test_config("rules:\n  - match: model.jaffle.orders\n    startup_delay: 1s\n"
+                  "    duration: 1s\n    stdout: [wrote 12 rows]\n"
                   "    columns: [{name: id, type: INT64}]\n"));
   std::string token = h.google_token();
   upload(h, token, "models/orders.py",
