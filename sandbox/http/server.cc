@@ -159,6 +159,8 @@ void HttpServer::handle(const httplib::Request& req, httplib::Response& res) {
   if (!fault.empty()) entry["fault"] = fault;
   if (dropped) entry["dropped"] = true;
   log_.write(entry);
+  spdlog::debug("{} {} -> {} [{}] {:.2f} ms{}", req.method, req.path, reply.status, endpoint, ms,
+                fault.empty() ? "" : " (" + fault + ")");
   if (dropped) reset_connection(drop_fd);
 }
 
