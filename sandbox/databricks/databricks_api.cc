@@ -89,6 +89,16 @@ void DatabricksApi::register_routes(Router& r) {
     return [this, fn](Exchange& ex) { return (this->*fn)(ex); };
   };
   r.add("POST", "/oidc/v1/token", "databricks.oidc.token", bind(&DatabricksApi::oidc_token));
+  // OAuth clients (the Databricks SDKs among them) discover the token endpoint here first.
+  r.add("GET", "/oidc/.well-known/oauth-authorization-server", "databricks.oidc.discovery",
+        [](Exchange& ex) {
+          return Reply::json(200, {{"issuer", ex.base_url + "/oidc"},
+                                   {"authorization_endpoint", ex.base_url + "/oidc/v1/authorize"},
+                                   {"token_endpoint", ex.base_url + "/oidc/v1/token"},
+                                   {"grant_types_supported",
+                                    {"client_credentials", "authorization_code", "refresh_token"}},
+                                   {"scopes_supported", {"all-apis", "offline_access"}}});
+        });
   r.add("GET", "/api/2.0/preview/scim/v2/Me", "databricks.scim.me", bind(&DatabricksApi::scim_me));
   for (const char* v : {"2.0", "2.1"}) {
     std::string p = std::string("/api/") + v;

@@ -70,6 +70,8 @@ TEST(DatabricksAuth, MissingAndUnknownTokensAreRejected) {
 
 TEST(DatabricksAuth, OidcClientCredentialsIssueUsableTokens) {
   Harness h(test_config("tokens: {expire_after: 1s}\n"));
+  Json discovery = json_of(h.client().Get("/oidc/.well-known/oauth-authorization-server"));
+  EXPECT_EQ(discovery["token_endpoint"], h.url() + "/oidc/v1/token");
   httplib::Headers basic = {{"Authorization", "Basic " + base64_encode("sp-client:dose-secret")}};
   auto r = h.client().Post("/oidc/v1/token", basic, "grant_type=client_credentials&scope=all-apis",
                            "application/x-www-form-urlencoded");
