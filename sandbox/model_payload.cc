@@ -60,6 +60,10 @@ PayloadInspection inspect_payload(std::string_view src) {
   return out;
 }
 
+bool is_helper_code(std::string_view src) {
+  return src.find(kMarker) == std::string_view::npos && !has_model_function(src);
+}
+
 std::string neutralize_magics(std::string_view src) {
   std::string out;
   out.reserve(src.size() + 16);

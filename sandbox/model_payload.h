@@ -28,6 +28,9 @@ struct PayloadInspection {
 
 PayloadInspection inspect_payload(std::string_view python_source);
 
+// Neither a `def model(` function nor a `# dbtpy-model:` line: helper code, not a model.
+bool is_helper_code(std::string_view python_source);
+
 // Databricks accepts IPython magics (`%pip install ...`, `%sql`) in commands and notebooks;
 // CPython does not. Returns the source with such lines turned into comments, line numbers kept.
 std::string neutralize_magics(std::string_view python_source);

@@ -66,6 +66,18 @@ PlannedRun RunPlanner::plan_python(const std::string& platform, std::string_view
   return out;
 }
 
+RunPlan RunPlanner::plan_helper(std::string_view source, const std::string& filename) {
+  RunPlan plan;
+  plan.run_seconds = 0.02;
+  plan.rule = "helper";
+  if (auto err = checker_.check(neutralize_magics(source), filename)) {
+    plan = plan_failure(err->type, err->message);
+    plan.traceback = err->traceback;
+    plan.rule = "python-compile";
+  }
+  return plan;
+}
+
 RunPlan RunPlanner::plan_named(const std::string& platform, const std::string& name) {
   stats_.execution(platform);
   return resolve(platform, {name}, "<query>");

@@ -32,6 +32,10 @@ class RunPlanner {
   PlannedRun plan_python(const std::string& platform, std::string_view source,
                          const std::string& filename, bool notebook);
 
+  // A Databricks command that is not a model (no `def model(`, no metadata line): dbtpy's
+  // `%pip install` and parameter cells. Compiled, then done at once; not an execution.
+  RunPlan plan_helper(std::string_view source, const std::string& filename);
+
   // Work that is not a Python payload (BigQuery jobs): rules keyed by a relation name.
   RunPlan plan_named(const std::string& platform, const std::string& name);
 

@@ -143,11 +143,17 @@ Reply DatabricksApi::commands_execute(Exchange& ex) {
   cmd.id = random_.hex(32);
   cmd.context_id = context_id;
   cmd.cluster_id = cluster_id;
-  PlannedRun pr = planner_.plan_python(
-      "databricks", command, "<command-" + std::to_string(next_id() % 10000000) + ">", true);
+  const std::string filename = "<command-" + std::to_string(next_id() % 10000000) + ">";
+  if (is_helper_code(command)) {
+    // dbtpy's `%pip install` and parameter cells: Databricks runs any code it is given.
+    cmd.model = false;
+    cmd.clock.plan = planner_.plan_helper(command, filename);
+  } else {
+    PlannedRun pr = planner_.plan_python("databricks", command, filename, true);
+    cmd.clock.plan = std::move(pr.plan);
+    cmd.meta = std::move(pr.meta);
+  }
   cmd.clock.submitted = clock_.steady_now();  // after the compile check
-  cmd.clock.plan = std::move(pr.plan);
-  cmd.meta = std::move(pr.meta);
   cmd.clock.cancel_latency = config_.defaults.cancel_latency;
   // A context runs one command at a time: queue behind the previous one.
   for (auto& [id, other] : commands_) {
@@ -169,7 +175,7 @@ void DatabricksApi::finalize_command(Command& c, SteadyTime now) {
   Phase p = c.clock.phase_at(now);
   if (!is_terminal(p)) return;
   c.finalized = true;
-  stats_.run_finished("databricks", phase_name(p));
+  if (c.model) stats_.run_finished("databricks", phase_name(p));
   if (p == Phase::kSucceeded && c.meta) {
     Json info = {{"unique_id", c.meta->unique_id},
                  {"materialized", c.meta->materialized},

@@ -68,6 +68,7 @@ class DatabricksApi {
     std::string cluster_id;
     RunClock clock;
     std::optional<ModelMeta> meta;
+    bool model = true;  // false: a helper command (not counted as a model run)
     bool finalized = false;
   };
   struct WsObject {

@@ -218,6 +218,14 @@ TEST(DatabricksCommands, PythonFailureIsFinishedWithAnErrorResult) {
   EXPECT_NE(failed["results"]["cause"].get<std::string>().find("division by zero"),
             std::string::npos);
   Json syntax = run(model_source("model.p.ok", "main.s.ok", "databricks") + "def broken(:\n");
+  // Helper cells (no model, no metadata) run like any Databricks command, uncounted.
+  Json helper = run("%pip install -q pandas==2.1.4\ndbtpy_params = {'run_id': 'r'}\n");
+  EXPECT_EQ(helper["status"], "Finished");
+  EXPECT_EQ(helper["results"]["resultType"], "text");
+  Json half = run("def model(dbt, session):\n    return None\n");
+  EXPECT_NE(half["results"]["summary"].get<std::string>().find("not a dbtpy payload"),
+            std::string::npos);
+  EXPECT_EQ(h.stats()["executions"]["databricks"], 3);
   EXPECT_EQ(syntax["results"]["resultType"], "error");
   EXPECT_NE(syntax["results"]["summary"].get<std::string>().find("SyntaxError"), std::string::npos);
 }
