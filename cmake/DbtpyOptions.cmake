@@ -12,6 +12,15 @@ if(DBTPY_SANITIZE)
   target_link_options(dbtpy_options INTERFACE -fsanitize=address,undefined)
 endif()
 
+if(DBTPY_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "DBTPY_FUZZ needs clang: configure with CXX=clang++")
+  endif()
+  target_compile_options(dbtpy_options INTERFACE -fsanitize=fuzzer-no-link,address,undefined
+                         -fno-omit-frame-pointer)
+  target_link_options(dbtpy_options INTERFACE -fsanitize=address,undefined)
+endif()
+
 # dbtpy_add_library(<name> SOURCES ... DEPS ...): one static library per layer folder.
 function(dbtpy_add_library name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})

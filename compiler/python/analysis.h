@@ -24,6 +24,9 @@ struct RecognizedCall {
   std::vector<Json> positional;
   std::vector<std::pair<std::string, Json>> keywords;  // in source order
   SourceLocation where;                                // start of the callee (`dbt`)
+  // False when an argument is not a literal (or not representable): its value is null and a
+  // diagnostic says why. Such a call is not interpreted (no ref/source/config recorded).
+  bool args_evaluated = true;
 };
 
 struct PythonAnalysis {
@@ -40,7 +43,9 @@ struct PythonAnalysis {
   std::vector<Diagnostic> diagnostics;  // all problems of the file (errors and warnings)
 };
 
-// `display_path` is used in diagnostics (e.g. "models/orders.py").
+// `display_path` is used in diagnostics (e.g. "models/orders.py"). After a syntax error (one
+// DBTPY101/102 diagnostic, as CPython reports one), dbt.* calls found by their token pattern
+// outside the broken statement are still evaluated and reported; structure rules are not.
 PythonAnalysis analyze(std::string_view source, std::string_view display_path);
 
 }  // namespace dbtpy::compiler::python

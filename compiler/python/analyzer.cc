@@ -1,0 +1,647 @@
+// analyze(): tokenize, parse, evaluate the arguments of recognized dbt.* calls, interpret them
+// with dbt's rules and check dbt's structure rules. Every problem of the file becomes one
+// Diagnostic; a syntax error stops the analysis (as CPython and dbt stop there).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <string>
+#include <unordered_set>
+
+#include "compiler/python/analysis.h"
+#include "compiler/python/literal.h"
+#include "compiler/python/parser.h"
+#include "compiler/python/source_position.h"
+#include "compiler/python/tokenizer.h"
+
+namespace dbtpy::compiler::python {
+namespace {
+
+const char* call_name(CallKind k) {
+  switch (k) {
+    case CallKind::kRef:
+      return "dbt.ref";
+    case CallKind::kSource:
+      return "dbt.source";
+    case CallKind::kConfig:
+      return "dbt.config";
+    case CallKind::kConfigGet:
+      return "dbt.config.get";
+    case CallKind::kMetaGet:
+      return "dbt.config.meta_get";
+  }
+  return "dbt";
+}
+
+class Analyzer {
+ public:
+  Analyzer(std::string_view source, std::string_view path, PythonAnalysis& out)
+      : src_(source), path_(path), out_(out) {}
+
+  void run();
+
+ private:
+  SourceLocation loc(uint32_t offset, uint32_t line) const {
+    return SourceLocation{static_cast<int>(line), column_of(src_, offset)};
+  }
+  SourceLocation tok_loc(uint32_t tok) const {
+    const Token& t = tokens_[tok];
+    return loc(t.begin, t.line);
+  }
+  void diag(std::string code, SourceLocation at, std::string message, std::string hint,
+            Severity severity = Severity::kError) {
+    Diagnostic d;
+    d.severity = severity;
+    d.code = std::move(code);
+    d.file = std::string(path_);
+    d.line = at.line;
+    d.column = at.column;
+    d.message = std::move(message);
+    d.hint = std::move(hint);
+    out_.diagnostics.push_back(std::move(d));
+  }
+
+  void syntax_error(const SyntaxErrorInfo& e);
+  void recover_calls(uint32_t limit, uint32_t skip_from, uint32_t skip_to);
+  void sort_diagnostics();
+  void collect_imports(const ParseResult& pr);
+  void evaluate_call(const CallSite& site);
+  void interpret(const CallSite& site, const RecognizedCall& call,
+                 const std::vector<PyValue>& positional,
+                 const std::vector<std::pair<std::string, PyValue>>& keywords);
+  void interpret_ref(const RecognizedCall& call, const std::vector<PyValue>& positional,
+                     const std::vector<std::pair<std::string, PyValue>>& keywords);
+  void interpret_source(const RecognizedCall& call, const std::vector<PyValue>& positional,
+                        const std::vector<std::pair<std::string, PyValue>>& keywords);
+  void interpret_config(const RecognizedCall& call, const std::vector<PyValue>& positional,
+                        const std::vector<std::pair<std::string, PyValue>>& keywords);
+  void interpret_get(const RecognizedCall& call, const std::vector<PyValue>& positional,
+                     const std::vector<std::pair<std::string, PyValue>>& keywords);
+  void docstring(const ParseResult& pr);
+  void structure(const ParseResult& pr);
+
+  std::string_view src_;
+  std::string_view path_;
+  PythonAnalysis& out_;
+  std::vector<Token> tokens_;
+};
+
+void Analyzer::syntax_error(const SyntaxErrorInfo& e) {
+  SourceLocation at = loc(e.offset, e.line);
+  if (e.too_deep) {
+    diag("DBTPY102", at, fmt::format("Failed to parse Python file: {}", e.message),
+         "split the deeply nested expression into named intermediate variables");
+  } else {
+    diag("DBTPY101", at, fmt::format("Failed to parse Python file: {}", e.message),
+         "fix the Python syntax at this position (the file must be valid Python 3.12)");
+  }
+}
+
+void Analyzer::run() {
+  TokenizeResult tr = tokenize(src_);
+  tokens_ = std::move(tr.tokens);
+  if (tr.error.present) {
+    // CPython tokenizes lazily: a grammar error before the lexical one is found first (and
+    // then loses to the lexical one only in the cases CPython lets it). Parse the tokens up to
+    // the lexical error to find out.
+    Token end;
+    end.begin = end.end = std::max(tr.error.offset, tr.error.detected_at);
+    end.line = tr.error.line;
+    end.kind = Tok::kEndMarker;
+    const uint32_t sentinel = static_cast<uint32_t>(tokens_.size());
+    tokens_.push_back(end);
+    ParseResult partial = parse(src_, tokens_);
+    const SyntaxErrorInfo& p = partial.error;
+    // A parser error at the last token before an unclosed bracket's end of file needed to look
+    // past that token: CPython then meets the end of the file first.
+    bool parser_first = p.present && (p.token + 1 < sentinel ||
+                                      (p.token + 1 == sentinel && !tr.error.unclosed_bracket));
+    bool lexical_wins = !p.indentation && !tr.error.in_fstring &&
+                        (tr.error.overrides_parser_error ||
+                         (tr.error.unclosed_bracket && tr.error.line < tokens_[p.token].line));
+    const SyntaxErrorInfo& reported = parser_first && !lexical_wins ? p : tr.error;
+    syntax_error(reported);
+    // Everything after a bracket that is never closed belongs to the broken statement.
+    bool unclosed = &reported == &tr.error && tr.error.unclosed_bracket;
+    recover_calls(sentinel, reported.offset,
+                  unclosed ? static_cast<uint32_t>(src_.size()) : reported.offset);
+    sort_diagnostics();
+    return;
+  }
+  ParseResult pr = parse(src_, tokens_);
+  if (pr.error.present) {
+    syntax_error(pr.error);
+    recover_calls(static_cast<uint32_t>(tokens_.size()), pr.error.offset, pr.error.offset);
+    sort_diagnostics();
+    return;
+  }
+  if (pr.empty_module) {
+    // dbt skips validation and extraction for a file without statements.
+    out_.empty_module = true;
+    return;
+  }
+  collect_imports(pr);
+  docstring(pr);
+  for (const CallSite& site : pr.calls)
+    evaluate_call(site);
+  structure(pr);
+  sort_diagnostics();
+}
+
+// After a syntax error CPython stops; we still look for dbt.* calls by their token pattern
+// (`dbt . ref ( ... )`, brackets balanced) so that the user sees every bad dbt call of the file
+// at once. A call that spans the syntax error is skipped: its problems are that error's.
+void Analyzer::recover_calls(uint32_t limit, uint32_t skip_from, uint32_t skip_to) {
+  auto is = [&](uint32_t i, Tok k) { return i < limit && tokens_[i].kind == k; };
+  auto named = [&](uint32_t i, std::string_view w) {
+    return is(i, Tok::kName) && name_equals(src_, tokens_[i], w);
+  };
+  for (uint32_t i = 0; i < limit; ++i) {
+    if (!named(i, "dbt") || (i > 0 && tokens_[i - 1].kind == Tok::kDot)) continue;
+    if (!is(i + 1, Tok::kDot)) continue;
+    CallSite site;
+    uint32_t open = 0;
+    if (named(i + 2, "ref") && is(i + 3, Tok::kLPar)) {
+      site.kind = CallKind::kRef;
+      open = i + 3;
+    } else if (named(i + 2, "source") && is(i + 3, Tok::kLPar)) {
+      site.kind = CallKind::kSource;
+      open = i + 3;
+    } else if (named(i + 2, "config") && is(i + 3, Tok::kLPar)) {
+      site.kind = CallKind::kConfig;
+      open = i + 3;
+    } else if (named(i + 2, "config") && is(i + 3, Tok::kDot) &&
+               (named(i + 4, "get") || named(i + 4, "meta_get")) && is(i + 5, Tok::kLPar)) {
+      site.kind = named(i + 4, "get") ? CallKind::kConfigGet : CallKind::kMetaGet;
+      open = i + 5;
+    } else {
+      continue;
+    }
+    // Split the arguments at top-level commas, up to the matching `)`.
+    int depth = 0;
+    uint32_t close = 0, arg_begin = open + 1;
+    bool balanced = false;
+    for (uint32_t j = open; j < limit; ++j) {
+      Tok k = tokens_[j].kind;
+      if (k == Tok::kLPar || k == Tok::kLSqb || k == Tok::kLBrace) ++depth;
+      if (k == Tok::kRPar || k == Tok::kRSqb || k == Tok::kRBrace) --depth;
+      bool end_of_arg = (depth == 1 && k == Tok::kComma) || (depth == 0 && k == Tok::kRPar);
+      if (end_of_arg && j > arg_begin) {
+        CallArgSpan arg;
+        arg.begin = arg_begin;
+        arg.end = j;
+        if (tokens_[arg_begin].kind == Tok::kStar || tokens_[arg_begin].kind == Tok::kDoubleStar) {
+          arg.kind = tokens_[arg_begin].kind == Tok::kStar ? CallArgSpan::Kind::kStar
+                                                           : CallArgSpan::Kind::kDoubleStar;
+          arg.begin = arg_begin + 1;
+        } else if (tokens_[arg_begin].kind == Tok::kName &&
+                   tokens_[arg_begin + 1].kind == Tok::kEqual && arg_begin + 2 < j) {
+          arg.kind = CallArgSpan::Kind::kKeyword;
+          arg.name_tok = arg_begin;
+          arg.begin = arg_begin + 2;
+        }
+        site.args.push_back(arg);
+      }
+      if (end_of_arg) arg_begin = j + 1;
+      if (depth == 0) {
+        close = j;
+        balanced = true;
+        break;
+      }
+    }
+    if (!balanced) continue;
+    if (tokens_[i].begin <= skip_to && skip_from <= tokens_[close].end) continue;
+    // The call must be a valid expression on its own, or its problems are syntax problems.
+    std::vector<Token> alone(tokens_.begin() + i, tokens_.begin() + close + 1);
+    Token end = tokens_[close];
+    end.kind = Tok::kNewline;
+    alone.push_back(end);
+    end.kind = Tok::kEndMarker;
+    alone.push_back(end);
+    if (parse(src_, alone).error.present) continue;
+    site.callee_tok = i;
+    evaluate_call(site);
+  }
+}
+
+void Analyzer::sort_diagnostics() {
+  std::stable_sort(out_.diagnostics.begin(), out_.diagnostics.end(),
+                   [](const Diagnostic& a, const Diagnostic& b) {
+                     return a.line != b.line ? a.line < b.line : a.column < b.column;
+                   });
+}
+
+void Analyzer::collect_imports(const ParseResult& pr) {
+  for (uint32_t tok : pr.import_toks) {
+    std::string name(tokens_[tok].text(src_));
+    if (std::find(out_.imports.begin(), out_.imports.end(), name) == out_.imports.end()) {
+      out_.imports.push_back(std::move(name));
+    }
+  }
+}
+
+void Analyzer::evaluate_call(const CallSite& site) {
+  RecognizedCall call;
+  call.kind = site.kind;
+  call.where = tok_loc(site.callee_tok);
+  std::vector<PyValue> positional;
+  std::vector<std::pair<std::string, PyValue>> keywords;
+  for (const CallArgSpan& arg : site.args) {
+    if (arg.kind == CallArgSpan::Kind::kStar || arg.kind == CallArgSpan::Kind::kDoubleStar) {
+      bool star = arg.kind == CallArgSpan::Kind::kStar;
+      diag("DBTPY122", tok_loc(arg.begin - 1),
+           fmt::format("{} unpacking is not supported in {}()", star ? "*args" : "**kwargs",
+                       call_name(site.kind)),
+           "write the arguments out literally: dbt reads them without running Python");
+      call.args_evaluated = false;
+      continue;
+    }
+    PyValue value;
+    LiteralError error;
+    bool ok = eval_literal(src_, tokens_, arg.begin, arg.end, value, error);
+    if (!ok) {
+      call.args_evaluated = false;
+      if (error.non_literal) {
+        diag("DBTPY120", tok_loc(error.tok),
+             fmt::format("Error when trying to literal_eval an arg to dbt.ref(), dbt.source(), "
+                         "dbt.config() or dbt.config.get(): {}",
+                         error.message),
+             fmt::format("pass a literal to {}(): dbt reads its arguments without running "
+                         "Python, so names, calls and f-strings cannot be resolved",
+                         call_name(site.kind)));
+      } else {
+        diag("DBTPY121", tok_loc(error.tok),
+             fmt::format("Cannot evaluate an argument of {}(): {}", call_name(site.kind),
+                         error.message),
+             "use a plain string, a 64-bit integer or a float literal here");
+      }
+    }
+    Json j = ok ? to_json(value) : Json(nullptr);
+    if (arg.kind == CallArgSpan::Kind::kKeyword) {
+      std::string name(tokens_[arg.name_tok].text(src_));
+      call.keywords.emplace_back(name, std::move(j));
+      keywords.emplace_back(std::move(name), std::move(value));
+    } else {
+      call.positional.push_back(std::move(j));
+      positional.push_back(std::move(value));
+    }
+  }
+  if (call.args_evaluated) interpret(site, call, positional, keywords);
+  out_.calls.push_back(std::move(call));
+}
+
+void Analyzer::interpret(const CallSite& site, const RecognizedCall& call,
+                         const std::vector<PyValue>& positional,
+                         const std::vector<std::pair<std::string, PyValue>>& keywords) {
+  switch (site.kind) {
+    case CallKind::kRef:
+      interpret_ref(call, positional, keywords);
+      break;
+    case CallKind::kSource:
+      interpret_source(call, positional, keywords);
+      break;
+    case CallKind::kConfig:
+      interpret_config(call, positional, keywords);
+      break;
+    case CallKind::kConfigGet:
+    case CallKind::kMetaGet:
+      interpret_get(call, positional, keywords);
+      break;
+  }
+}
+
+// dbt.ref(name) / (package, name) / (package, name, version), version also as v= or version=.
+// dbt-core 1.10 rejects a third positional argument; Fusion accepts it as the version: we follow
+// Fusion. Fusion silently drops non-string names; dbt-core raises: we raise (clearer).
+void Analyzer::interpret_ref(const RecognizedCall& call, const std::vector<PyValue>& positional,
+                             const std::vector<std::pair<std::string, PyValue>>& keywords) {
+  const std::string hint =
+      "call dbt.ref('model'), dbt.ref('package', 'model') or "
+      "dbt.ref('model', v=2)";
+  size_t n = positional.size();
+  if (n == 0 || n > 3) {
+    diag("DBTPY130", call.where, fmt::format("dbt.ref() expects 1-3 arguments, got {}", n), hint);
+    return;
+  }
+  const PyValue* version = nullptr;
+  for (const auto& [name, value] : keywords) {
+    if (name == "v" || name == "version") {
+      if (version != nullptr) {
+        diag("DBTPY130", call.where,
+             "dbt.ref() got the version more than once (v=, version= or a third argument)", hint);
+        return;
+      }
+      version = &value;
+    } else {
+      diag("DBTPY135", call.where, fmt::format("dbt.ref() ignores the keyword argument '{}'", name),
+           "dbt.ref() takes the package as its first positional argument and the version as "
+           "v= or version=",
+           Severity::kWarning);
+    }
+  }
+  if (n == 3) {
+    if (version != nullptr) {
+      diag("DBTPY130", call.where,
+           "dbt.ref() got the version more than once (v=, version= or a third argument)", hint);
+      return;
+    }
+    version = &positional[2];
+  }
+  const PyValue& name = positional[n == 1 ? 0 : 1];
+  if (name.type != PyValue::Type::kStr) {
+    diag("DBTPY130", call.where,
+         fmt::format("The name argument to ref() must be a string, got {}", python_type_name(name)),
+         hint);
+    return;
+  }
+  RefCall ref;
+  ref.name = name.text;
+  ref.where = call.where;
+  if (n >= 2) {
+    if (positional[0].type != PyValue::Type::kStr) {
+      diag("DBTPY130", call.where,
+           fmt::format("The package argument to ref() must be a string, got {}",
+                       python_type_name(positional[0])),
+           hint);
+      return;
+    }
+    ref.package = positional[0].text;
+  }
+  if (version != nullptr && version->type != PyValue::Type::kNone) {
+    if (version->type != PyValue::Type::kStr && version->type != PyValue::Type::kInt &&
+        version->type != PyValue::Type::kFloat) {
+      diag("DBTPY130", call.where,
+           fmt::format("The version argument to ref() must be a string, int, float, or None - "
+                       "got {}",
+                       python_type_name(*version)),
+           hint);
+      return;
+    }
+    ref.version = python_str(*version);
+  }
+  out_.refs.push_back(std::move(ref));
+}
+
+void Analyzer::interpret_source(const RecognizedCall& call, const std::vector<PyValue>& positional,
+                                const std::vector<std::pair<std::string, PyValue>>& keywords) {
+  const std::string hint = "call dbt.source('source_name', 'table_name')";
+  if (!keywords.empty()) {
+    diag("DBTPY131", call.where,
+         fmt::format("source() takes exactly two positional arguments; got the keyword "
+                     "argument '{}'",
+                     keywords.front().first),
+         hint);
+    return;
+  }
+  if (positional.size() != 2) {
+    diag("DBTPY131", call.where,
+         fmt::format("source() takes exactly two arguments ({} given)", positional.size()), hint);
+    return;
+  }
+  if (positional[0].type != PyValue::Type::kStr) {
+    diag("DBTPY131", call.where,
+         fmt::format("The source name (first) argument to source() must be a string, got {}",
+                     python_type_name(positional[0])),
+         hint);
+    return;
+  }
+  if (positional[1].type != PyValue::Type::kStr) {
+    diag("DBTPY131", call.where,
+         fmt::format("The table name (second) argument to source() must be a string, got {}",
+                     python_type_name(positional[1])),
+         hint);
+    return;
+  }
+  SourceCall source;
+  source.source_name = positional[0].text;
+  source.table_name = positional[1].text;
+  source.where = call.where;
+  out_.sources.push_back(std::move(source));
+}
+
+// dbt.config(k=v, ...) or dbt.config({...}): dbt-core accepts both (not mixed); Fusion ignores
+// the positional form. We follow dbt-core.
+void Analyzer::interpret_config(const RecognizedCall& call, const std::vector<PyValue>& positional,
+                                const std::vector<std::pair<std::string, PyValue>>& keywords) {
+  Json config = Json::object();
+  if (!keywords.empty() && positional.empty()) {
+    for (const auto& [name, value] : keywords)
+      config[name] = to_json(value);
+  } else if (keywords.empty() && positional.size() == 1 &&
+             positional[0].type == PyValue::Type::kDict) {
+    config = to_json(positional[0]);
+  } else {
+    diag("DBTPY132", call.where, "Invalid inline model config",
+         "call dbt.config(key=value, ...) or dbt.config({'key': value}), not both and not "
+         "without arguments");
+    return;
+  }
+  for (const char* hook : {"pre", "post"}) {
+    std::string underscore = fmt::format("{}_hook", hook);
+    std::string dash = fmt::format("{}-hook", hook);
+    if (config.contains(underscore) && config.contains(dash)) {
+      diag("DBTPY133", call.where,
+           fmt::format("Invalid config, has conflicting keys \"{}\" and \"{}\"", underscore, dash),
+           fmt::format("keep only one of {} and {}", underscore, dash));
+      return;
+    }
+  }
+  out_.config_calls.push_back(std::move(config));
+}
+
+// dbt.config.get(key[, default]) and dbt.config.meta_get(key[, default]); `default=` is
+// accepted as Python's own signature would.
+void Analyzer::interpret_get(const RecognizedCall& call, const std::vector<PyValue>& positional,
+                             const std::vector<std::pair<std::string, PyValue>>& keywords) {
+  const char* name = call_name(call.kind);
+  const std::string hint = fmt::format("call {}('key') or {}('key', default)", name, name);
+  const PyValue* def = positional.size() >= 2 ? &positional[1] : nullptr;
+  size_t given = positional.size();
+  for (const auto& [kw, value] : keywords) {
+    if (kw != "default") {
+      diag("DBTPY134", call.where,
+           fmt::format("{}() got an unexpected keyword argument '{}'", name, kw), hint);
+      return;
+    }
+    if (def != nullptr) {
+      diag("DBTPY134", call.where,
+           fmt::format("{}() got multiple values for argument 'default'", name), hint);
+      return;
+    }
+    def = &value;
+    ++given;
+  }
+  if (positional.empty()) {
+    diag("DBTPY134", call.where, fmt::format("{}() requires at least one argument", name), hint);
+    return;
+  }
+  if (given > 2) {
+    diag("DBTPY134", call.where,
+         fmt::format("{}() takes at most 2 arguments ({} given)", name, given), hint);
+    return;
+  }
+  if (positional[0].type != PyValue::Type::kStr) {
+    diag("DBTPY134", call.where,
+         fmt::format("The key argument to {}() must be a string, got {}", name,
+                     python_type_name(positional[0])),
+         hint);
+    return;
+  }
+  KeyUse use;
+  use.key = positional[0].text;
+  use.default_value = def ? to_json(*def) : Json(nullptr);
+  use.where = call.where;
+  (call.kind == CallKind::kConfigGet ? out_.config_keys_used : out_.meta_keys_used)
+      .push_back(std::move(use));
+}
+
+// Module docstring declarations: lines `- ref('a')`, `- ref('pkg', 'a')`,
+// `- source('s', 't')` (also with a `dbt.` prefix). Read from the raw text so that lines and
+// columns are those of the file.
+void Analyzer::docstring(const ParseResult& pr) {
+  if (pr.docstring_begin < 0) return;
+  std::vector<RefCall> refs;
+  std::vector<SourceCall> sources;
+  for (int32_t ti = pr.docstring_begin; ti < pr.docstring_end; ++ti) {
+    const Token& t = tokens_[static_cast<size_t>(ti)];
+    std::string_view text = t.text(src_);
+    size_t k = 0;
+    bool raw = false;
+    while (k < text.size() && text[k] != '\'' && text[k] != '"') {
+      if (text[k] == 'r' || text[k] == 'R') raw = true;
+      ++k;
+    }
+    (void)raw;
+    char q = text[k];
+    size_t qlen = (text.size() >= k + 6 && text[k + 1] == q && text[k + 2] == q) ? 3 : 1;
+    uint32_t body_begin = t.begin + static_cast<uint32_t>(k + qlen);
+    uint32_t body_end = t.end - static_cast<uint32_t>(qlen);
+    uint32_t line = t.line;
+    uint32_t pos = body_begin;
+    while (pos <= body_end) {
+      uint32_t eol = pos;
+      while (eol < body_end && src_[eol] != '\n' && src_[eol] != '\r')
+        ++eol;
+      std::string_view l = src_.substr(pos, eol - pos);
+      // Parse `- [dbt.]ref(...)` / `- [dbt.]source(...)`.
+      size_t i = 0;
+      auto ws = [&]() {
+        while (i < l.size() && (l[i] == ' ' || l[i] == '\t'))
+          ++i;
+      };
+      ws();
+      if (i < l.size() && l[i] == '-') {
+        ++i;
+        ws();
+        size_t call_at = i;
+        if (l.substr(i, 4) == "dbt.") i += 4;
+        bool is_ref = l.substr(i, 3) == "ref";
+        bool is_source = l.substr(i, 6) == "source";
+        if (is_ref || is_source) {
+          i += is_ref ? 3 : 6;
+          ws();
+          bool well_formed = false;
+          std::vector<std::string> args;
+          if (i < l.size() && l[i] == '(') {
+            ++i;
+            while (true) {
+              ws();
+              if (i < l.size() && l[i] == ')') {
+                ++i;
+                ws();
+                well_formed = i == l.size();
+                break;
+              }
+              if (i >= l.size() || (l[i] != '\'' && l[i] != '"')) break;
+              char aq = l[i++];
+              size_t close = l.find(aq, i);
+              if (close == std::string_view::npos) break;
+              std::string_view arg = l.substr(i, close - i);
+              if (arg.find('\\') != std::string_view::npos) break;
+              args.emplace_back(arg);
+              i = close + 1;
+              ws();
+              if (i < l.size() && l[i] == ',') ++i;
+            }
+          }
+          SourceLocation where = loc(pos + static_cast<uint32_t>(call_at), line);
+          if (well_formed && is_ref && (args.size() == 1 || args.size() == 2)) {
+            RefCall ref;
+            ref.name = args.back();
+            if (args.size() == 2) ref.package = args[0];
+            ref.where = where;
+            ref.from_docstring = true;
+            refs.push_back(std::move(ref));
+          } else if (well_formed && is_source && args.size() == 2) {
+            SourceCall s;
+            s.source_name = args[0];
+            s.table_name = args[1];
+            s.where = where;
+            s.from_docstring = true;
+            sources.push_back(std::move(s));
+          } else if (l.substr(call_at).find('(') != std::string_view::npos) {
+            diag("DBTPY140", where,
+                 "this docstring line looks like a dependency declaration but is not one",
+                 is_ref ? "write it as `- ref('model')` or `- ref('package', 'model')`"
+                        : "write it as `- source('source_name', 'table_name')`",
+                 Severity::kWarning);
+          }
+        }
+      }
+      if (eol >= body_end) break;
+      pos = eol + ((src_[eol] == '\r' && eol + 1 < body_end && src_[eol + 1] == '\n') ? 2 : 1);
+      ++line;
+    }
+  }
+  // Docstring declarations come first: the docstring opens the module.
+  out_.refs.insert(out_.refs.begin(), refs.begin(), refs.end());
+  out_.sources.insert(out_.sources.begin(), sources.begin(), sources.end());
+}
+
+void Analyzer::structure(const ParseResult& pr) {
+  std::vector<const ModelDefSite*> counted;
+  for (const ModelDefSite& d : pr.model_defs) {
+    if (d.counted) counted.push_back(&d);
+  }
+  if (counted.size() != 1) {
+    SourceLocation at{1, 1};
+    if (counted.size() > 1) at = tok_loc(counted[1]->def_tok);
+    diag("DBTPY110", at,
+         fmt::format("dbt allows exactly one model defined per python file, found {}",
+                     counted.size()),
+         counted.empty() ? "define the model as `def model(dbt, session):` returning a dataframe"
+                         : "keep one `def model(dbt, session)` in this file; move others to "
+                           "their own files or rename them");
+    return;
+  }
+  const ModelDefSite& def = *counted[0];
+  SourceLocation at = tok_loc(def.def_tok);
+  out_.model_def_line = at.line;
+  if (def.first_param_tok >= 0 &&
+      !name_equals(src_, tokens_[static_cast<size_t>(def.first_param_tok)], "dbt")) {
+    diag("DBTPY111", tok_loc(static_cast<uint32_t>(def.first_param_tok)),
+         "'dbt' not provided for model as the first argument",
+         "name the first parameter `dbt`: def model(dbt, session)");
+  }
+  if (def.params != 2) {
+    diag("DBTPY112", tok_loc(def.name_tok),
+         "model function should have two args, `dbt` and a session to current warehouse",
+         "declare it as def model(dbt, session)");
+  }
+  if (!def.ends_with_return || def.returns_tuple) {
+    // Point at the statement that should be the single `return`.
+    diag("DBTPY113", tok_loc(def.last_stmt_tok),
+         "In current version, model function should return only one dataframe object",
+         "end the function with `return df` (one dataframe, not a tuple)");
+  }
+}
+
+}  // namespace
+
+PythonAnalysis analyze(std::string_view source, std::string_view display_path) {
+  PythonAnalysis result;
+  Analyzer analyzer(source, display_path, result);
+  analyzer.run();
+  return result;
+}
+
+}  // namespace dbtpy::compiler::python

@@ -1,0 +1,785 @@
+// Expressions for the parser: precedence climbing for operators, primaries with the dbt.*
+// callee chain, calls (where dbt.* call sites are recorded), displays, f-string fields.
+#include "compiler/python/parser_internal.h"
+
+namespace dbtpy::compiler::python::detail {
+
+// ------------------------------------------------------------------------------------------
+// Expressions
+
+Expr Parser::star_expressions() {
+  Expr e = star_expression();
+  if (!ok() || tk() != Tok::kComma) return e;
+  Expr tuple;
+  tuple.kind = EK::kTuple;
+  tuple.first = e.first;
+  auto add = [&](const Expr& el) {
+    if (el.kind == EK::kStarred ||
+        ((el.kind == EK::kTuple || el.kind == EK::kList) && (el.flags & kHasStarred))) {
+      tuple.flags |= kHasStarred;
+    }
+    bool good = is_target_kind(el.kind) &&
+                !((el.kind == EK::kTuple || el.kind == EK::kList || el.kind == EK::kStarred) &&
+                  (el.flags & kBadElement));
+    if (!good && !(tuple.flags & kBadElement)) {
+      tuple.flags |= kBadElement;
+      bool nested = el.kind == EK::kTuple || el.kind == EK::kList || el.kind == EK::kStarred;
+      tuple.bad_kind = nested ? el.bad_kind : el.kind;
+      tuple.bad = nested ? el.bad : el.first;
+    }
+  };
+  add(e);
+  while (ok() && tk() == Tok::kComma) {
+    next();
+    if (at_expr_end() && tk() != Tok::kIf) break;
+    add(star_expression());
+  }
+  return tuple;
+}
+
+Expr Parser::star_expression() {
+  if (tk() == Tok::kStar) {
+    uint32_t first = static_cast<uint32_t>(p_);
+    next();
+    Expr inner = binary(5);
+    Expr e;
+    e.kind = EK::kStarred;
+    e.first = first;
+    // `*a` is a target only when `a` is: remember the first invalid part.
+    bool nested = inner.kind == EK::kTuple || inner.kind == EK::kList;
+    if (!is_target_kind(inner.kind) || inner.kind == EK::kStarred ||
+        (nested && (inner.flags & kBadElement))) {
+      e.flags = kBadElement;
+      e.bad_kind = nested ? inner.bad_kind : inner.kind;
+      e.bad = nested ? inner.bad : inner.first;
+    }
+    return e;
+  }
+  return expression();
+}
+
+Expr Parser::star_named_expression() {
+  if (tk() == Tok::kStar) return star_expression();
+  return named_expression();
+}
+
+Expr Parser::named_expression() {
+  if (tk() == Tok::kName && peek() == Tok::kColonEqual) {
+    uint32_t first = static_cast<uint32_t>(p_);
+    next();
+    next();
+    expression();
+    Expr e;
+    e.kind = EK::kNamedExpr;
+    e.first = first;
+    return e;
+  }
+  Expr e = expression();
+  if (ok() && tk() == Tok::kColonEqual) {
+    fail(e.first, fmt::format("cannot use assignment expressions with {}", describe(e.kind)));
+  }
+  return e;
+}
+
+void Parser::lambda_head() {
+  next();  // lambda
+  parameters(false, Tok::kColon, nullptr);
+  if (!ok()) return;
+  expect(Tok::kColon, ":");
+}
+
+Expr Parser::expression() {
+  if (!enter()) return Expr{};
+  const uint32_t first = static_cast<uint32_t>(p_);
+  const bool starts_with_lambda = tk() == Tok::kLambda;
+  Expr result;
+  bool first_set = false, composite = false;
+  // `lambda` bodies and `else` branches are tail positions: loop instead of recursing, so
+  // long chains cannot exhaust the stack.
+  while (ok()) {
+    while (ok() && tk() == Tok::kLambda)
+      lambda_head();
+    if (!ok()) break;
+    last_disjunction_ = static_cast<uint32_t>(p_);
+    Expr e = binary(1);
+    if (!ok()) break;
+    if (!first_set) {
+      result = e;
+      first_set = true;
+    }
+    if (tk() != Tok::kIf) break;
+    composite = true;
+    next();
+    last_disjunction_ = static_cast<uint32_t>(p_);
+    binary(1);
+    if (!ok()) break;
+    if (tk() != Tok::kElse) {
+      fail(first, "expected 'else' after 'if' expression");
+      break;
+    }
+    next();
+  }
+  if (starts_with_lambda || composite) {
+    result = Expr{};
+    result.kind = starts_with_lambda ? EK::kLambda : EK::kOther;
+    result.first = first;
+  }
+  leave();
+  return result;
+}
+
+Expr Parser::yield_expr() {
+  Expr e;
+  e.kind = EK::kYield;
+  e.first = static_cast<uint32_t>(p_);
+  next();  // yield
+  if (tk() == Tok::kFrom) {
+    next();
+    expression();
+    return e;
+  }
+  if (!at_expr_end() || tk() == Tok::kIf) {
+    star_expressions();
+  }
+  return e;
+}
+
+// Binary operators by precedence: 1 or, 2 and, 3 not (prefix), 4 comparisons, 5 |, 6 ^, 7 &,
+// 8 shifts, 9 + -, 10 * / // % @. Left-associative chains loop instead of recursing.
+static int binary_prec(Tok k) {
+  switch (k) {
+    case Tok::kOr:
+      return 1;
+    case Tok::kAnd:
+      return 2;
+    case Tok::kEqEqual:
+    case Tok::kNotEqual:
+    case Tok::kLess:
+    case Tok::kLessEqual:
+    case Tok::kGreater:
+    case Tok::kGreaterEqual:
+    case Tok::kIn:
+    case Tok::kIs:
+    case Tok::kNot:  // `not in`
+      return 4;
+    case Tok::kVBar:
+      return 5;
+    case Tok::kCircumflex:
+      return 6;
+    case Tok::kAmper:
+      return 7;
+    case Tok::kLeftShift:
+    case Tok::kRightShift:
+      return 8;
+    case Tok::kPlus:
+    case Tok::kMinus:
+      return 9;
+    case Tok::kStar:
+    case Tok::kSlash:
+    case Tok::kDoubleSlash:
+    case Tok::kPercent:
+    case Tok::kAt:
+      return 10;
+    default:
+      return 0;
+  }
+}
+
+Expr Parser::binary(int min_prec) {
+  Expr left;
+  if (tk() == Tok::kNot) {
+    if (min_prec > 3) {
+      fail_here();
+      return left;
+    }
+    left.first = static_cast<uint32_t>(p_);
+    while (tk() == Tok::kNot)
+      next();
+    binary(4);
+    left.kind = EK::kOther;
+  } else {
+    left = factor();
+  }
+  while (ok()) {
+    Tok op = tk();
+    int prec = binary_prec(op);
+    if (prec == 0 || prec < min_prec) break;
+    if (op == Tok::kNot) {
+      if (peek() != Tok::kIn) break;
+      next();
+    }
+    if (op == Tok::kIn && min_prec > 4) break;
+    next();
+    if (op == Tok::kIs && tk() == Tok::kNot) next();
+    binary(prec + 1);
+    left.kind = prec == 4 ? EK::kCompare : EK::kOther;
+    left.chain = kNoChain;
+    left.flags = 0;
+  }
+  return left;
+}
+
+inline Expr Parser::factor() {
+  uint32_t first = static_cast<uint32_t>(p_);
+  bool unary = false;
+  while (tk() == Tok::kMinus || tk() == Tok::kPlus || tk() == Tok::kTilde) {
+    next();
+    unary = true;
+  }
+  Expr e = power();
+  if (unary) {
+    e = Expr{};
+    e.kind = EK::kOther;
+    e.first = first;
+  }
+  return e;
+}
+
+inline Expr Parser::power() {
+  Expr e = primary();
+  while (ok() && tk() == Tok::kDoubleStar) {
+    next();
+    while (tk() == Tok::kMinus || tk() == Tok::kPlus || tk() == Tok::kTilde)
+      next();
+    primary();
+    uint32_t first = e.first;
+    e = Expr{};
+    e.kind = EK::kOther;
+    e.first = first;
+  }
+  return e;
+}
+
+inline Expr Parser::primary() {
+  uint32_t first = static_cast<uint32_t>(p_);
+  bool awaited = false;
+  if (tk() == Tok::kAwait) {
+    next();
+    awaited = true;
+  }
+  Expr e = atom();
+  while (ok()) {
+    Tok k = tk();
+    if (k == Tok::kDot) {
+      next();
+      if (tk() != Tok::kName) {
+        fail_here();
+        break;
+      }
+      Chain c = kNoChain;
+      switch (e.chain) {
+        case kDbt:
+          if (name_equals(src_, tok_[p_], "ref"))
+            c = kDbtRef;
+          else if (name_equals(src_, tok_[p_], "source"))
+            c = kDbtSource;
+          else if (name_equals(src_, tok_[p_], "config"))
+            c = kDbtConfig;
+          break;
+        case kDbtConfig:
+          if (name_equals(src_, tok_[p_], "get"))
+            c = kDbtConfigGet;
+          else if (name_equals(src_, tok_[p_], "meta_get"))
+            c = kDbtConfigMetaGet;
+          break;
+        default:
+          break;
+      }
+      next();
+      e.kind = EK::kAttribute;
+      e.chain = c;
+      e.flags = 0;
+    } else if (k == Tok::kLPar) {
+      call_args(e, true);
+      e.kind = EK::kCall;
+      e.chain = kNoChain;
+      e.flags = 0;
+    } else if (k == Tok::kLSqb) {
+      slices();
+      e.kind = EK::kSubscript;
+      e.chain = kNoChain;
+      e.flags = 0;
+    } else {
+      break;
+    }
+  }
+  if (awaited) {
+    e = Expr{};
+    e.kind = EK::kOther;
+    e.first = first;
+  }
+  return e;
+}
+
+bool Parser::forgot_comma() {
+  if (!ok()) return false;
+  switch (tk()) {
+    case Tok::kName:
+    case Tok::kNumber:
+    case Tok::kString:
+    case Tok::kFStringStart:
+    case Tok::kLBrace:
+    case Tok::kEllipsis:
+    case Tok::kNone:
+    case Tok::kTrue:
+    case Tok::kFalse:
+    case Tok::kLambda:
+    case Tok::kNot:
+    case Tok::kAwait:
+    case Tok::kTilde:
+      break;
+    default:
+      return false;
+  }
+  const Token& a = tok_[last_disjunction_];
+  if (a.kind == Tok::kName) {
+    std::string_view w = a.text(src_);
+    // CPython excludes `print "x"`-like pairs and soft keywords.
+    if (tk_at(last_disjunction_ + 1) == Tok::kString || w == "match" || w == "case" ||
+        w == "type" || w == "_") {
+      return false;
+    }
+  }
+  fail(last_disjunction_, "invalid syntax. Perhaps you forgot a comma?");
+  return true;
+}
+
+void Parser::record_call(const Expr& callee, std::vector<CallArgSpan>& args) {
+  CallSite site;
+  switch (callee.chain) {
+    case kDbtRef:
+      site.kind = CallKind::kRef;
+      break;
+    case kDbtSource:
+      site.kind = CallKind::kSource;
+      break;
+    case kDbtConfig:
+      site.kind = CallKind::kConfig;
+      break;
+    case kDbtConfigGet:
+      site.kind = CallKind::kConfigGet;
+      break;
+    case kDbtConfigMetaGet:
+      site.kind = CallKind::kMetaGet;
+      break;
+    default:
+      return;
+  }
+  site.callee_tok = callee.chain_tok;
+  site.args = std::move(args);
+  // Calls nested in the arguments were recorded first; keep source order of the callees.
+  size_t at = out_.calls.size();
+  while (at > 0 && out_.calls[at - 1].callee_tok > site.callee_tok)
+    --at;
+  out_.calls.insert(out_.calls.begin() + static_cast<ptrdiff_t>(at), std::move(site));
+}
+
+void Parser::call_args(Expr& callee, bool allow_genexp) {
+  const bool recognized = callee.chain >= kDbtRef;
+  std::vector<CallArgSpan> spans;
+  if (!enter()) return;
+  next();  // (
+  bool seen_keyword = false, seen_kwunpack = false;
+  int count = 0;
+  while (ok() && tk() != Tok::kRPar) {
+    CallArgSpan span;
+    uint32_t arg_tok = static_cast<uint32_t>(p_);
+    if (tk() == Tok::kStar) {
+      if (seen_kwunpack) {
+        fail_here("iterable argument unpacking follows keyword argument unpacking");
+        break;
+      }
+      span.kind = CallArgSpan::Kind::kStar;
+      next();
+      span.begin = static_cast<uint32_t>(p_);
+      expression();
+    } else if (tk() == Tok::kDoubleStar) {
+      span.kind = CallArgSpan::Kind::kDoubleStar;
+      next();
+      span.begin = static_cast<uint32_t>(p_);
+      expression();
+      seen_kwunpack = true;
+    } else if (tk() == Tok::kName && peek() == Tok::kEqual) {
+      span.kind = CallArgSpan::Kind::kKeyword;
+      span.name_tok = arg_tok;
+      next();
+      next();
+      span.begin = static_cast<uint32_t>(p_);
+      expression();
+      seen_keyword = true;
+    } else {
+      span.begin = arg_tok;
+      named_expression();
+      if (!ok()) break;
+      if (tk() == Tok::kFor || (tk() == Tok::kAsync && peek() == Tok::kFor)) {
+        if (!allow_genexp) {
+          fail_here();
+          break;
+        }
+        comprehension_clauses();
+        if (!ok()) break;
+        if (count > 0 || tk() != Tok::kRPar) {
+          fail(arg_tok, "Generator expression must be parenthesized");
+          break;
+        }
+      } else if (tk() == Tok::kEqual) {
+        fail(arg_tok, "expression cannot contain assignment, perhaps you meant \"==\"?");
+        break;
+      }
+      if (seen_kwunpack) {
+        fail(arg_tok, "positional argument follows keyword argument unpacking");
+        break;
+      }
+      if (seen_keyword) {
+        fail(arg_tok, "positional argument follows keyword argument");
+        break;
+      }
+    }
+    if (!ok()) break;
+    span.end = static_cast<uint32_t>(p_);
+    if (recognized) spans.push_back(span);
+    ++count;
+    if (tk() == Tok::kComma) {
+      next();
+      continue;
+    }
+    if (tk() != Tok::kRPar && !forgot_comma()) fail_here();
+    break;
+  }
+  if (ok()) expect(Tok::kRPar, ")");
+  leave();
+  if (ok() && recognized) record_call(callee, spans);
+}
+
+void Parser::slices() {
+  if (!enter()) return;
+  next();  // [
+  auto slice = [&]() {
+    if (tk() == Tok::kStar) {
+      star_expression();
+      return;
+    }
+    if (tk() != Tok::kColon) {
+      named_expression();
+      if (!ok() || tk() != Tok::kColon) return;
+    }
+    next();  // :
+    if (tk() != Tok::kColon && tk() != Tok::kComma && tk() != Tok::kRSqb) expression();
+    if (ok() && tk() == Tok::kColon) {
+      next();
+      if (tk() != Tok::kComma && tk() != Tok::kRSqb) expression();
+    }
+  };
+  while (ok()) {
+    slice();
+    if (!ok()) break;
+    if (tk() == Tok::kComma) {
+      next();
+      if (tk() == Tok::kRSqb) break;
+      continue;
+    }
+    break;
+  }
+  if (ok() && !forgot_comma()) expect(Tok::kRSqb, "]");
+  leave();
+}
+
+void Parser::comprehension_clauses() {
+  while (ok() && (tk() == Tok::kFor || (tk() == Tok::kAsync && peek() == Tok::kFor))) {
+    if (tk() == Tok::kAsync) next();
+    next();  // for
+    target_list(2);
+    if (!expect(Tok::kIn, "in")) return;
+    binary(1);
+    while (ok() && tk() == Tok::kIf) {
+      next();
+      binary(1);
+    }
+  }
+}
+
+inline Expr Parser::atom() {
+  Expr e;
+  e.first = static_cast<uint32_t>(p_);
+  switch (tk()) {
+    case Tok::kName:
+      e.kind = EK::kName;
+      if (name_equals(src_, tok_[p_], "dbt")) {
+        e.chain = kDbt;
+        e.chain_tok = static_cast<uint32_t>(p_);
+      }
+      next();
+      return e;
+    case Tok::kNumber:
+    case Tok::kTrue:
+    case Tok::kFalse:
+    case Tok::kNone:
+    case Tok::kEllipsis:
+      e.kind = EK::kLiteral;
+      next();
+      return e;
+    case Tok::kString:
+    case Tok::kFStringStart:
+      return strings();
+    case Tok::kLPar:
+      return paren_atom();
+    case Tok::kLSqb:
+      return list_atom();
+    case Tok::kLBrace:
+      return brace_atom();
+    default:
+      fail_here();
+      return e;
+  }
+}
+
+Expr Parser::strings() {
+  Expr e;
+  e.first = static_cast<uint32_t>(p_);
+  bool any_bytes = false, any_text = false, any_f = false;
+  while (ok() && (tk() == Tok::kString || tk() == Tok::kFStringStart)) {
+    if (tk() == Tok::kFStringStart) {
+      any_f = true;
+      any_text = true;
+      fstring();
+      continue;
+    }
+    bool bytes = false;
+    for (char c : tok_[p_].text(src_)) {
+      if (c == '\'' || c == '"') break;
+      if (c == 'b' || c == 'B') bytes = true;
+    }
+    (bytes ? any_bytes : any_text) = true;
+    next();
+  }
+  if (any_bytes && any_text) {
+    fail(e.first, "cannot mix bytes and nonbytes literals");
+  }
+  e.kind = any_f ? EK::kFString : any_bytes ? EK::kLiteral : EK::kStr;
+  return e;
+}
+
+void Parser::fstring() {
+  if (!enter()) return;
+  next();  // FSTRING_START
+  while (ok() && tk() == Tok::kLBrace)
+    fstring_field();
+  if (ok()) expect(Tok::kFStringEnd, nullptr);
+  leave();
+}
+
+void Parser::fstring_field() {
+  next();  // {
+  if (tk() == Tok::kRBrace || tk() == Tok::kExclamation || tk() == Tok::kColon ||
+      tk() == Tok::kEqual) {
+    fail_here(fmt::format("f-string: valid expression required before '{}'", tok_[p_].text(src_)));
+    return;
+  }
+  if (tk() == Tok::kLambda) {
+    fail_here("f-string: lambda expressions are not allowed without parentheses");
+    return;
+  }
+  yield_or_star_expressions();
+  if (!ok()) return;
+  if (tk() == Tok::kEqual) next();
+  if (tk() == Tok::kExclamation) {
+    uint32_t excl_end = tok_[p_].end;
+    next();
+    if (tk() != Tok::kName || tok_[p_].begin != excl_end) {
+      fail_here("f-string: conversion type must come right after the exclamanation mark");
+      return;
+    }
+    std::string_view conv = tok_[p_].text(src_);
+    if (conv != "s" && conv != "r" && conv != "a") {
+      fail_here(
+          fmt::format("f-string: invalid conversion character '{}': expected 's', 'r', or "
+                      "'a'",
+                      conv));
+      return;
+    }
+    next();
+  }
+  if (tk() == Tok::kColon) {
+    next();
+    while (ok() && tk() == Tok::kLBrace)
+      fstring_field();
+  }
+  if (ok() && tk() != Tok::kRBrace) {
+    fail_here("f-string: expecting '}'");
+    return;
+  }
+  next();
+}
+
+Expr Parser::paren_atom() {
+  Expr e;
+  e.first = static_cast<uint32_t>(p_);
+  if (!enter()) return e;
+  next();  // (
+  if (tk() == Tok::kRPar) {
+    next();
+    e.kind = EK::kTuple;
+    e.flags = kParenthesized;
+    leave();
+    return e;
+  }
+  if (tk() == Tok::kYield) {
+    e = yield_expr();
+    expect(Tok::kRPar, ")");
+    e.flags = kParenthesized;
+    leave();
+    return e;
+  }
+  Expr inner = star_named_expression();
+  if (!ok()) {
+    leave();
+    return e;
+  }
+  if (tk() == Tok::kFor || (tk() == Tok::kAsync && peek() == Tok::kFor)) {
+    comprehension_clauses();
+    expect(Tok::kRPar, ")");
+    e.kind = EK::kOther;
+    leave();
+    return e;
+  }
+  if (tk() == Tok::kComma) {
+    // A tuple: reuse the star_expressions logic on the elements.
+    Expr tuple;
+    tuple.kind = EK::kTuple;
+    tuple.first = e.first;
+    auto add = [&](const Expr& el) {
+      if (el.kind == EK::kStarred ||
+          ((el.kind == EK::kTuple || el.kind == EK::kList) && (el.flags & kHasStarred))) {
+        tuple.flags |= kHasStarred;
+      }
+      bool good = is_target_kind(el.kind) &&
+                  !((el.kind == EK::kTuple || el.kind == EK::kList || el.kind == EK::kStarred) &&
+                    (el.flags & kBadElement));
+      if (!good && !(tuple.flags & kBadElement)) {
+        tuple.flags |= kBadElement;
+        bool nested = el.kind == EK::kTuple || el.kind == EK::kList || el.kind == EK::kStarred;
+        tuple.bad_kind = nested ? el.bad_kind : el.kind;
+        tuple.bad = nested ? el.bad : el.first;
+      }
+    };
+    add(inner);
+    while (ok() && tk() == Tok::kComma) {
+      next();
+      if (tk() == Tok::kRPar) break;
+      add(star_named_expression());
+    }
+    if (ok() && !forgot_comma()) expect(Tok::kRPar, ")");
+    tuple.flags |= kParenthesized;
+    leave();
+    return tuple;
+  }
+  if (forgot_comma() || !expect(Tok::kRPar, ")")) {
+    leave();
+    return e;
+  }
+  if (inner.kind == EK::kStarred) {
+    fail(inner.first, "cannot use starred expression here");
+  }
+  inner.flags |= kParenthesized;
+  leave();
+  return inner;
+}
+
+Expr Parser::list_atom() {
+  Expr e;
+  e.kind = EK::kList;
+  e.first = static_cast<uint32_t>(p_);
+  if (!enter()) return e;
+  next();  // [
+  bool first_item = true;
+  while (ok() && tk() != Tok::kRSqb) {
+    Expr el = star_named_expression();
+    if (!ok()) break;
+    if (first_item && (tk() == Tok::kFor || (tk() == Tok::kAsync && peek() == Tok::kFor))) {
+      comprehension_clauses();
+      e.kind = EK::kOther;
+      break;
+    }
+    first_item = false;
+    if (el.kind == EK::kStarred ||
+        ((el.kind == EK::kTuple || el.kind == EK::kList) && (el.flags & kHasStarred))) {
+      e.flags |= kHasStarred;
+    }
+    bool good = is_target_kind(el.kind) &&
+                !((el.kind == EK::kTuple || el.kind == EK::kList || el.kind == EK::kStarred) &&
+                  (el.flags & kBadElement));
+    if (!good && !(e.flags & kBadElement)) {
+      e.flags |= kBadElement;
+      bool nested = el.kind == EK::kTuple || el.kind == EK::kList || el.kind == EK::kStarred;
+      e.bad_kind = nested ? el.bad_kind : el.kind;
+      e.bad = nested ? el.bad : el.first;
+    }
+    if (tk() == Tok::kComma) {
+      next();
+      continue;
+    }
+    break;
+  }
+  if (ok() && !forgot_comma()) expect(Tok::kRSqb, "]");
+  leave();
+  return e;
+}
+
+Expr Parser::brace_atom() {
+  Expr e;
+  e.kind = EK::kOther;
+  e.first = static_cast<uint32_t>(p_);
+  if (!enter()) return e;
+  next();  // {
+  bool is_dict = false, decided = false, first_item = true;
+  while (ok() && tk() != Tok::kRBrace) {
+    if (tk() == Tok::kDoubleStar) {
+      if (decided && !is_dict) {
+        fail_here();
+        break;
+      }
+      is_dict = decided = true;
+      next();
+      binary(5);
+      if (!ok()) break;
+      if (first_item && tk() == Tok::kFor) {
+        fail(e.first + 1, "dict unpacking cannot be used in dict comprehension");
+        break;
+      }
+    } else {
+      Expr key = star_named_expression();
+      if (!ok()) break;
+      if (tk() == Tok::kColon) {
+        if ((decided && !is_dict) || key.kind == EK::kStarred) {
+          fail_here();
+          break;
+        }
+        is_dict = decided = true;
+        next();
+        expression();
+        if (!ok()) break;
+      } else {
+        if (decided && is_dict) {
+          fail(key.first, "':' expected after dictionary key");
+          break;
+        }
+        decided = true;
+      }
+      if (first_item && (tk() == Tok::kFor || (tk() == Tok::kAsync && peek() == Tok::kFor))) {
+        comprehension_clauses();
+        break;
+      }
+    }
+    first_item = false;
+    if (tk() == Tok::kComma) {
+      next();
+      continue;
+    }
+    break;
+  }
+  if (ok() && !forgot_comma()) expect(Tok::kRBrace, "}");
+  leave();
+  return e;
+}
+
+}  // namespace dbtpy::compiler::python::detail

@@ -1,0 +1,265 @@
+#pragma once
+// Internal to the parser (parser.cc, parser_expressions.cc, parser_patterns.cc): the Parser
+// class and the small value it returns for expressions. Not a contract: include parser.h.
+// A Parser is used by one thread for one parse.
+#include <fmt/format.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "compiler/python/parser.h"
+
+namespace dbtpy::compiler::python::detail {
+
+// What an expression turned out to be: enough to check assignment targets, recognize the
+// `dbt.*` callee chain and find docstrings, without an AST.
+enum class EK : uint8_t {
+  kName,
+  kAttribute,
+  kSubscript,
+  kCall,
+  kStarred,
+  kTuple,
+  kList,
+  kStr,      // str literal(s), no f-string
+  kLiteral,  // number, bytes, True/False/None, ...
+  kFString,  // a string concatenation holding an f-string
+  kYield,
+  kLambda,
+  kNamedExpr,
+  kCompare,
+  kOther,  // operators, comprehensions, dict/set displays, conditional expressions...
+};
+
+enum Chain : uint8_t {
+  kNoChain,
+  kDbt,
+  kDbtRef,
+  kDbtSource,
+  kDbtConfig,
+  kDbtConfigGet,
+  kDbtConfigMetaGet
+};
+
+enum : uint8_t { kParenthesized = 1, kBadElement = 2, kHasStarred = 4 };
+
+struct Expr {
+  EK kind = EK::kOther;
+  Chain chain = kNoChain;
+  uint8_t flags = 0;
+  EK bad_kind = EK::kOther;  // kind of the first element that is no valid target
+  uint32_t first = 0;        // first token
+  uint32_t bad = 0;          // first token of that element
+  uint32_t chain_tok = 0;    // the `dbt` token of a chain
+};
+
+struct StmtInfo {
+  bool is_return = false;
+  bool returns_tuple = false;
+  uint32_t first_tok = 0;  // where the statement starts
+};
+
+struct Ctx {
+  bool in_function = false;  // inside a plain `def` (dbt-core does not count nested defs)
+};
+
+// Deepest nesting of recursive constructs we follow. The tokenizer already bounds brackets,
+// f-strings and indentation as CPython does; this also bounds what has no brackets (lambda
+// defaults inside lambda defaults) so that no input can exhaust the stack.
+inline constexpr int kMaxDepth = 1500;
+
+inline bool is_target_kind(EK k) {
+  return k == EK::kName || k == EK::kAttribute || k == EK::kSubscript || k == EK::kStarred ||
+         k == EK::kTuple || k == EK::kList;
+}
+
+inline const char* describe(EK k) {
+  switch (k) {
+    case EK::kCall:
+      return "function call";
+    case EK::kStr:
+    case EK::kLiteral:
+      return "literal";
+    case EK::kFString:
+      return "f-string expression";
+    case EK::kYield:
+      return "yield expression";
+    case EK::kLambda:
+      return "lambda";
+    case EK::kNamedExpr:
+      return "named expression";
+    case EK::kCompare:
+      return "comparison";
+    case EK::kStarred:
+      return "starred";
+    default:
+      return "expression";
+  }
+}
+
+class Parser {
+ public:
+  Parser(std::string_view src, const std::vector<Token>& toks, ParseResult& out)
+      : src_(src), t_(toks), tok_(toks.data()), ntok_(toks.size()), out_(out) {}
+
+  void parse_file();
+
+ private:
+  // ---- token helpers ----
+  Tok tk() const { return tok_[p_].kind; }
+  Tok tk_at(size_t i) const { return i < ntok_ ? tok_[i].kind : Tok::kEndMarker; }
+  Tok peek(int n = 1) const { return tk_at(p_ + static_cast<size_t>(n)); }
+  bool is_name(std::string_view w) const {
+    return tk() == Tok::kName && name_equals(src_, tok_[p_], w);
+  }
+  bool raw_name_is(size_t i, std::string_view w) const {
+    return tk_at(i) == Tok::kName && t_[i].text(src_) == w;
+  }
+  void next() {
+    if (tok_[p_].kind != Tok::kEndMarker) ++p_;
+  }
+  bool ok() const { return !failed_; }
+
+  bool fail(size_t tok, std::string message) {
+    if (!failed_) {
+      failed_ = true;
+      if (!speculating_) {
+        if (tok >= t_.size()) tok = t_.size() - 1;
+        // Where the parser stood, which may be after the reported position.
+        out_.error.token = static_cast<uint32_t>(tok > p_ ? tok : p_);
+        // Like CPython, a statement missing at a dedent or the end of the file is reported at
+        // the end of the last line.
+        while (tok > 0 && (t_[tok].kind == Tok::kDedent || t_[tok].kind == Tok::kEndMarker) &&
+               (t_[tok - 1].kind == Tok::kNewline || t_[tok - 1].kind == Tok::kDedent)) {
+          --tok;
+        }
+        const Token& t = t_[tok];
+        out_.error.present = true;
+        out_.error.message = std::move(message);
+        out_.error.offset = t.begin;
+        out_.error.line = t.line;
+      }
+    }
+    return false;
+  }
+  bool fail_here(std::string message = "invalid syntax") { return fail(p_, std::move(message)); }
+  bool expect(Tok k, const char* what) {
+    if (tk() == k) {
+      next();
+      return true;
+    }
+    if (!failed_) {
+      if (what) return fail_here(fmt::format("expected '{}'", what));
+      return fail_here();
+    }
+    return false;
+  }
+  bool enter() {
+    if (++depth_ > kMaxDepth) {
+      if (!failed_ && !speculating_) out_.error.too_deep = true;
+      return fail_here("too many nested parentheses or expressions");
+    }
+    return true;
+  }
+  void leave() { --depth_; }
+
+  bool at_expr_end() const {
+    switch (tk()) {
+      case Tok::kNewline:
+      case Tok::kSemi:
+      case Tok::kEndMarker:
+      case Tok::kRPar:
+      case Tok::kRSqb:
+      case Tok::kRBrace:
+      case Tok::kColon:
+      case Tok::kEqual:
+      case Tok::kAugAssign:
+      case Tok::kFor:
+      case Tok::kAsync:
+      case Tok::kIn:
+      case Tok::kFrom:
+      case Tok::kAs:
+      case Tok::kExclamation:
+      case Tok::kElse:
+      case Tok::kIf:
+      case Tok::kComma:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  // ---- statements ----
+  StmtInfo statement(Ctx ctx);
+  StmtInfo simple_stmts(Ctx ctx);
+  StmtInfo simple_stmt(Ctx ctx);
+  StmtInfo block(Ctx ctx, const char* what, uint32_t line);
+  void decorated(Ctx ctx);
+  void function_def(Ctx ctx, bool is_async);
+  void class_def(Ctx ctx);
+  void if_stmt(Ctx ctx);
+  void while_stmt(Ctx ctx);
+  void for_stmt(Ctx ctx, bool is_async);
+  void with_stmt(Ctx ctx, bool is_async);
+  void try_stmt(Ctx ctx);
+  bool try_match_stmt(Ctx ctx);
+  void import_stmt();
+  void from_import_stmt();
+  void type_params();
+  void parameters(bool annotations, Tok closer, ModelDefSite* def);
+  void assignment_or_expr(StmtInfo& info);
+  void check_target(const Expr& e, int mode);  // mode 0 assign, 1 del, 2 for/with/comprehension
+  void target_list(int mode);
+
+  // ---- patterns ----
+  void patterns();
+  void pattern();
+  void or_pattern();
+  void closed_pattern();
+  void signed_number_pattern();
+
+  // ---- expressions ----
+  Expr star_expressions();
+  Expr star_expression();
+  Expr star_named_expression();
+  Expr named_expression();
+  Expr expression();
+  Expr yield_expr();
+  Expr yield_or_star_expressions() {
+    return tk() == Tok::kYield ? yield_expr() : star_expressions();
+  }
+  Expr binary(int min_prec);
+  [[gnu::always_inline]] inline Expr factor();
+  [[gnu::always_inline]] inline Expr power();
+  [[gnu::always_inline]] inline Expr primary();
+  [[gnu::always_inline]] inline Expr atom();
+  Expr strings();
+  void fstring();
+  void fstring_field();
+  void lambda_head();
+  void call_args(Expr& callee, bool allow_genexp);
+  void slices();
+  void comprehension_clauses();
+  Expr paren_atom();
+  Expr list_atom();
+  Expr brace_atom();
+
+  void record_call(const Expr& callee, std::vector<CallArgSpan>& args);
+  // Inside brackets, an expression right after another one: CPython's "Perhaps you forgot a
+  // comma?" at the start of the last disjunction. Returns true when it failed.
+  bool forgot_comma();
+
+  std::string_view src_;
+  const std::vector<Token>& t_;
+  const Token* tok_;  // t_.data(): the hot paths index it directly
+  size_t ntok_;
+  ParseResult& out_;
+  size_t p_ = 0;
+  bool failed_ = false;
+  bool speculating_ = false;
+  int depth_ = 0;
+  uint32_t last_disjunction_ = 0;  // first token of the last disjunction parsed
+};
+
+}  // namespace dbtpy::compiler::python::detail

@@ -1,0 +1,1134 @@
+#include "compiler/python/tokenizer.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cstring>
+
+#include "compiler/python/unicode_tables.h"
+
+namespace dbtpy::compiler::python {
+namespace {
+
+// Character classes for the ASCII fast paths.
+enum : uint8_t { kIdStart = 1, kIdCont = 2, kDigit = 4, kSpecialInString = 8 };
+
+constexpr std::array<uint8_t, 256> make_classes() {
+  std::array<uint8_t, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c)
+    t[c] |= kIdStart | kIdCont;
+  for (int c = 'A'; c <= 'Z'; ++c)
+    t[c] |= kIdStart | kIdCont;
+  t['_'] |= kIdStart | kIdCont;
+  for (int c = '0'; c <= '9'; ++c)
+    t[c] |= kIdCont | kDigit;
+  for (int c : {'\\', '\'', '"', '\n', '\r', '\0'})
+    t[c] |= kSpecialInString;
+  for (int c = 0x80; c < 0x100; ++c)
+    t[c] |= kSpecialInString;
+  return t;
+}
+constexpr std::array<uint8_t, 256> kClass = make_classes();
+
+inline uint8_t cls(char c) {
+  return kClass[static_cast<unsigned char>(c)];
+}
+
+// Keywords are at most 8 bytes: compare them as one packed integer instead of strings.
+constexpr uint64_t pack(std::string_view w) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < w.size(); ++i)
+    v |= static_cast<uint64_t>(static_cast<uint8_t>(w[i])) << (8 * i);
+  return v;
+}
+
+// `w` must be followed by at least 8 - w.size() readable bytes when `padded` (a direct 8-byte
+// load avoids a store-forwarding stall of a variable-length copy).
+Tok keyword_kind(std::string_view w, bool padded) {
+  if (w.size() < 2 || w.size() > 8) return Tok::kName;
+  uint64_t v = 0;
+  if (padded) {
+    std::memcpy(&v, w.data(), 8);
+    if (w.size() < 8) v &= (uint64_t{1} << (8 * w.size())) - 1;
+  } else {
+    std::memcpy(&v, w.data(), w.size());  // little-endian, as pack()
+  }
+  switch (v) {
+    case pack("if"):
+      return Tok::kIf;
+    case pack("in"):
+      return Tok::kIn;
+    case pack("is"):
+      return Tok::kIs;
+    case pack("or"):
+      return Tok::kOr;
+    case pack("as"):
+      return Tok::kAs;
+    case pack("def"):
+      return Tok::kDef;
+    case pack("for"):
+      return Tok::kFor;
+    case pack("not"):
+      return Tok::kNot;
+    case pack("and"):
+      return Tok::kAnd;
+    case pack("del"):
+      return Tok::kDel;
+    case pack("try"):
+      return Tok::kTry;
+    case pack("None"):
+      return Tok::kNone;
+    case pack("True"):
+      return Tok::kTrue;
+    case pack("else"):
+      return Tok::kElse;
+    case pack("elif"):
+      return Tok::kElif;
+    case pack("from"):
+      return Tok::kFrom;
+    case pack("pass"):
+      return Tok::kPass;
+    case pack("with"):
+      return Tok::kWith;
+    case pack("False"):
+      return Tok::kFalse;
+    case pack("class"):
+      return Tok::kClass;
+    case pack("while"):
+      return Tok::kWhile;
+    case pack("yield"):
+      return Tok::kYield;
+    case pack("break"):
+      return Tok::kBreak;
+    case pack("raise"):
+      return Tok::kRaise;
+    case pack("async"):
+      return Tok::kAsync;
+    case pack("await"):
+      return Tok::kAwait;
+    case pack("return"):
+      return Tok::kReturn;
+    case pack("import"):
+      return Tok::kImport;
+    case pack("lambda"):
+      return Tok::kLambda;
+    case pack("assert"):
+      return Tok::kAssert;
+    case pack("except"):
+      return Tok::kExcept;
+    case pack("global"):
+      return Tok::kGlobal;
+    case pack("finally"):
+      return Tok::kFinally;
+    case pack("continue"):
+      return Tok::kContinue;
+    case pack("nonlocal"):
+      return Tok::kNonlocal;
+    default:
+      return Tok::kName;
+  }
+}
+
+// Whether the identifier `w` is a string prefix CPython accepts (any case).
+struct Prefix {
+  bool ok = false;
+  bool raw = false;
+  bool bytes = false;
+  bool fstring = false;
+};
+Prefix string_prefix(std::string_view w) {
+  Prefix p;
+  if (w.empty() || w.size() > 2) return p;
+  int r = 0, b = 0, u = 0, f = 0;
+  for (char c : w) {
+    switch (c) {
+      case 'r':
+      case 'R':
+        ++r;
+        break;
+      case 'b':
+      case 'B':
+        ++b;
+        break;
+      case 'u':
+      case 'U':
+        ++u;
+        break;
+      case 'f':
+      case 'F':
+        ++f;
+        break;
+      default:
+        return p;
+    }
+  }
+  if (r > 1 || b > 1 || u > 1 || f > 1) return p;
+  if (u && w.size() != 1) return p;  // `u` combines with nothing
+  if (b && f) return p;
+  p.ok = true;
+  p.raw = r;
+  p.bytes = b;
+  p.fstring = f;
+  return p;
+}
+
+bool is_printable_non_ascii(char32_t cp) {
+  if (cp >= 0x80 && cp <= 0xA0) return false;
+  if (cp == 0xAD) return false;
+  if (cp >= 0x2000 && cp <= 0x200F) return false;
+  if (cp >= 0x2028 && cp <= 0x202F) return false;
+  if (cp >= 0x205F && cp <= 0x206F) return false;
+  if (cp == 0x3000 || cp == 0xFEFF) return false;
+  if (cp >= 0xE000 && cp <= 0xF8FF) return false;
+  return true;
+}
+
+class Lexer {
+ public:
+  Lexer(std::string_view src, TokenizeResult& result)
+      : src_(src), s_(src.data()), n_(src.size()), out_(result.tokens), err_(result.error) {
+    out_.reserve(n_ / 3 + 16);  // typical code has a token every 4-6 bytes
+  }
+
+  void run();
+
+ private:
+  // One entry of the f-string mode stack. An f-string entry scans literal text; a field entry
+  // is a replacement field `{...}`: regular tokens until its format spec (in_spec) or its `}`.
+  struct Mode {
+    bool is_field = false;
+    bool in_spec = false;
+    bool triple = false;
+    bool raw = false;
+    char quote = '"';
+    int brace_index = 0;        // for fields: index of the field's `{` in brackets_
+    int field_depth = 0;        // for fields: 1 + number of format specs it is nested in
+    uint32_t start_offset = 0;  // of the enclosing f-string's start
+    uint32_t start_line = 0;
+  };
+  struct Bracket {
+    char ch;
+    uint32_t offset;
+    uint32_t line;
+  };
+
+  bool fail(uint32_t offset, uint32_t line, std::string message) {
+    if (!err_.present) {
+      err_.present = true;
+      err_.message = std::move(message);
+      err_.offset = offset;
+      err_.line = line;
+      err_.detected_at = static_cast<uint32_t>(pos_ < n_ ? pos_ : n_);
+      err_.in_fstring = !modes_.empty();
+    }
+    return false;
+  }
+  bool fail_here(size_t pos, std::string message) {
+    return fail(static_cast<uint32_t>(pos), line_, std::move(message));
+  }
+  // An error CPython does not let override an earlier parser error.
+  bool quiet_fail(uint32_t offset, uint32_t line, std::string message) {
+    fail(offset, line, std::move(message));
+    err_.overrides_parser_error = false;
+    return false;
+  }
+
+  [[gnu::always_inline]] void emit(Tok kind, size_t begin, size_t end, uint32_t line,
+                                   uint8_t flags = 0) {
+    Token t;
+    t.begin = static_cast<uint32_t>(begin);
+    t.end = static_cast<uint32_t>(end);
+    t.line = line;
+    t.kind = kind;
+    t.flags = flags;
+    out_.push_back(t);
+  }
+
+  [[gnu::always_inline]] bool op(Tok kind, size_t start, size_t len) {
+    pos_ += len;
+    emit(kind, start, pos_, line_);
+    return true;
+  }
+
+  char at(size_t p) const { return p < n_ ? s_[p] : '\0'; }
+  bool is_newline_at(size_t p) const { return p < n_ && (s_[p] == '\n' || s_[p] == '\r'); }
+  // Consumes a line break at pos_ (\n, \r\n or \r) and counts it.
+  void skip_newline() {
+    if (s_[pos_] == '\r' && pos_ + 1 < n_ && s_[pos_ + 1] == '\n') ++pos_;
+    ++pos_;
+    ++line_;
+  }
+  uint32_t detected_line() const {
+    // The line of the last character before the end of the file.
+    if (n_ > 0 && (s_[n_ - 1] == '\n' || s_[n_ - 1] == '\r') && line_ > 1) return line_ - 1;
+    return line_;
+  }
+
+  bool handle_indentation();
+  // Skips a comment up to the line break, checking that it is valid UTF-8 without NUL bytes.
+  bool skip_comment() {
+    while (pos_ < n_) {
+      unsigned char c = static_cast<unsigned char>(s_[pos_]);
+      if (c == '\n' || c == '\r') break;
+      if (c >= 0x80) {
+        size_t len;
+        if (!check_utf8(pos_, len)) return false;
+        pos_ += len;
+      } else {
+        if (c == 0) return fail_here(pos_, "source code cannot contain null bytes");
+        ++pos_;
+      }
+    }
+    return true;
+  }
+  bool scan_token();
+  bool scan_name();
+  bool scan_number();
+  bool scan_string(size_t begin, size_t quote_pos, const Prefix& prefix);
+  bool scan_fstring_literal();
+  // Checks the escape whose backslash is at `p` (non-raw literals) as CPython decodes it;
+  // errors point at the literal's start, as CPython's do.
+  bool check_escape(size_t p, bool bytes, uint32_t literal_offset, uint32_t literal_line);
+  bool bad_non_ascii(size_t pos);
+  bool check_utf8(size_t pos, size_t& len);
+  bool open_bracket(char ch);
+  bool close_bracket(char ch);
+  bool end_of_file();
+
+  std::string_view src_;
+  const char* s_;
+  size_t n_;
+  size_t pos_ = 0;
+  uint32_t line_ = 1;
+  std::vector<Token>& out_;
+  SyntaxErrorInfo& err_;
+
+  bool at_line_start_ = true;
+  int indents_[kMaxIndentLevels + 2] = {0};
+  int alt_indents_[kMaxIndentLevels + 2] = {0};
+  int indent_top_ = 0;
+  Bracket brackets_[kMaxBracketDepth + 1];
+  int bracket_depth_ = 0;
+  std::vector<Mode> modes_;
+  int fstring_depth_ = 0;
+};
+
+int decode_utf8_impl(const unsigned char* p, size_t avail, char32_t& cp) {
+  unsigned char c = p[0];
+  int len;
+  char32_t v;
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+    v = c & 0x1F;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    v = c & 0x0F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    v = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (avail < static_cast<size_t>(len)) return 0;
+  for (int i = 1; i < len; ++i) {
+    if ((p[i] & 0xC0) != 0x80) return 0;
+    v = (v << 6) | (p[i] & 0x3F);
+  }
+  if ((len == 3 && v < 0x800) || (len == 4 && (v < 0x10000 || v > 0x10FFFF))) return 0;
+  if (v >= 0xD800 && v <= 0xDFFF) return 0;
+  cp = v;
+  return len;
+}
+
+bool Lexer::check_utf8(size_t pos, size_t& len) {
+  char32_t cp;
+  int l = decode_utf8_impl(reinterpret_cast<const unsigned char*>(s_ + pos), n_ - pos, cp);
+  if (l == 0) {
+    return fail_here(pos, fmt::format("(unicode error) 'utf-8' codec can't decode byte 0x{:02x}: "
+                                      "invalid UTF-8 in source",
+                                      static_cast<unsigned char>(s_[pos])));
+  }
+  len = static_cast<size_t>(l);
+  return true;
+}
+
+bool Lexer::bad_non_ascii(size_t pos) {
+  char32_t cp;
+  int l = decode_utf8_impl(reinterpret_cast<const unsigned char*>(s_ + pos), n_ - pos, cp);
+  if (l == 0) {
+    size_t dummy;
+    return check_utf8(pos, dummy);
+  }
+  if (!is_printable_non_ascii(cp)) {
+    return fail_here(
+        pos, fmt::format("invalid non-printable character U+{:04X}", static_cast<uint32_t>(cp)));
+  }
+  std::string ch(s_ + pos, static_cast<size_t>(l));
+  return fail_here(pos,
+                   fmt::format("invalid character '{}' (U+{:04X})", ch, static_cast<uint32_t>(cp)));
+}
+
+void Lexer::run() {
+  if (n_ >= 3 && std::memcmp(s_, "\xEF\xBB\xBF", 3) == 0) pos_ = 3;
+  while (true) {
+    if (!modes_.empty()) {
+      const Mode& m = modes_.back();
+      if (!m.is_field || m.in_spec) {
+        if (!scan_fstring_literal()) return;
+        continue;
+      }
+    }
+    if (at_line_start_) {
+      if (!handle_indentation()) return;
+      if (at_line_start_) continue;  // a blank line was consumed
+    }
+    // Skip whitespace.
+    while (pos_ < n_ && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\f'))
+      ++pos_;
+    if (pos_ >= n_) {
+      end_of_file();
+      return;
+    }
+    if (!scan_token()) return;
+  }
+}
+
+bool Lexer::handle_indentation() {
+  int col = 0, alt = 0;
+  size_t p = pos_;
+  while (p < n_) {
+    char c = s_[p];
+    if (c == ' ') {
+      ++col;
+      ++alt;
+    } else if (c == '\t') {
+      col = (col / 8 + 1) * 8;
+      ++alt;
+    } else if (c == '\f') {
+      col = alt = 0;
+    } else {
+      break;
+    }
+    ++p;
+  }
+  // Blank and comment-only lines do not count for indentation.
+  if (p >= n_ || s_[p] == '#' || s_[p] == '\n' || s_[p] == '\r') {
+    pos_ = p;
+    if (p < n_ && s_[p] == '#' && !skip_comment()) return false;
+    if (pos_ >= n_) {
+      at_line_start_ = false;  // let the main loop see the end of the file
+      return true;
+    }
+    skip_newline();
+    return true;
+  }
+  at_line_start_ = false;
+  const uint32_t line_begin = static_cast<uint32_t>(pos_);
+  pos_ = p;
+  auto tab_error = [&]() {
+    return quiet_fail(line_begin, line_, "inconsistent use of tabs and spaces in indentation");
+  };
+  if (col == indents_[indent_top_]) {
+    if (alt != alt_indents_[indent_top_]) return tab_error();
+  } else if (col > indents_[indent_top_]) {
+    if (indent_top_ + 1 >= kMaxIndentLevels) {
+      return quiet_fail(static_cast<uint32_t>(p), line_, "too many levels of indentation");
+    }
+    if (alt <= alt_indents_[indent_top_]) return tab_error();
+    ++indent_top_;
+    indents_[indent_top_] = col;
+    alt_indents_[indent_top_] = alt;
+    // CPython reports an unexpected indent at the last character of the indentation.
+    emit(Tok::kIndent, p - 1, p, line_);
+  } else {
+    size_t dedents = 0;
+    while (indent_top_ > 0 && col < indents_[indent_top_]) {
+      --indent_top_;
+      emit(Tok::kDedent, p, p, line_);
+      ++dedents;
+    }
+    if (col != indents_[indent_top_]) {
+      out_.resize(out_.size() - dedents);  // CPython produces no DEDENT before this error
+      // CPython points after the end of the offending line.
+      size_t eol = p;
+      while (eol < n_ && s_[eol] != '\n' && s_[eol] != '\r')
+        ++eol;
+      return quiet_fail(static_cast<uint32_t>(eol), line_,
+                        "unindent does not match any outer indentation level");
+    }
+    if (alt != alt_indents_[indent_top_]) return tab_error();
+  }
+  return true;
+}
+
+bool Lexer::end_of_file() {
+  if (bracket_depth_ > 0) {
+    // Inside a replacement field (as outside f-strings), CPython names the innermost bracket.
+    const Bracket& b = brackets_[bracket_depth_ - 1];
+    quiet_fail(b.offset, b.line, fmt::format("'{}' was never closed", b.ch));
+    err_.unclosed_bracket = true;
+    return false;
+  }
+  if (!out_.empty()) {
+    Tok last = out_.back().kind;
+    if (last != Tok::kNewline && last != Tok::kDedent && last != Tok::kIndent) {
+      emit(Tok::kNewline, n_, n_, line_);
+    }
+  }
+  while (indent_top_ > 0) {
+    --indent_top_;
+    emit(Tok::kDedent, n_, n_, line_);
+  }
+  emit(Tok::kEndMarker, n_, n_, line_);
+  return true;
+}
+
+bool Lexer::open_bracket(char ch) {
+  if (bracket_depth_ >= kMaxBracketDepth) {
+    err_.too_deep = true;
+    return fail_here(pos_, "too many nested parentheses");
+  }
+  brackets_[bracket_depth_++] = Bracket{ch, static_cast<uint32_t>(pos_), line_};
+  return true;
+}
+
+bool Lexer::close_bracket(char ch) {
+  if (bracket_depth_ == 0) return fail_here(pos_, fmt::format("unmatched '{}'", ch));
+  const Bracket& open = brackets_[bracket_depth_ - 1];
+  char want = open.ch == '(' ? ')' : open.ch == '[' ? ']' : '}';
+  if (ch != want) {
+    if (open.line != line_) {
+      return fail_here(pos_,
+                       fmt::format("closing parenthesis '{}' does not match opening parenthesis "
+                                   "'{}' on line {}",
+                                   ch, open.ch, open.line));
+    }
+    return fail_here(pos_, fmt::format("closing parenthesis '{}' does not match opening "
+                                       "parenthesis '{}'",
+                                       ch, open.ch));
+  }
+  --bracket_depth_;
+  return true;
+}
+
+bool Lexer::scan_token() {
+  const size_t start = pos_;
+  const char c = s_[pos_];
+  const uint8_t k = cls(c);
+  if (k & kIdStart) return scan_name();
+  if (k & kDigit) return scan_number();
+  const char c1 = at(pos_ + 1);
+  const char c2 = at(pos_ + 2);
+  switch (c) {
+    case '\n':
+    case '\r':
+      if (bracket_depth_ == 0) {
+        emit(Tok::kNewline, start, start, line_);
+        skip_newline();
+        at_line_start_ = true;
+      } else {
+        skip_newline();
+      }
+      return true;
+    case '#':
+      return skip_comment();
+    case '\\':
+      if (pos_ + 1 >= n_) {
+        return quiet_fail(static_cast<uint32_t>(pos_ + 1), line_, "unexpected EOF while parsing");
+      }
+      if (c1 == '\n' || c1 == '\r') {
+        const uint32_t backslash_line = line_;
+        ++pos_;
+        skip_newline();
+        if (pos_ >= n_) {
+          // CPython points just after the backslash.
+          return quiet_fail(static_cast<uint32_t>(start + 1), backslash_line,
+                            "unexpected EOF while parsing");
+        }
+        return true;
+      }
+      return quiet_fail(static_cast<uint32_t>(pos_ + 1), line_,
+                        "unexpected character after line continuation character");
+    case '\'':
+    case '"':
+      return scan_string(start, start, Prefix{true, false, false, false});
+    case '(':
+      if (!open_bracket('(')) return false;
+      return op(Tok::kLPar, start, 1);
+    case '[':
+      if (!open_bracket('[')) return false;
+      return op(Tok::kLSqb, start, 1);
+    case '{':
+      if (!open_bracket('{')) return false;
+      return op(Tok::kLBrace, start, 1);
+    case ')':
+      if (!close_bracket(')')) return false;
+      return op(Tok::kRPar, start, 1);
+    case ']':
+      if (!close_bracket(']')) return false;
+      return op(Tok::kRSqb, start, 1);
+    case '}': {
+      if (!close_bracket('}')) return false;
+      if (!modes_.empty() && modes_.back().is_field &&
+          modes_.back().brace_index == bracket_depth_) {
+        // The end of a replacement field: back to the f-string's literal text (or the format
+        // spec of an outer field).
+        modes_.pop_back();
+      }
+      return op(Tok::kRBrace, start, 1);
+    }
+    case ':':
+      if (!modes_.empty() && modes_.back().is_field &&
+          modes_.back().brace_index + 1 == bracket_depth_) {
+        // A format spec starts: `:` at the field's own bracket level (even `:=`).
+        if (modes_.back().field_depth >= 3) {
+          return fail_here(pos_, "f-string: expressions nested too deeply");
+        }
+        modes_.back().in_spec = true;
+        return op(Tok::kColon, start, 1);
+      }
+      if (c1 == '=') return op(Tok::kColonEqual, start, 2);
+      return op(Tok::kColon, start, 1);
+    case ',':
+      return op(Tok::kComma, start, 1);
+    case ';':
+      return op(Tok::kSemi, start, 1);
+    case '.':
+      if (cls(c1) & kDigit) return scan_number();
+      if (c1 == '.' && c2 == '.') return op(Tok::kEllipsis, start, 3);
+      return op(Tok::kDot, start, 1);
+    case '+':
+      if (c1 == '=') return op(Tok::kAugAssign, start, 2);
+      return op(Tok::kPlus, start, 1);
+    case '-':
+      if (c1 == '=') return op(Tok::kAugAssign, start, 2);
+      if (c1 == '>') return op(Tok::kRArrow, start, 2);
+      return op(Tok::kMinus, start, 1);
+    case '*':
+      if (c1 == '*')
+        return c2 == '=' ? op(Tok::kAugAssign, start, 3) : op(Tok::kDoubleStar, start, 2);
+      if (c1 == '=') return op(Tok::kAugAssign, start, 2);
+      return op(Tok::kStar, start, 1);
+    case '/':
+      if (c1 == '/')
+        return c2 == '=' ? op(Tok::kAugAssign, start, 3) : op(Tok::kDoubleSlash, start, 2);
+      if (c1 == '=') return op(Tok::kAugAssign, start, 2);
+      return op(Tok::kSlash, start, 1);
+    case '%':
+      if (c1 == '=') return op(Tok::kAugAssign, start, 2);
+      return op(Tok::kPercent, start, 1);
+    case '@':
+      if (c1 == '=') return op(Tok::kAugAssign, start, 2);
+      return op(Tok::kAt, start, 1);
+    case '&':
+      if (c1 == '=') return op(Tok::kAugAssign, start, 2);
+      return op(Tok::kAmper, start, 1);
+    case '|':
+      if (c1 == '=') return op(Tok::kAugAssign, start, 2);
+      return op(Tok::kVBar, start, 1);
+    case '^':
+      if (c1 == '=') return op(Tok::kAugAssign, start, 2);
+      return op(Tok::kCircumflex, start, 1);
+    case '~':
+      return op(Tok::kTilde, start, 1);
+    case '<':
+      if (c1 == '<')
+        return c2 == '=' ? op(Tok::kAugAssign, start, 3) : op(Tok::kLeftShift, start, 2);
+      if (c1 == '=') return op(Tok::kLessEqual, start, 2);
+      return op(Tok::kLess, start, 1);
+    case '>':
+      if (c1 == '>')
+        return c2 == '=' ? op(Tok::kAugAssign, start, 3) : op(Tok::kRightShift, start, 2);
+      if (c1 == '=') return op(Tok::kGreaterEqual, start, 2);
+      return op(Tok::kGreater, start, 1);
+    case '=':
+      if (c1 == '=') return op(Tok::kEqEqual, start, 2);
+      return op(Tok::kEqual, start, 1);
+    case '!':
+      if (c1 == '=') return op(Tok::kNotEqual, start, 2);
+      return op(Tok::kExclamation, start, 1);
+    case '\0':
+      return fail_here(pos_, "source code cannot contain null bytes");
+    default:
+      break;
+  }
+  if (static_cast<unsigned char>(c) >= 0x80) {
+    char32_t cp;
+    int l = decode_utf8_impl(reinterpret_cast<const unsigned char*>(s_ + pos_), n_ - pos_, cp);
+    if (l > 0 && is_xid_start(cp)) return scan_name();
+    return bad_non_ascii(pos_);
+  }
+  if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+    return fail_here(pos_, fmt::format("invalid non-printable character U+{:04X}",
+                                       static_cast<unsigned>(static_cast<unsigned char>(c))));
+  }
+  return quiet_fail(static_cast<uint32_t>(pos_), line_, "invalid syntax");  // `$`, `?`, `
+}
+
+bool Lexer::scan_name() {
+  const size_t start = pos_;
+  uint8_t flags = 0;
+  size_t p = pos_;
+  while (p < n_ && (kClass[static_cast<unsigned char>(s_[p])] & kIdCont))
+    ++p;
+  pos_ = p;
+  while (pos_ < n_) {
+    unsigned char c = static_cast<unsigned char>(s_[pos_]);
+    if (kClass[c] & kIdCont) {
+      ++pos_;
+      continue;
+    }
+    if (c < 0x80) break;
+    char32_t cp;
+    int l = decode_utf8_impl(reinterpret_cast<const unsigned char*>(s_ + pos_), n_ - pos_, cp);
+    if (l == 0) {
+      size_t dummy;
+      return check_utf8(pos_, dummy);
+    }
+    if (!(pos_ == start ? is_xid_start(cp) : is_xid_continue(cp))) {
+      // CPython reads every non-ASCII character into the name and then rejects it.
+      return bad_non_ascii(pos_);
+    }
+    flags = kNonAscii;
+    pos_ += static_cast<size_t>(l);
+  }
+  std::string_view word(s_ + start, pos_ - start);
+  if (pos_ < n_ && (s_[pos_] == '"' || s_[pos_] == '\'') && !flags) {
+    Prefix pr = string_prefix(word);
+    if (pr.ok) return scan_string(start, pos_, pr);
+  }
+  Tok kind = flags ? Tok::kName : keyword_kind(word, start + 8 <= n_);
+  emit(kind, start, pos_, line_, flags);
+  return true;
+}
+
+bool Lexer::scan_number() {
+  const size_t start = pos_;
+  auto digits = [&](auto is_digit) {
+    // digit (['_'] digit)*; returns false on a trailing or doubled underscore.
+    while (pos_ < n_) {
+      if (is_digit(s_[pos_])) {
+        ++pos_;
+      } else if (s_[pos_] == '_') {
+        if (!is_digit(at(pos_ + 1))) return false;
+        ++pos_;
+      } else {
+        break;
+      }
+    }
+    return true;
+  };
+  auto dec = [](char c) { return c >= '0' && c <= '9'; };
+  auto finish = [&](const char* kind) {
+    // CPython's verify_end_of_number: a number directly followed by a name is an error, except
+    // the keywords that may follow a number in valid code (with a warning).
+    char c = at(pos_);
+    // A keyword counts only when no identifier character follows it (CPython's lookahead);
+    // `if`/`in`/`is` are checked by their first two letters only, as CPython does.
+    auto keyword = [&](std::string_view k) {
+      if (src_.substr(pos_, k.size()) != k) return false;
+      unsigned char after = static_cast<unsigned char>(at(pos_ + k.size()));
+      return !(after >= 0x80 || (kClass[after] & kIdCont));
+    };
+    if (c == 'a' && keyword("and")) return true;
+    if (c == 'e' && keyword("else")) return true;
+    if (c == 'f' && keyword("for")) return true;
+    if (c == 'o' && keyword("or")) return true;
+    if (c == 'n' && keyword("not")) return true;
+    if (c == 'i' && (at(pos_ + 1) == 'f' || at(pos_ + 1) == 'n' || at(pos_ + 1) == 's')) {
+      return true;
+    }
+    if (pos_ < n_ && (cls(c) & kIdCont)) {
+      // CPython points at the last character of the number.
+      char last = s_[pos_ - 1];
+      bool imaginary = last == 'j' || last == 'J';
+      return fail(static_cast<uint32_t>(pos_ - 1), line_,
+                  fmt::format("invalid {} literal", imaginary ? "imaginary" : kind));
+    }
+    return true;
+  };
+  auto done = [&]() {
+    emit(Tok::kNumber, start, pos_, line_);
+    return true;
+  };
+  auto exponent_and_imag = [&]() {
+    char c = at(pos_);
+    if (c == 'e' || c == 'E') {
+      size_t save = pos_;
+      ++pos_;
+      if (at(pos_) == '+' || at(pos_) == '-') ++pos_;
+      if (!dec(at(pos_))) {
+        pos_ = save;
+        if (!finish("decimal")) return false;
+        return done();
+      }
+      if (!digits(dec)) return fail_here(pos_, "invalid decimal literal");
+    }
+    if (at(pos_) == 'j' || at(pos_) == 'J') ++pos_;
+    if (!finish("decimal")) return false;
+    return done();
+  };
+
+  if (s_[pos_] == '.') {
+    ++pos_;
+    if (!digits(dec)) return fail_here(pos_, "invalid decimal literal");
+    return exponent_and_imag();
+  }
+  if (s_[pos_] == '0') {
+    char x = at(pos_ + 1);
+    auto radix = [&](auto is_digit, const char* kind, bool check_dec_digit) {
+      pos_ += 2;
+      if (at(pos_) == '_') ++pos_;
+      if (!is_digit(at(pos_))) {
+        if (check_dec_digit && dec(at(pos_))) {
+          return fail_here(pos_, fmt::format("invalid digit '{}' in {} literal", at(pos_), kind));
+        }
+        return fail_here(pos_ - 1, fmt::format("invalid {} literal", kind));
+      }
+      if (!digits(is_digit)) return fail_here(pos_, fmt::format("invalid {} literal", kind));
+      if (check_dec_digit && dec(at(pos_))) {
+        return fail_here(pos_, fmt::format("invalid digit '{}' in {} literal", at(pos_), kind));
+      }
+      if (!finish(kind)) return false;
+      return done();
+    };
+    if (x == 'x' || x == 'X') {
+      return radix(
+          [](char c) {
+            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+          },
+          "hexadecimal", false);
+    }
+    if (x == 'o' || x == 'O') {
+      return radix([](char c) { return c >= '0' && c <= '7'; }, "octal", true);
+    }
+    if (x == 'b' || x == 'B') {
+      return radix([](char c) { return c == '0' || c == '1'; }, "binary", true);
+    }
+    // Zeros, then maybe more digits: only valid as a float or imaginary literal.
+    bool nonzero = false;
+    ++pos_;
+    while (pos_ < n_ && (s_[pos_] == '0' || s_[pos_] == '_')) {
+      if (s_[pos_] == '_' && !dec(at(pos_ + 1))) return fail_here(pos_, "invalid decimal literal");
+      ++pos_;
+    }
+    size_t nonzero_at = pos_;
+    if (dec(at(pos_))) {
+      nonzero = true;
+      if (!digits(dec)) return fail_here(pos_, "invalid decimal literal");
+    }
+    char c = at(pos_);
+    if (c == '.' || c == 'e' || c == 'E' || c == 'j' || c == 'J') {
+      if (c == '.') {
+        ++pos_;
+        if (dec(at(pos_)) && !digits(dec)) return fail_here(pos_, "invalid decimal literal");
+      }
+      return exponent_and_imag();
+    }
+    if (nonzero) {
+      return fail(static_cast<uint32_t>(start), line_,
+                  "leading zeros in decimal integer literals are not permitted; use an 0o prefix "
+                  "for octal integers");
+    }
+    (void)nonzero_at;
+    if (!finish("decimal")) return false;
+    return done();
+  }
+  if (!digits(dec)) return fail_here(pos_, "invalid decimal literal");
+  if (at(pos_) == '.') {
+    ++pos_;
+    if (dec(at(pos_)) && !digits(dec)) return fail_here(pos_, "invalid decimal literal");
+  }
+  return exponent_and_imag();
+}
+
+bool Lexer::scan_string(size_t begin, size_t quote_pos, const Prefix& prefix) {
+  const char q = s_[quote_pos];
+  const bool triple = at(quote_pos + 1) == q && at(quote_pos + 2) == q;
+  const uint32_t start_line = line_;
+  pos_ = quote_pos + (triple ? 3 : 1);
+  if (prefix.fstring) {
+    if (fstring_depth_ >= kMaxFStringDepth) {
+      err_.too_deep = true;
+      return fail(static_cast<uint32_t>(begin), line_, "too many nested f-strings");
+    }
+    emit(Tok::kFStringStart, begin, pos_, line_);
+    Mode m;
+    m.triple = triple;
+    m.raw = prefix.raw;
+    m.quote = q;
+    m.start_offset = static_cast<uint32_t>(begin);
+    m.start_line = line_;
+    modes_.push_back(m);
+    ++fstring_depth_;
+    return true;
+  }
+  auto unterminated = [&]() {
+    return fail(static_cast<uint32_t>(begin), start_line,
+                fmt::format("unterminated {}string literal (detected at line {})",
+                            triple ? "triple-quoted " : "", triple ? detected_line() : line_));
+  };
+  while (true) {
+    // Fast skip of ordinary characters.
+    while (pos_ < n_ && !(cls(s_[pos_]) & kSpecialInString))
+      ++pos_;
+    if (pos_ >= n_) return unterminated();
+    const char c = s_[pos_];
+    if (c == q) {
+      if (!triple) {
+        ++pos_;
+        break;
+      }
+      if (at(pos_ + 1) == q && at(pos_ + 2) == q) {
+        pos_ += 3;
+        break;
+      }
+      ++pos_;
+    } else if (c == '\\') {
+      if (!prefix.raw &&
+          !check_escape(pos_, prefix.bytes, static_cast<uint32_t>(begin), start_line)) {
+        return false;
+      }
+      ++pos_;
+      if (pos_ >= n_) return unterminated();
+      if (s_[pos_] == '\n' || s_[pos_] == '\r') {
+        skip_newline();
+      } else if (static_cast<unsigned char>(s_[pos_]) >= 0x80) {
+        continue;  // validated by the loop
+      } else {
+        ++pos_;
+      }
+    } else if (c == '\n' || c == '\r') {
+      if (!triple) return unterminated();
+      skip_newline();
+    } else if (c == '\0') {
+      return fail_here(pos_, "source code cannot contain null bytes");
+    } else if (c == '\'' || c == '"') {
+      ++pos_;  // the other quote
+    } else {
+      size_t len;
+      if (!check_utf8(pos_, len)) {
+        err_.offset = static_cast<uint32_t>(begin);  // CPython points at the string
+        err_.line = start_line;
+        return false;
+      }
+      if (prefix.bytes) {
+        return fail(static_cast<uint32_t>(begin), start_line,
+                    "bytes can only contain ASCII literal characters");
+      }
+      pos_ += len;
+    }
+  }
+  emit(Tok::kString, begin, pos_, start_line);
+  return true;
+}
+
+bool Lexer::check_escape(size_t p, bool bytes, uint32_t literal_offset, uint32_t literal_line) {
+  auto hex = [&](size_t i) {
+    char c = at(i);
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  };
+  auto error = [&](const std::string& what) {
+    return quiet_fail(literal_offset, literal_line,
+                      bytes ? fmt::format("(value error) invalid {} escape", what)
+                            : fmt::format("(unicode error) 'unicodeescape' codec can't decode "
+                                          "bytes: {}",
+                                          what));
+  };
+  const char e = at(p + 1);
+  if (e == 'x') {
+    if (!hex(p + 2) || !hex(p + 3)) return error(bytes ? "\\x" : "truncated \\xXX escape");
+  } else if (!bytes && (e == 'u' || e == 'U')) {
+    size_t digits = e == 'u' ? 4 : 8;
+    uint32_t v = 0;
+    for (size_t i = 0; i < digits; ++i) {
+      if (!hex(p + 2 + i)) {
+        return error(e == 'u' ? "truncated \\uXXXX escape" : "truncated \\UXXXXXXXX escape");
+      }
+      char c = at(p + 2 + i);
+      v = v * 16 + static_cast<uint32_t>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    if (v > 0x10FFFF) return error("illegal Unicode character");
+  } else if (!bytes && e == 'N') {
+    // \N{NAME}: the name itself cannot be checked without Unicode's name table.
+    size_t i = p + 2;
+    bool ok = at(i) == '{' && at(i + 1) != '}';
+    if (ok) {
+      for (++i; i < n_ && s_[i] != '}'; ++i) {
+        char c = s_[i];
+        if (c == '\n' || c == '\r' || c == '\'' || c == '"' || c == '\\') {
+          ok = false;
+          break;
+        }
+      }
+      ok = ok && i < n_;
+    }
+    if (!ok) return error("malformed \\N character escape");
+  }
+  return true;
+}
+
+// Literal text of an f-string, or the format spec of a replacement field, up to the next `{`
+// that opens a field, the `}` that ends the field, or the closing quote.
+bool Lexer::scan_fstring_literal() {
+  Mode& m = modes_.back();
+  const bool in_spec = m.is_field;
+  const char q = m.quote;
+  const bool triple = m.triple;
+  const bool raw = m.raw;
+  const uint32_t fs_offset = m.start_offset;
+  const uint32_t fs_line = m.start_line;
+  auto unterminated = [&]() {
+    return fail(fs_offset, fs_line,
+                fmt::format("unterminated {}f-string literal (detected at line {})",
+                            triple ? "triple-quoted " : "", triple ? detected_line() : line_));
+  };
+  while (true) {
+    if (pos_ >= n_) {
+      if (in_spec) return end_of_file();  // in a field: its `{` was never closed
+      return unterminated();
+    }
+    const char c = s_[pos_];
+    if (c == q && (!triple || (at(pos_ + 1) == q && at(pos_ + 2) == q))) {
+      if (in_spec) return fail_here(pos_, "f-string: expecting '}'");
+      const size_t start = pos_;
+      pos_ += triple ? 3 : 1;
+      emit(Tok::kFStringEnd, start, pos_, line_);
+      modes_.pop_back();
+      --fstring_depth_;
+      return true;
+    }
+    switch (c) {
+      case '{':
+        if (!in_spec && at(pos_ + 1) == '{') {
+          pos_ += 2;
+          break;
+        }
+        {
+          if (!open_bracket('{')) return false;
+          Mode field = m;
+          field.is_field = true;
+          field.in_spec = false;
+          field.brace_index = bracket_depth_ - 1;
+          field.field_depth = in_spec ? m.field_depth + 1 : 1;
+          emit(Tok::kLBrace, pos_, pos_ + 1, line_);
+          ++pos_;
+          modes_.push_back(field);
+          return true;
+        }
+      case '}':
+        if (in_spec) {
+          // The end of the field whose format spec this is.
+          if (!close_bracket('}')) return false;
+          emit(Tok::kRBrace, pos_, pos_ + 1, line_);
+          ++pos_;
+          modes_.pop_back();
+          return true;
+        }
+        if (at(pos_ + 1) == '}') {
+          pos_ += 2;
+          break;
+        }
+        return fail_here(pos_, "f-string: single '}' is not allowed");
+      case '\\': {
+        char nx = at(pos_ + 1);
+        if (nx == '{' || nx == '}') {
+          ++pos_;  // the brace keeps its meaning
+          break;
+        }
+        if (!raw && !check_escape(pos_, false, fs_offset, fs_line)) return false;
+        if (!raw && nx == 'N' && at(pos_ + 2) == '{') {
+          // \N{NAME}: the braces belong to the escape.
+          pos_ += 3;
+          while (pos_ < n_ && s_[pos_] != '}' && s_[pos_] != q && s_[pos_] != '\n' &&
+                 s_[pos_] != '\r') {
+            ++pos_;
+          }
+          if (at(pos_) == '}') ++pos_;
+          break;
+        }
+        ++pos_;
+        if (pos_ >= n_) return unterminated();
+        if (s_[pos_] == '\n' || s_[pos_] == '\r') {
+          skip_newline();
+        } else if (static_cast<unsigned char>(s_[pos_]) < 0x80) {
+          ++pos_;
+        }
+        break;
+      }
+      case '\n':
+      case '\r':
+        // CPython 3.12 accepts a line break in the format spec of a single-quoted f-string.
+        if (!triple && !in_spec) return unterminated();
+        skip_newline();
+        break;
+      case '\0':
+        return fail_here(pos_, "source code cannot contain null bytes");
+      default:
+        if (static_cast<unsigned char>(c) >= 0x80) {
+          size_t len;
+          if (!check_utf8(pos_, len)) return false;
+          pos_ += len;
+        } else {
+          ++pos_;
+        }
+        break;
+    }
+  }
+}
+
+}  // namespace
+
+int decode_utf8(std::string_view s, size_t pos, char32_t& cp) {
+  return decode_utf8_impl(reinterpret_cast<const unsigned char*>(s.data() + pos), s.size() - pos,
+                          cp);
+}
+
+void append_utf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+TokenizeResult tokenize(std::string_view source) {
+  TokenizeResult result;
+  if (source.size() >= UINT32_MAX) {
+    result.error.present = true;
+    result.error.message = "file too large to analyze (4 GiB or more)";
+    result.error.line = 1;
+    return result;
+  }
+  // CPython rejects a NUL byte anywhere before tokenizing.
+  if (const void* nul = std::memchr(source.data(), '\0', source.size())) {
+    size_t at = static_cast<size_t>(static_cast<const char*>(nul) - source.data());
+    uint32_t line = 1;
+    for (size_t i = 0; i < at; ++i) {
+      if (source[i] == '\n' || (source[i] == '\r' && (i + 1 >= at || source[i + 1] != '\n'))) {
+        ++line;
+      }
+    }
+    result.error.present = true;
+    result.error.message = "source code cannot contain null bytes";
+    result.error.offset = static_cast<uint32_t>(at);
+    result.error.detected_at = static_cast<uint32_t>(at);
+    result.error.line = line;
+    return result;
+  }
+  Lexer lexer(source, result);
+  lexer.run();
+  return result;
+}
+
+}  // namespace dbtpy::compiler::python

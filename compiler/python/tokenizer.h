@@ -1,0 +1,33 @@
+#pragma once
+// The Python 3.12 tokenizer of the analyzer: CPython's lexical rules (string prefixes, PEP 701
+// f-strings, line joining, INDENT/DEDENT with tab rules, numbers, PEP 3131 identifiers, CRLF/CR,
+// BOM, form feeds). Produces all tokens of a file into one vector (no per-token allocation) or
+// stops at the first lexical error, as CPython does. Pure function: thread-safe.
+#include <string_view>
+#include <vector>
+
+#include "compiler/python/syntax_error.h"
+#include "compiler/python/token.h"
+
+namespace dbtpy::compiler::python {
+
+struct TokenizeResult {
+  std::vector<Token> tokens;  // ends with kEndMarker when there is no error
+  SyntaxErrorInfo error;      // error.present: tokens are incomplete
+};
+
+// Limits as CPython's tokenizer has them.
+inline constexpr int kMaxBracketDepth = 200;  // "too many nested parentheses"
+inline constexpr int kMaxIndentLevels = 100;  // "too many levels of indentation"
+inline constexpr int kMaxFStringDepth = 150;  // "too many nested f-strings"
+
+TokenizeResult tokenize(std::string_view source);
+
+// Appends the UTF-8 encoding of `cp` to `out`.
+void append_utf8(std::string& out, char32_t cp);
+
+// Decodes one UTF-8 sequence at `s[pos]` (pos < s.size(), s[pos] >= 0x80). Returns its length
+// and sets `cp`, or returns 0 for an invalid sequence (overlong, surrogate, truncated).
+int decode_utf8(std::string_view s, size_t pos, char32_t& cp);
+
+}  // namespace dbtpy::compiler::python

@@ -1,0 +1,3 @@
+def model(dbt, session):
+        df = dbt.ref("a")
+    return df

@@ -1,0 +1,684 @@
+// Parser: accepts the Python 3.12 grammar (every snippet below is accepted by CPython 3.12) and
+// reports syntax errors at CPython 3.12's line:col. Expected positions were taken from CPython
+// 3.12.1's ast.parse.
+#include "compiler/python/parser.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "compiler/python/analysis.h"
+#include "compiler/python/tokenizer.h"
+
+namespace dbtpy::compiler::python {
+namespace {
+
+const char* const kAccepted[] = {
+    "@decorator\n"
+    "@module.attr(arg, k=v)\n"
+    "@(lambda f: f)\n"
+    "def f(a, b=1, *args, c, d=2, **kwargs) -> int:\n"
+    "    pass\n",
+    "def f(a, b, /, c, *, d): pass\n",
+    "def f(a=1, /, b=2, *, c): pass\n",
+    "def f(*args: *Ts, **kw: int): ...\n",
+    "async def f():\n"
+    "    async with a as b, c:\n"
+    "        pass\n"
+    "    async for x in y:\n"
+    "        await z\n"
+    "    return [i async for i in aiter() if await i]\n",
+    "x = (y := 10)\n"
+    "if (n := len(a)) > 10: pass\n"
+    "while chunk := f.read(): pass\n"
+    "[y := f(x), y**2]\n"
+    "f(x := 1)\n",
+    "lambda: 0\n"
+    "lambda x, /, y=1, *a, z, **k: x\n"
+    "lambda *, k: k\n"
+    "f = lambda a=lambda b=1: b: a\n",
+    "x = [i for i in range(3) if i if not i for j in i]\n"
+    "y = {k: v for k, v in d.items()}\n"
+    "z = {a for a in b}\n"
+    "g = (x for x in y)\n"
+    "f(x for x in y)\n",
+    "a, *b = c\n"
+    "*a, b = c\n"
+    "[a, *b] = c\n"
+    "(a, b), c = d\n"
+    "x = *a, *b\n"
+    "print(*a, *b, **c, **d)\n"
+    "x = [*a, *b]\n"
+    "y = {**a, 'b': 1, **c}\n"
+    "z = {*a, *b}\n",
+    "match command.split():\n"
+    "    case [action]:\n"
+    "        pass\n"
+    "    case [action, obj]:\n"
+    "        pass\n"
+    "    case Point(x=0, y=0) | Point(1, 2):\n"
+    "        pass\n"
+    "    case {'x': x, **rest}:\n"
+    "        pass\n"
+    "    case [1, 2, *others] if others:\n"
+    "        pass\n"
+    "    case -1 | 1+2j | 'a' 'b' | None | True:\n"
+    "        pass\n"
+    "    case (a, b) as c:\n"
+    "        pass\n"
+    "    case Color.RED:\n"
+    "        pass\n"
+    "    case _:\n"
+    "        pass\n",
+    "match = 1\n"
+    "match.x = 2\n"
+    "match(x)\n"
+    "match[1] = 2\n"
+    "case = 3\n"
+    "print(match, case)\n",
+    "match x,:\n"
+    "    case 1,: pass\n"
+    "match *a, b:\n"
+    "    case [*_]: pass\n",
+    "type X = int\n"
+    "type ListOrSet[T] = list[T] | set[T]\n"
+    "type = 5\n"
+    "type.x = 1\n",
+    "def f[T, *Ts, **P](x: T) -> T: ...\n"
+    "class A[T: int, U: (str, bytes)](Base[T]): pass\n",
+    "try:\n"
+    "    pass\n"
+    "except* ValueError as e:\n"
+    "    pass\n"
+    "except* (TypeError, KeyError):\n"
+    "    pass\n"
+    "else:\n"
+    "    pass\n"
+    "finally:\n"
+    "    pass\n",
+    "try:\n"
+    "    pass\n"
+    "except:\n"
+    "    pass\n"
+    "try:\n"
+    "    pass\n"
+    "finally:\n"
+    "    pass\n",
+    "global a, b\n"
+    "nonlocal c\n"
+    "del a, b[1], c.d, (e, f), [g]\n"
+    "del (a)\n",
+    "with (open(a) as b, open(c) as d,):\n"
+    "    pass\n"
+    "with (a, b):\n"
+    "    pass\n"
+    "with (a, b) as c:\n"
+    "    pass\n"
+    "with a as (b, c), d as e[1]:\n"
+    "    pass\n",
+    "x = a[1:2, ::3, ...]\n"
+    "y = a[:]\n"
+    "z = a[1:2:3]\n"
+    "w = a[*b]\n"
+    "v = a[b:=1]\n"
+    "u = a[x, *y]\n",
+    "x = a if b else c if d else e\n"
+    "y = not a and b or not not c\n"
+    "z = a < b <= c != d is not e in f not in g\n",
+    "x = -a ** -b ** ~c\n"
+    "y = a @ b // c % d << e >> f & g ^ h | i\n"
+    "z = await_ = 1\n",
+    "x += 1; y -= 2; z *= 3; a /= 4; b //= 5; c %= 6; d **= 7; e >>= 8; f <<= 9; g &= 1; h ^= 2; i "
+    "|= 3; j @= k\n",
+    "x: int\n"
+    "y: list[int] = []\n"
+    "(z): int = 1\n"
+    "a.b: str\n"
+    "c[0]: int = 2\n",
+    "def g():\n"
+    "    x = yield\n"
+    "    y = yield from z\n"
+    "    yield a, b\n"
+    "    await_ = (yield)\n"
+    "    return (yield)\n",
+    "class A(B, metaclass=M, **kw):\n"
+    "    x: int = 1\n"
+    "    def f(self): return self\n",
+    "if a:\n"
+    "    pass\n"
+    "elif b:\n"
+    "    pass\n"
+    "else:\n"
+    "    pass\n"
+    "while a:\n"
+    "    break\n"
+    "else:\n"
+    "    continue\n"
+    "for x in a, b:\n"
+    "    pass\n"
+    "else:\n"
+    "    pass\n",
+    "import a.b.c as d, e\n"
+    "from . import x\n"
+    "from .. a import (b as c, d,)\n"
+    "from ...x.y import *\n"
+    "from a import b, c\n",
+    "assert x, 'msg'\n"
+    "raise\n"
+    "raise E\n"
+    "raise E from None\n"
+    "pass\n",
+    "x = 'a' 'b' \"c\" '''d''' r'e' u'f'\n"
+    "y = b'a' rb'b' B\"c\"\n"
+    "z = f'{a}' 'b' f'{c!r:>{d}}'\n",
+    "x = f'{a=}' f'{a = }' f'{a=!s:10}' f'{a:{b}{c}}' f'{a:%H:%M}' f'{{}}' f'{a[\"b\"]}'\n",
+    "x = f'{f'{f'{1}'}'}'\n"
+    "y = f\"{'\\n'.join(a)}\"\n"
+    "z = f'''{\n"
+    "    a # comment\n"
+    "}'''\n",
+    "x = 0xFF + 0o17 + 0b11 + 1_000 + 1.5e-3 + 3j + .5 + 5.\n",
+    "x = ...\n"
+    "y = a[...]\n"
+    "def f(): ...\n",
+    "if x:\n"
+    "\tpass\n"
+    "else:\n"
+    "\tif y:\n"
+    "\t\tpass\n",
+    "x = (  # comment\n"
+    "    1,\n"
+    "    2,  # another\n"
+    ")\n",
+    "def f(\n"
+    "    a,\n"
+    "    b,\n"
+    "):\n"
+    "    return (\n"
+    "        a\n"
+    "        + b\n"
+    "    )\n",
+    "x = [\n"
+    "]\n"
+    "y = {\n"
+    "}\n"
+    "z = (\n"
+    ")\n",
+    "print(a, sep='', end='\\n', *b, c=1, **d)\n"
+    "f(*a, b)\n"
+    "f(a)(b)(c)\n"
+    "f()[0].x()\n",
+    "x = lambda: (yield)\n",
+    "async def f():\n"
+    "    await x\n"
+    "    async with a:\n"
+    "        pass\n"
+    "    x = [await y async for y in z]\n",
+    "class A: pass\n"
+    "class B(): pass\n"
+    "class C(object,): pass\n",
+    "def f(a, *, b=1, c): pass\n"
+    "def g(*, a): pass\n"
+    "def h(**k): pass\n"
+    "def i(a, /): pass\n",
+    "x = not a == b\n"
+    "y = a if b else (lambda: c)\n"
+    "z = [lambda: i for i in x]\n",
+    "@property\n"
+    "def f(self): return 1\n",
+    "x = a.b.c.d(e).f[g].h\n",
+    "for i, (a, b) in enumerate(c): pass\n"
+    "for x, in y: pass\n"
+    "for [a, *b] in c: pass\n",
+    "x = {1: 2, **a, 3: 4}\n"
+    "y = {1, 2, 3,}\n",
+    "if True: x = 1; y = 2\n"
+    "while False: pass\n"
+    "for x in y: continue\n",
+    "with a: pass\n"
+    "with a, b: pass\n"
+    "with a as b, c as d: pass\n",
+    "x = [*range(3)]\n"
+    "y = (*a,)\n"
+    "print(*(), **{})\n",
+    "\303\251t\303\251 = 1\n"
+    "\345\217\230\351\207\217 = \303\251t\303\251\n",
+    "x = 1 if 2 else 3\n"
+    "x = 1if 2else 3\n",
+    "a = b = c = d\n"
+    "a, b = b, a\n",
+    "x = f'{x:{y:{z}}}'\n",
+    "x = ()()\n",
+    "x = f'{x=!r:}' '{'\n",
+};
+
+TEST(Parser, AcceptsThePython312Grammar) {
+  for (const char* src : kAccepted) {
+    TokenizeResult tr = tokenize(src);
+    ASSERT_FALSE(tr.error.present) << tr.error.message << "\n" << src;
+    ParseResult pr = parse(src, tr.tokens);
+    EXPECT_FALSE(pr.error.present) << "line " << pr.error.line << ": " << pr.error.message << "\n"
+                                   << src;
+  }
+}
+
+struct RejectCase {
+  const char* src;
+  int line;
+  int col;
+};
+
+const RejectCase kRejected[] = {
+    {"x = (1,\n", 1, 5},
+    {"x = (1]", 1, 7},
+    {"x = 1)", 1, 6},
+    {"x = (\n1]", 2, 2},
+    {"if x:\n  a\n b\n", 3, 3},
+    {"if x:\n\ta\n        b\n", 3, 1},
+    {"x = 0x", 1, 6},
+    {"x = 07", 1, 5},
+    {"x = 1_", 1, 6},
+    {"x = 1__0", 1, 6},
+    {"x = 1e", 1, 5},
+    {"x = 0o8", 1, 7},
+    {"x = 0b12", 1, 8},
+    {"x=1abc", 1, 3},
+    {"x = \\ y", 1, 6},
+    {"x = 1 \\", 1, 8},
+    {"def f(a=1, b): pass", 1, 12},
+    {"f(**a, *b)", 1, 8},
+    {"f(x for x in y, 1)", 1, 3},
+    {"f(a.b=1)", 1, 3},
+    {"f() = 1", 1, 1},
+    {"a + 1 = 2", 1, 1},
+    {"for f() in x: pass", 1, 5},
+    {"(a, b) += 1", 1, 1},
+    {"del f()", 1, 5},
+    {"try:\n pass\nexcept* A:\n pass\nexcept B:\n pass\n", 5, 1},
+    {"lambda x=1, y: 1", 1, 13},
+    {"def f(*): pass", 1, 7},
+    {"class A(x for x in y): pass", 1, 11},
+    {"@x\nx = 1", 2, 1},
+    {"match x:\n case 1 + 1: pass\n", 2, 11},
+    {"x = yield = 3", 1, 5},
+    {"a if b", 1, 1},
+    {"[x for x in 1, 2]", 1, 14},
+    {"f\"{}\"", 1, 4},
+    {"f\"{x!z}\"", 1, 6},
+    {"x = \"abc\n", 1, 5},
+    {"x = '''abc\n", 1, 5},
+    {"x = f\"abc\n", 1, 5},
+    {"x = f'''ab{c}\n", 1, 5},
+    {"x = $", 1, 5},
+    {"x = 1 ?", 1, 7},
+    {"x = \342\202\254", 1, 5},
+    {"a\001", 1, 2},
+    {"def f(:\n  pass\n", 1, 7},
+    {"if x\n  pass\n", 1, 5},
+    {"if x:\npass\n", 2, 1},
+    {"  x = 1\n", 1, 2},
+    {"x = [1, 2\ny = 3\n", 1, 5},
+    {"x = 1 +\n", 1, 8},
+    {"import\n", 1, 7},
+    {"from . import\n", 1, 14},
+    {"from x import (a, b\n", 1, 15},
+    {"def f():\n    return\n  x\n", 3, 4},
+    {"x = {1: 2, 3}\n", 1, 12},
+    {"x = {1, 2: 3}\n", 1, 10},
+    {"f(**)\n", 1, 5},
+    {"a b c\n", 1, 3},
+    {"x += 1, 2 = 3\n", 1, 11},
+    {"with a as b c:\n pass\n", 1, 13},
+    {"for x in range(3)\n  pass\n", 1, 18},
+    {"class:\n pass\n", 1, 6},
+    {"while:\n pass\n", 1, 6},
+    {"x = [i for i in]\n", 1, 16},
+    {"x.1 = 2\n", 1, 2},
+    {"def f(a, a=1, /, b): pass\n", 1, 18},
+    {"nonlocal\n", 1, 9},
+    {"global x,\n", 1, 10},
+    {"x = (yield) = 1\n", 1, 6},
+    {"del *a\n", 1, 5},
+    {"x = not\n", 1, 8},
+    {"assert\n", 1, 7},
+    {"raise from x\n", 1, 7},
+    {"try:\n pass\n", 2, 6},
+    {"try:\n pass\nelse:\n pass\n", 3, 1},
+    {"except:\n pass\n", 1, 1},
+    {"x = lambda: yield\n", 1, 13},
+    {"def f(**k, a): pass\n", 1, 12},
+    {"def f(a, /, /): pass\n", 1, 13},
+    {"def f(/, a): pass\n", 1, 7},
+    {"f(a for a in b for)\n", 1, 19},
+    {"x = 1 if 2 else\n", 1, 16},
+    {"case x:\n pass\n", 1, 6},
+    {"match x:\n  case _ as _:\n    pass\n", 2, 13},
+    {"type X[T] =\n", 1, 12},
+    {"x = a[]\n", 1, 7},
+    {"@\ndef f(): pass\n", 1, 2},
+    {"async x = 1\n", 1, 7},
+    {"x = 'a\\\n", 1, 5},
+    {"x = f'{x!}'\n", 1, 10},
+    {"x = f'{'\n", 1, 8},
+    {"x = f'}'\n", 1, 7},
+    {"x = 5 5\n", 1, 7},
+    {"if x:\n    pass\n  else:\n    pass\n", 3, 8},
+    {"def f[](): pass\n", 1, 6},
+    {"x = b'\303\251'\n", 1, 5},
+};
+
+TEST(Parser, RejectsLikeCPythonWithLineAndColumn) {
+  for (const RejectCase& c : kRejected) {
+    PythonAnalysis a = analyze(c.src, "m.py");
+    ASSERT_FALSE(a.diagnostics.empty()) << c.src;
+    const Diagnostic& d = a.diagnostics.front();
+    EXPECT_TRUE(d.code == "DBTPY101" || d.code == "DBTPY102") << d.code << " for " << c.src;
+    EXPECT_EQ(d.line, c.line) << d.message << "\n" << c.src;
+    EXPECT_EQ(d.column, c.col) << d.message << "\n" << c.src;
+  }
+}
+
+TEST(Parser, SpecificMessages) {
+  auto message = [](const char* src) {
+    PythonAnalysis a = analyze(src, "m.py");
+    return a.diagnostics.empty() ? std::string() : a.diagnostics.front().message;
+  };
+  EXPECT_EQ(message("f(a=1, b)\n"),
+            "Failed to parse Python file: positional argument follows keyword argument");
+  EXPECT_EQ(message("def f(a=1, b): pass\n"),
+            "Failed to parse Python file: parameter without a default follows parameter with a "
+            "default");
+  EXPECT_EQ(message("f() = 1\n"),
+            "Failed to parse Python file: cannot assign to function call here. Maybe you meant "
+            "'==' instead of '='?");
+  EXPECT_EQ(message("if x:\npass\n"),
+            "Failed to parse Python file: expected an indented block after 'if' statement on "
+            "line 1");
+  EXPECT_EQ(message("try:\n pass\nexcept* A:\n pass\nexcept B:\n pass\n"),
+            "Failed to parse Python file: cannot have both 'except' and 'except*' on the same "
+            "'try'");
+  EXPECT_EQ(message("f'{x!z}'\n"),
+            "Failed to parse Python file: f-string: invalid conversion character 'z': expected "
+            "'s', 'r', or 'a'");
+  EXPECT_EQ(message("x = (1,\n"), "Failed to parse Python file: '(' was never closed");
+}
+
+TEST(Parser, PerhapsYouForgotACommaLikeCPython) {
+  // The most common slip in dbt.config(...): CPython points at the value before the gap.
+  struct Case {
+    const char* src;
+    int col;
+  };
+  for (const Case& c :
+       {Case{"dbt.config(materialized=\"table\" tags=[\"a\"])\n", 25}, Case{"x = [a b]\n", 6},
+        Case{"x = [a, b c]\n", 9}, Case{"f(a b)\n", 3}, Case{"x = {1: 2 3: 4}\n", 9},
+        Case{"x = (a b)\n", 6}, Case{"x = a[b c]\n", 7}, Case{"x = [1 if 2 else 3 4]\n", 18},
+        Case{"x = [not a b]\n", 6}, Case{"x = [lambda: 1 2]\n", 14}}) {
+    PythonAnalysis a = analyze(c.src, "m.py");
+    ASSERT_EQ(a.diagnostics.size(), 1u) << c.src;
+    EXPECT_EQ(a.diagnostics[0].message,
+              "Failed to parse Python file: invalid syntax. Perhaps you forgot a comma?")
+        << c.src;
+    EXPECT_EQ(a.diagnostics[0].column, c.col) << c.src;
+  }
+  // Not inside brackets, or a soft keyword first: plain invalid syntax.
+  for (const char* src : {"x = a b\n", "x = [match x]\n"}) {
+    PythonAnalysis a = analyze(src, "m.py");
+    ASSERT_EQ(a.diagnostics.size(), 1u) << src;
+    EXPECT_EQ(a.diagnostics[0].message.find("comma"), std::string::npos) << src;
+  }
+}
+
+TEST(Parser, LaterLexicalErrorWinsLikeCPython) {
+  // CPython tokenizes the rest of the file after a grammar error; some lexical errors win.
+  PythonAnalysis a = analyze("x = = 1\ny = \"abc\n", "m.py");
+  ASSERT_EQ(a.diagnostics.size(), 1u);
+  EXPECT_EQ(a.diagnostics[0].line, 2);
+  EXPECT_EQ(a.diagnostics[0].column, 5);
+  // ... but not indentation errors, stray characters or a bracket opened after the error.
+  for (const char* src : {"x = = 1\nif x:\n  a\n b\n", "x = = 1\ny = $\n", "x = = 1\ny = (\n"}) {
+    a = analyze(src, "m.py");
+    ASSERT_EQ(a.diagnostics.size(), 1u) << src;
+    EXPECT_EQ(a.diagnostics[0].line, 1) << src;
+    EXPECT_EQ(a.diagnostics[0].column, 5) << src;
+  }
+  a = analyze("x = (\ny = = 1\n", "m.py");
+  ASSERT_EQ(a.diagnostics.size(), 1u);
+  EXPECT_EQ(a.diagnostics[0].message, "Failed to parse Python file: '(' was never closed");
+  // Cases found by fuzzing, positions from CPython 3.12.
+  struct Case {
+    const char* src;
+    int line, col;
+    const char* message;
+  };
+  for (const Case& c : {
+           Case{"r(**k, ap", 1, 2, "'(' was never closed"},
+           Case{"x = [1 2", 1, 5, "'[' was never closed"},
+           Case{"x = = $", 1, 5, "invalid syntax"},
+           Case{"\\\n", 1, 2, "unexpected EOF while parsing"},
+           Case{"match a:\n    case [b]:\n | _", 3, 5, "unindent does not match any outer"},
+           Case{"f'{x:{", 1, 6, "'{' was never closed"},
+           Case{"f'{x:abc", 1, 3, "'{' was never closed"},
+           Case{"f'{f'{x}", 1, 4, "unterminated f-string literal"},
+           Case{" f'\\}'ng\n", 1, 1, "unexpected indent"},
+       }) {
+    a = analyze(c.src, "m.py");
+    ASSERT_EQ(a.diagnostics.size(), 1u) << c.src;
+    EXPECT_EQ(a.diagnostics[0].line, c.line) << c.src;
+    EXPECT_EQ(a.diagnostics[0].column, c.col) << c.src;
+    EXPECT_NE(a.diagnostics[0].message.find(c.message), std::string::npos)
+        << c.src << ": " << a.diagnostics[0].message;
+  }
+}
+
+// Acceptance of grammar corners, as CPython 3.12.1's ast.parse decides (true: accepted).
+struct Verdict {
+  const char* src;
+  bool accepted;
+};
+const Verdict kVerdicts[] = {
+    {"f(a=1, a=2)\n", true},
+    {"def f(a, a): pass\n", true},
+    {"x = {**a: 1}\n", false},
+    {"x: int, = 1\n", false},
+    {"[a for a in b] = 1\n", false},
+    {"del [a for a in b]\n", false},
+    {"True = 1\n", false},
+    {"None += 1\n", false},
+    {"a.b: int, c = 1\n", false},
+    {"with a as 1: pass\n", false},
+    {"for 1 in x: pass\n", false},
+    {"import a.b as c.d\n", false},
+    {"from x import a.b\n", false},
+    {"print(*)\n", false},
+    {"a = yield from\n", false},
+    {"x = lambda: yield\n", false},
+    {"match x:\n case {**_}: pass\n", false},
+    {"match x:\n case -a: pass\n", false},
+    {"match x:\n case {**rest, 1: _}: pass\n", false},
+    {"match x:\n case [*a, *b]: pass\n", true},
+    {"f'{x!r=}'\n", false},
+    {"f'{x:{y:{z:{w}}}}'\n", false},
+    {"f'{ }'\n", false},
+    {"f'{*x}'\n", true},
+    {"f'{*x, y}'\n", true},
+    {"x = (*a)\n", false},
+    {"print(*a for a in b)\n", false},
+    {"f(**a for a in b)\n", false},
+    {"x = [**a]\n", false},
+    {"x = {*a: 1}\n", false},
+    {"def f(a, *, b, **c, d): pass\n", false},
+    {"a := 1\n", false},
+    {"(a := 1)\n", true},
+    {"x = (a.b := 1)\n", false},
+    {"[i := 0 for i in x]\n", true},
+    {"[x for i := 0 in y]\n", false},
+    {"def f(x=*a): pass\n", false},
+    {"x = yield = y\n", false},
+    {"del a, *b\n", false},
+    {"del (a, b)\n", true},
+    {"del a + b\n", false},
+    {"async = 1\n", false},
+    {"await = 1\n", false},
+    {"x = await\n", false},
+    {"class A[]: pass\n", false},
+    {"type X = *a\n", false},
+    {"x = 1_000_\n", false},
+    {"x = 0b\n", false},
+    {"x = 0o\n", false},
+    {"x = 1e+\n", false},
+    {"x = .e1\n", false},
+    {"lambda x: (yield)\n", true},
+    {"assert (yield)\n", true},
+    {"for x in *a, *b: pass\n", true},
+    {"for x in *a: pass\n", true},
+    {"return *a, *b\n", true},
+    {"x = *a, *b\n", true},
+    {"a[*b] = c\n", true},
+    {"a[b, *c] = d\n", true},
+    {"f(x)[0] = 1\n", true},
+    {"f(x).y = 1\n", true},
+    {"(yield x) = 1\n", false},
+    {"x.y += 1\n", true},
+    {"x[0] += 1\n", true},
+    {"f() += 1\n", false},
+    {"[a, b] += 1\n", false},
+    {"x: int = 1; y: str\n", true},
+    {"print(f'{a!s:}')\n", true},
+    {"global x; x = 1\n", true},
+    {"nonlocal x\n", true},
+    {"if x:\n  pass\nelif:\n  pass\n", false},
+    {"try:\n pass\nexcept* :\n pass\n", false},
+    {"with a, : pass\n", false},
+    {"with (a, ): pass\n", true},
+    {"with (a as b): pass\n", true},
+    {"with (a as b, c as d,): pass\n", true},
+    {"@x\nclass A: pass\n", true},
+    {"@x()\n@y\nasync def f(): pass\n", true},
+    {"class A(x=1, *b): pass\n", true},
+    {"class A(**b, c): pass\n", false},
+    {"match x:\n case A(b=1, c=2): pass\n", true},
+    {"match x:\n case A(b=1, 2): pass\n", false},
+    {"match x:\n case 1 | 2 as y: pass\n", true},
+    {"match x:\n case (1 as y) | 2: pass\n", true},
+    {"match x:\n case _ | 1: pass\n", true},
+    {"match x:\n case *a: pass\n", false},
+    {"match *a:\n case 1: pass\n", false},
+    {"match x, *y:\n case 1: pass\n", true},
+    {"x = 'a' f'b' 'c'\n", true},
+    {"x = b'a' f'b'\n", false},
+    {"x = u'a' r'b'\n", true},
+    {"x = 1 if 2 else 3 if 4 else 5\n", true},
+    {"x = not\n", false},
+    {"x = a not b\n", false},
+    {"x = a is not not b\n", false},
+    {"x = a not in not b\n", false},
+    {"x = a < > b\n", false},
+    {"x = a <> b\n", false},
+    {"x = -~+a\n", true},
+    {"x = a ** -b\n", true},
+    {"x = (1 for x in y if a if b)\n", true},
+    {"x = [1 for x in y if lambda: 1]\n", false},
+    {"x = [1 for x in lambda: y]\n", false},
+    {"x = [1 for x in a if b else c]\n", false},
+    {"f(a, *b, c=1, *d, **e)\n", true},
+    {"f(a=1, *b)\n", true},
+    {"f(**a, b=1)\n", true},
+    {"f(a)(b)(c)\n", true},
+    {"f(a for a in b)(c)\n", true},
+    {"x = a[b:c:d, e:f]\n", true},
+    {"x = a[:, :]\n", true},
+    {"x = a[::]\n", true},
+    {"x = a[1:2:3:4]\n", false},
+    {"x = ...[...]\n", true},
+    {"def f(*a: *b): pass\n", true},
+    {"def f(**a: *b): pass\n", false},
+    {"def f(a: *b): pass\n", false},
+    {"lambda *a, **b: 1\n", true},
+    {"lambda a, /: 1\n", true},
+    {"lambda /: 1\n", false},
+    {"lambda *: 1\n", false},
+    {"lambda **a, b: 1\n", false},
+    {"x = lambda a=1, b: 1\n", false},
+};
+
+TEST(Parser, AcceptsAndRejectsGrammarCornersLikeCPython) {
+  for (const Verdict& v : kVerdicts) {
+    PythonAnalysis a = analyze(v.src, "m.py");
+    bool syntax_error = false;
+    for (const Diagnostic& d : a.diagnostics)
+      syntax_error |= d.code == "DBTPY101";
+    EXPECT_EQ(!syntax_error, v.accepted) << v.src;
+  }
+}
+
+TEST(Parser, WithParenthesizedExpressionIsNotAnItemList) {
+  // From CPython 3.10's test_asyncio: `(yield from lock)` is one expression, not items.
+  for (const char* src : {"def f():\n    with (yield from lock):\n        pass\n",
+                          "def f():\n    with (yield):\n        pass\n",
+                          "with (a, b) as c:\n    pass\n", "with (a as b, c):\n    pass\n"}) {
+    PythonAnalysis a = analyze(src, "m.py");
+    for (const Diagnostic& d : a.diagnostics)
+      EXPECT_NE(d.code, "DBTPY101") << src << d.message;
+  }
+  // Calls in the items are recorded once, not once per attempt.
+  PythonAnalysis a = analyze("with (dbt.ref('a') as x, dbt.ref('b')):\n    pass\n", "m.py");
+  EXPECT_EQ(a.calls.size(), 2u);
+}
+
+TEST(Parser, StarredTargets) {
+  // From the fuzz corpus, checked against CPython 3.12.
+  for (const char* ok : {"*x = 1\n", "a, *b.c = d\n", "a, *(b, c) = d\n", "*a, *b = c\n",
+                         "[*a] = b\n", "(*a,) = b\n", "*a, = b\n", "for *a, b in c: pass\n"}) {
+    PythonAnalysis a = analyze(ok, "m.py");
+    for (const Diagnostic& d : a.diagnostics)
+      EXPECT_NE(d.code, "DBTPY101") << ok << d.message;
+  }
+  for (const char* bad : {"*x *x = 1\n", "del *a\n", "del (*a,)\n", "a, *f() = b\n"}) {
+    PythonAnalysis a = analyze(bad, "m.py");
+    ASSERT_FALSE(a.diagnostics.empty()) << bad;
+    EXPECT_EQ(a.diagnostics[0].code, "DBTPY101") << bad;
+  }
+}
+
+TEST(Parser, DeepNestingIsAnErrorNotACrash) {
+  // Without brackets the nesting is unbounded by the tokenizer: lambda defaults.
+  std::string lambdas;
+  for (int i = 0; i < 5000; ++i)
+    lambdas += "lambda a=";
+  lambdas += "1";
+  for (int i = 0; i < 5000; ++i)
+    lambdas += ": a";
+  PythonAnalysis a = analyze("x = " + lambdas + "\n", "m.py");
+  ASSERT_FALSE(a.diagnostics.empty());
+  EXPECT_EQ(a.diagnostics[0].code, "DBTPY102");
+  // Long chains CPython accepts (~3000 deep) are loops for us, not recursion.
+  for (const char* unit : {"-", "not ", "a if b else ", "lambda: ", "2**", "1+", "await "}) {
+    std::string src = "x = ";
+    for (int i = 0; i < 2900; ++i)
+      src += unit;
+    src += "1\n";
+    if (std::string(unit) == "await ") src = "async def f():\n    return await x\n";
+    a = analyze(src, "m.py");
+    for (const Diagnostic& d : a.diagnostics) {
+      EXPECT_NE(d.code, "DBTPY101") << unit << d.message;
+      EXPECT_NE(d.code, "DBTPY102") << unit << d.message;
+    }
+  }
+  std::string parens = "x = " + std::string(200, '(') + "1" + std::string(200, ')') + "\n";
+  a = analyze(parens, "m.py");
+  for (const Diagnostic& d : a.diagnostics)
+    EXPECT_NE(d.code, "DBTPY101") << d.message;
+  std::string fstrings = "x = ";
+  for (int i = 0; i < 149; ++i)
+    fstrings += "f\"{";
+  fstrings += "1";
+  for (int i = 0; i < 149; ++i)
+    fstrings += "}\"";
+  a = analyze(fstrings + "\n", "m.py");
+  for (const Diagnostic& d : a.diagnostics)
+    EXPECT_NE(d.code, "DBTPY101") << d.message;
+}
+
+}  // namespace
+}  // namespace dbtpy::compiler::python

@@ -1,0 +1,1 @@
+CALL ANALYTICS.DBT_MARTS.ORDERS__dbt_sp(?, ?)
