@@ -208,7 +208,7 @@ void read_snowflake(const Reader& r, const YAML::Node& n, SnowflakeConfig& out) 
 void read_databricks(const Reader& r, const YAML::Node& n, DatabricksConfig& out) {
   r.check_keys(n, "databricks",
                {"user_name", "workspace_id", "personal_access_tokens", "oauth_clients", "clusters",
-                "serverless", "context_start", "library_install", "max_import_bytes"});
+                "jobs", "serverless", "context_start", "library_install", "max_import_bytes"});
   if (n["user_name"]) out.user_name = r.str(n["user_name"], "databricks.user_name");
   if (n["workspace_id"]) out.workspace_id = r.integer(n["workspace_id"], "workspace_id");
   if (n["personal_access_tokens"]) {
@@ -232,6 +232,26 @@ void read_databricks(const Reader& r, const YAML::Node& n, DatabricksConfig& out
       }
       out.oauth_clients.push_back(
           {r.str(c["client_id"], "client_id"), r.str(c["client_secret"], "client_secret")});
+    }
+  }
+  if (n["jobs"]) {
+    if (!n["jobs"].IsSequence()) r.fail(n["jobs"], "databricks.jobs must be a list");
+    for (const auto& j : n["jobs"]) {
+      if (!j.IsMap() || !j["job_id"]) r.fail(j, "a databricks job needs `job_id`");
+      DatabricksJob job;
+      job.job_id = r.integer(j["job_id"], "job_id");
+      job.settings = j["settings"] ? r.to_json(j["settings"]) : Json::object();
+      if (!job.settings.is_object())
+        r.fail(j["settings"], "settings must be a mapping (JobSettings)");
+      if (j["name"]) job.settings["name"] = r.str(j["name"], "name");
+      for (const auto& kv : j) {
+        auto key = kv.first.as<std::string>();
+        if (key != "job_id" && key != "settings" && key != "name") {
+          r.fail(kv.first, "unknown key `" + key + "` in a databricks job",
+                 "allowed keys: job_id, name, settings");
+        }
+      }
+      out.jobs.push_back(std::move(job));
     }
   }
   if (n["clusters"]) {

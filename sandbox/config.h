@@ -44,12 +44,18 @@ struct DatabricksCluster {
   Json libraries = Json::array();    // Library objects installed from the start
 };
 
+struct DatabricksJob {
+  long long job_id = 0;
+  Json settings = Json::object();  // JobSettings; at least a name
+};
+
 struct DatabricksConfig {
   std::string user_name = "dbtpy@example.com";
   long long workspace_id = 1234567890123456;
   std::vector<std::string> personal_access_tokens;
   std::vector<OAuthClient> oauth_clients;
   std::vector<DatabricksCluster> clusters;
+  std::vector<DatabricksJob> jobs;       // jobs that exist before any request (existing_job_id)
   bool serverless = true;                // tasks without compute run on serverless
   double context_start_seconds = 0.1;    // contexts Pending -> Running
   double library_install_seconds = 0.3;  // PENDING -> INSTALLING -> INSTALLED

@@ -77,6 +77,11 @@ DatabricksApi::DatabricksApi(const SandboxConfig& config, const Clock& clock, Ra
   }
   workspace_["/Users/" + config.databricks.user_name] =
       WsObject{"DIRECTORY", "", "", next_id(), t, t};
+  for (const auto& j : config.databricks.jobs) {
+    Job job{j.job_id, j.settings, t};
+    if (!job.settings.contains("name")) job.settings["name"] = "Untitled";
+    jobs_[j.job_id] = std::move(job);
+  }
   load_workspace();
 }
 

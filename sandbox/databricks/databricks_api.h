@@ -89,6 +89,7 @@ class DatabricksApi {
     bool internal_error = false;
     std::string state_message;
     std::string compute;  // cluster id, "serverless" or "new_cluster"
+    bool model = true;    // false: a task kind the sandbox does not simulate (sql_task, ...)
     RunClock clock;
     std::optional<ModelMeta> meta;
     bool finalized = false;

@@ -189,10 +189,10 @@ std::optional<Reply> DatabricksApi::build_run(const Json& s, Exchange& ex, JobRu
         return dbx_error(400, "INVALID_PARAMETER_VALUE",
                          "spark_python_task.parameters must be an array");
       }
-    } else {
-      return dbx_error(
-          400, "INVALID_PARAMETER_VALUE",
-          "The sandbox simulates notebook_task and spark_python_task only, not " + type);
+    } else if (!t[type].is_object()) {
+      // Other task kinds (sql_task, dbt_task, ... e.g. a workflow's post-hook tasks) are
+      // accepted and succeed without running a model: the sandbox has nothing to run them on.
+      return dbx_error(400, "INVALID_PARAMETER_VALUE", type + " must be an object");
     }
     int computes = 0;
     for (const char* k : {"existing_cluster_id", "new_cluster", "job_cluster_key"}) {
@@ -287,14 +287,23 @@ void DatabricksApi::start_task(JobRun& run, TaskRun& t, SteadyTime at) {
   }
   std::string path;
   bool notebook = t.spec.contains("notebook_task");
-  path = notebook ? t.spec["notebook_task"]["notebook_path"].get<std::string>()
-                  : t.spec["spark_python_task"]["python_file"].get<std::string>();
+  const bool python = notebook || t.spec.contains("spark_python_task");
+  if (python) {
+    path = notebook ? t.spec["notebook_task"]["notebook_path"].get<std::string>()
+                    : t.spec["spark_python_task"]["python_file"].get<std::string>();
+  }
   const WsObject* source = nullptr;
-  if (!path.empty() && path.front() == '/') {
+  if (!python) {
+    t.model = false;
+    t.clock.plan.run_seconds = config_.defaults.min_duration;
+    t.clock.plan.rule = "not-a-model";
+  } else if (!path.empty() && path.front() == '/') {
     auto it = workspace_.find(normalize_path(path));
     if (it != workspace_.end() && it->second.type != "DIRECTORY") source = &it->second;
   }
-  if (!source) {
+  if (!python) {
+    // Nothing to look up: the task succeeds after a short while.
+  } else if (!source) {
     t.internal_error = true;
     t.state_message = notebook ? "Notebook not found: " + path
                                : "Cannot read the python file " + path +
@@ -549,8 +558,10 @@ Json DatabricksApi::run_json(JobRun& run, SteadyTime now, const std::string& bas
                {"setup_duration", 0},   {"execution_duration", 0},
                {"cleanup_duration", 0}, {"end_time", 0}};
     for (const char* k :
-         {"notebook_task", "spark_python_task", "existing_cluster_id", "new_cluster",
-          "job_cluster_key", "environment_key", "libraries", "timeout_seconds", "description"}) {
+         {"notebook_task", "spark_python_task", "sql_task", "dbt_task", "python_wheel_task",
+          "spark_jar_task", "spark_submit_task", "pipeline_task", "run_job_task", "condition_task",
+          "for_each_task", "existing_cluster_id", "new_cluster", "job_cluster_key",
+          "environment_key", "libraries", "timeout_seconds", "description"}) {
       if (t.spec.contains(k)) tj[k] = t.spec[k];
     }
     if (!t.depends_on.empty()) {
@@ -787,7 +798,7 @@ Reply DatabricksApi::runs_get_output(Exchange& ex) {
       nb["truncated"] = false;
     }
     out["notebook_output"] = nb;
-  } else {
+  } else if (task->spec.contains("spark_python_task")) {
     std::string logs = join(plan.stdout_lines, "\n");
     if (p == Phase::kFailed && !task->internal_error)
       logs += (logs.empty() ? "" : "\n") + plan.traceback;

@@ -444,6 +444,18 @@ TEST(DatabricksRuns, ServerlessTasksTakeEnvironmentsNotLibraries) {
            {{"tasks", {notebook_task(kModelPath, {{"existing_cluster_id", "no-such"}})}}});
   EXPECT_EQ(with_cluster->status, 400);
   EXPECT_EQ(post(h, "/api/2.1/jobs/runs/submit", {{"tasks", Json::array()}})->status, 400);
+  // Task kinds the sandbox does not simulate are accepted and succeed without a model run.
+  eventually([&] { return h.stats()["runs"].value("databricks", Json::object()).size() > 0; });
+  const Json before = h.stats()["executions"];
+  auto sql = post(h, "/api/2.1/jobs/runs/submit",
+                  {{"tasks", {{{"task_key", "q"}, {"sql_task", {{"warehouse_id", "w"}}}}}}});
+  ASSERT_EQ(sql->status, 200) << sql->body;
+  EXPECT_EQ(wait_run(h, json_of(sql)["run_id"])["state"]["result_state"], "SUCCESS");
+  EXPECT_EQ(h.stats()["executions"], before);
+  EXPECT_EQ(
+      post(h, "/api/2.1/jobs/runs/submit", {{"tasks", {{{"task_key", "q"}, {"sql_task", 1}}}}})
+          ->status,
+      400);
   EXPECT_EQ(post(h, "/api/2.1/jobs/runs/submit",
                  {{"tasks", {{{"notebook_task", {{"notebook_path", "/x"}}}}}}})
                 ->status,
