@@ -2,8 +2,13 @@
 
 namespace dbtpy::cli {
 
+// One adder per cmd_<name>.cc.
+void add_compile_command(CLI::App& app, Invocation& inv);
+void add_ls_command(CLI::App& app, Invocation& inv);
+void add_parse_command(CLI::App& app, Invocation& inv);
+
 std::vector<CommandAdder> all_commands() {
-  return {};
+  return {add_compile_command, add_ls_command, add_parse_command};
 }
 
 }  // namespace dbtpy::cli

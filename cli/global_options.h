@@ -13,6 +13,7 @@ struct GlobalOptions {
   std::optional<std::string> target;        // else the profile's `target:`
   std::optional<std::string> profile;       // else dbt_project.yml `profile:`
   std::string vars_yaml;                    // --vars '{k: v}'
+  std::optional<std::string> manifest;      // --manifest: dbt's manifest.json for relations
   std::vector<std::string> select;          // --select/-s (space-separated values are unions)
   std::vector<std::string> exclude;
   std::string log_format = "text";  // text | json

@@ -19,6 +19,9 @@ void add_global_flags(CLI::App& app, dbtpy::cli::GlobalOptions& g) {
   app.add_option("--profile", g.profile, "Profile to use (default: dbt_project.yml `profile:`)");
   app.add_option("-t,--target", g.target, "Target within the profile (default: its `target:`)");
   app.add_option("--vars", g.vars_yaml, "Variables as a YAML mapping, e.g. '{k: v}'");
+  app.add_option("--manifest", g.manifest,
+                 "dbt's manifest.json for non-Python relation names (default: "
+                 "<target-path>/manifest.json when present)");
   app.add_option("-s,--select", g.select, "Selection: names, path:, tag:, config.K:V, +, @, *");
   app.add_option("--exclude", g.exclude, "Nodes to leave out (same syntax as --select)");
   app.add_option("--log-format", g.log_format, "Output format: text or json")

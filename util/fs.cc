@@ -25,36 +25,54 @@ std::string read_file(const std::filesystem::path& path) {
   return data;
 }
 
-void write_file_atomic(const std::filesystem::path& path, std::string_view content) {
+AtomicFileWriter::AtomicFileWriter(const std::filesystem::path& path) : path_(path) {
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-  std::string tmp = path.string() + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
-  const char* p = content.data();
-  size_t left = content.size();
+  tmp_ = path.string() + ".tmp." + std::to_string(::getpid());
+  fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw std::runtime_error("cannot write " + tmp_ + ": " + std::strerror(errno));
+}
+
+AtomicFileWriter::~AtomicFileWriter() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    ::unlink(tmp_.c_str());
+  }
+}
+
+void AtomicFileWriter::write(std::string_view data) {
+  const char* p = data.data();
+  size_t left = data.size();
   while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
+    ssize_t n = ::write(fd_, p, left);
     if (n < 0) {
       if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(err));
+      throw std::runtime_error("cannot write " + tmp_ + ": " + std::strerror(errno));
     }
     p += n;
     left -= static_cast<size_t>(n);
   }
+}
+
+void AtomicFileWriter::commit() {
+  int fd = fd_;
+  fd_ = -1;
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
     int err = errno;
-    ::unlink(tmp.c_str());
-    throw std::runtime_error("cannot flush " + tmp + ": " + std::strerror(err));
+    ::unlink(tmp_.c_str());
+    throw std::runtime_error("cannot flush " + tmp_ + ": " + std::strerror(err));
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
     int err = errno;
-    ::unlink(tmp.c_str());
-    throw std::runtime_error("cannot rename " + tmp + " to " + path.string() + ": " +
+    ::unlink(tmp_.c_str());
+    throw std::runtime_error("cannot rename " + tmp_ + " to " + path_.string() + ": " +
                              std::strerror(err));
   }
+}
+
+void write_file_atomic(const std::filesystem::path& path, std::string_view content) {
+  AtomicFileWriter out(path);
+  out.write(content);
+  out.commit();
 }
 
 std::string display_path(const std::filesystem::path& path, const std::filesystem::path& base) {

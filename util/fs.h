@@ -15,6 +15,26 @@ std::string read_file(const std::filesystem::path& path);
 // the previous file (if any) untouched.
 void write_file_atomic(const std::filesystem::path& path, std::string_view content);
 
+// The same guarantee for output produced piece by piece (large artifacts need not be built in
+// memory first): write() appends to a sibling temp file; commit() flushes, fsyncs and renames
+// it over `path`. Destroyed without commit() (an exception on the way), the temp file is
+// removed and the previous file, if any, is untouched. Not thread-safe.
+class AtomicFileWriter {
+ public:
+  explicit AtomicFileWriter(const std::filesystem::path& path);  // throws on failure
+  ~AtomicFileWriter();
+  AtomicFileWriter(const AtomicFileWriter&) = delete;
+  AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
+
+  void write(std::string_view data);  // throws std::runtime_error naming the file
+  void commit();                      // throws std::runtime_error naming the file
+
+ private:
+  std::filesystem::path path_;
+  std::string tmp_;
+  int fd_ = -1;
+};
+
 // A path relative to `base` when it lies under it, else the path unchanged; '/' separators.
 std::string display_path(const std::filesystem::path& path, const std::filesystem::path& base);
 

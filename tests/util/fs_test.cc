@@ -27,6 +27,34 @@ TEST(Fs, AtomicWriteCreatesParentsAndReplaces) {
   fs::remove_all(dir);
 }
 
+TEST(Fs, AtomicFileWriterCommitsOrLeavesThePreviousFile) {
+  fs::path dir = fs::temp_directory_path() / ("dbtpy_fs_writer_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::path file = dir / "manifest.json";
+  {
+    AtomicFileWriter w(file);
+    w.write("{\"a\":");
+    w.write("1}");
+    EXPECT_FALSE(fs::exists(file));  // nothing visible before commit
+    w.commit();
+  }
+  EXPECT_EQ(read_file(file), "{\"a\":1}");
+  try {
+    AtomicFileWriter w(file);
+    w.write("{\"half");
+    throw std::runtime_error("interrupted");
+  } catch (const std::runtime_error&) {
+  }
+  EXPECT_EQ(read_file(file), "{\"a\":1}");  // untouched, and no temp file left
+  int entries = 0;
+  for (auto& e : fs::directory_iterator(dir)) {
+    (void)e;
+    ++entries;
+  }
+  EXPECT_EQ(entries, 1);
+  fs::remove_all(dir);
+}
+
 TEST(Fs, ReadFailureNamesThePath) {
   try {
     read_file("/nonexistent/dbtpy/file.txt");

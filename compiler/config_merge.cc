@@ -1,0 +1,188 @@
+#include "compiler/config_merge.h"
+
+#include <algorithm>
+
+#include "util/strings.h"
+
+namespace dbtpy::compiler {
+namespace {
+
+Json listify(const Json& v) {
+  if (v.is_null()) return Json::array();
+  if (v.is_array()) return v;
+  return Json::array({v});
+}
+
+void append_unique_item(Json& into, const Json& item) {
+  if (std::find(into.begin(), into.end(), item) == into.end()) into.push_back(item);
+}
+
+// Appends `items` (a list, or one value standing for a list of one) without copying it first.
+void append_unique(Json& into, const Json& items) {
+  if (items.is_null()) return;
+  if (!items.is_array()) {
+    append_unique_item(into, items);
+    return;
+  }
+  for (const auto& item : items)
+    append_unique_item(into, item);
+}
+
+bool is_hook_key(std::string_view key) {
+  return key == "pre-hook" || key == "post-hook";
+}
+
+}  // namespace
+
+MergeBehavior merge_behavior(std::string_view key) {
+  if (key == "tags" || key == "packages" || is_hook_key(key)) return MergeBehavior::kAppend;
+  if (key == "meta" || key == "quoting" || key == "docs" || key == "contract" ||
+      key == "column_types")
+    return MergeBehavior::kUpdate;
+  if (key == "grants") return MergeBehavior::kDictKeyAppend;
+  return MergeBehavior::kReplace;
+}
+
+std::string normalize_config_key(std::string_view key) {
+  std::string k(trim(key));
+  while (!k.empty() && k.front() == '+')
+    k.erase(k.begin());
+  k = std::string(trim(k));
+  if (k == "pre_hook") return "pre-hook";
+  if (k == "post_hook") return "post-hook";
+  return k;
+}
+
+Json normalize_hooks(const Json& value) {
+  Json out = Json::array();
+  for (const auto& h : listify(value)) {
+    if (h.is_string()) {
+      out.push_back({{"sql", h}, {"transaction", true}});
+    } else if (h.is_object()) {
+      Json hook = {{"sql", h.value("sql", Json(""))},
+                   {"transaction", h.value("transaction", true)}};
+      out.push_back(std::move(hook));
+    } else if (!h.is_null()) {
+      out.push_back({{"sql", h.dump()}, {"transaction", true}});
+    }
+  }
+  return out;
+}
+
+void merge_config_layer(ResolvedConfig& config, const Json& layer, ConfigLayer which) {
+  if (!layer.is_object()) return;
+  Json& values = config.values;
+  for (auto it = layer.begin(); it != layer.end(); ++it) {
+    std::string key = normalize_config_key(it.key());
+    const Json& v = *it;
+    switch (merge_behavior(key)) {
+      case MergeBehavior::kAppend: {
+        Json& into = values[key];
+        if (!into.is_array()) into = Json::array();
+        append_unique(into, is_hook_key(key) ? normalize_hooks(v) : v);
+        break;
+      }
+      case MergeBehavior::kUpdate: {
+        Json& into = values[key];
+        if (v.is_object() && (into.is_object() || into.is_null())) {
+          if (into.is_null()) into = Json::object();
+          for (auto f = v.begin(); f != v.end(); ++f)
+            into[f.key()] = *f;
+        } else {
+          into = v;
+        }
+        break;
+      }
+      case MergeBehavior::kDictKeyAppend: {
+        Json& into = values[key];
+        if (!v.is_object()) {
+          into = v;
+          break;
+        }
+        if (!into.is_object()) into = Json::object();
+        for (auto g = v.begin(); g != v.end(); ++g) {
+          const std::string& gk = g.key();
+          if (!gk.empty() && gk.front() == '+') {
+            std::string base = gk.substr(1);
+            Json merged = listify(into.contains(base) ? into[base] : Json());
+            append_unique(merged, *g);
+            into[base] = std::move(merged);
+          } else {
+            into[gk] = *g;
+          }
+        }
+        break;
+      }
+      case MergeBehavior::kReplace:
+        values[key] = v;
+        break;
+    }
+    config.provenance[key] = which;
+  }
+}
+
+std::string_view config_layer_name(ConfigLayer layer) {
+  switch (layer) {
+    case ConfigLayer::kDefault:
+      return "default";
+    case ConfigLayer::kProject:
+      return "dbt_project.yml";
+    case ConfigLayer::kProperties:
+      return "properties";
+    case ConfigLayer::kInFile:
+      return "in-file config";
+  }
+  return "unknown";
+}
+
+const Json& model_config_defaults() {
+  static const Json kDefaults = {
+      {"enabled", true},
+      {"alias", nullptr},
+      {"schema", nullptr},
+      {"database", nullptr},
+      {"tags", Json::array()},
+      {"meta", Json::object()},
+      {"group", nullptr},
+      {"materialized", "table"},
+      {"incremental_strategy", nullptr},
+      {"batch_size", nullptr},
+      {"lookback", 1},
+      {"begin", nullptr},
+      {"persist_docs", Json::object()},
+      {"post-hook", Json::array()},
+      {"pre-hook", Json::array()},
+      {"quoting", Json::object()},
+      {"column_types", Json::object()},
+      {"full_refresh", nullptr},
+      {"unique_key", nullptr},
+      {"on_schema_change", "ignore"},
+      {"on_configuration_change", "apply"},
+      {"grants", Json::object()},
+      {"packages", Json::array()},
+      {"docs", {{"show", true}, {"node_color", nullptr}}},
+      {"contract", {{"enforced", false}, {"alias_types", true}}},
+      {"event_time", nullptr},
+      {"concurrent_batches", nullptr},
+      {"access", "protected"},
+  };
+  return kDefaults;
+}
+
+Json config_with_defaults(const ResolvedConfig& config) {
+  Json out = model_config_defaults();
+  if (config.values.is_object()) {
+    for (auto it = config.values.begin(); it != config.values.end(); ++it) {
+      Json& slot = out[it.key()];
+      if (slot.is_object() && it->is_object() && !slot.empty()) {
+        for (auto f = it->begin(); f != it->end(); ++f)
+          slot[f.key()] = *f;  // docs/contract keep the sub-defaults they do not set
+      } else {
+        slot = *it;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace dbtpy::compiler

@@ -1,0 +1,1519 @@
+#include "compiler/project_loader.h"
+
+#include <fcntl.h>
+#include <malloc.h>  // mallinfo2 for --debug
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <tuple>
+
+#include "compiler/config_merge.h"
+#include "compiler/dbt_manifest.h"
+#include "compiler/parallel_for.h"
+#include "compiler/properties.h"
+#include "compiler/ref_resolver.h"
+#include "compiler/relation_naming.h"
+#include "compiler/sql_node.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/hash.h"
+#include "util/strings.h"
+
+namespace dbtpy::compiler {
+namespace fs = std::filesystem;
+
+namespace {
+
+enum class FileKind { kPython, kSqlModel, kSnapshot, kSeed, kProperties };
+
+struct PackageState {
+  DbtProjectFile project;
+  bool is_root = false;
+  std::string display_prefix;  // "" for the root, "dbt_packages/pkg/" otherwise
+  Json vars = Json::object();  // the vars nodes of this package see
+  profiles::JinjaValueContext ctx;
+};
+
+struct SourceFile {
+  FileKind kind = FileKind::kPython;
+  size_t package = 0;
+  fs::path absolute;
+  std::string rel;                // relative to its package root ('/'), dbt's original_file_path
+  std::string display;            // relative to the root project, for messages
+  std::vector<std::string> dirs;  // folders between the resource path and the file
+  std::string stem;
+  size_t result = 0;  // index into the results of its kind
+};
+
+struct SqlResult {
+  SqlScan scan;
+  std::string read_error;
+};
+
+struct YamlResult {
+  PropertiesFile props;
+  std::vector<Diagnostic> diagnostics;
+};
+
+// What one worker found while resolving nodes in parallel; merged into the project after.
+struct Findings {
+  std::vector<Diagnostic> diagnostics;
+  bool project_errors = false;
+  bool model_errors = false;
+  // dbt_project.yml `+materialized` values Python models did not get -> those models
+  std::map<std::string, std::vector<std::string>> overridden_materialized;
+
+  void project_error(Diagnostic d) {
+    project_errors = true;
+    diagnostics.push_back(std::move(d));
+  }
+  void model_error(Diagnostic d) {
+    model_errors = true;
+    diagnostics.push_back(std::move(d));
+  }
+};
+
+struct FolderConfig {
+  bool computed = false;
+  ResolvedConfig config;
+  const Json* level = nullptr;
+  std::string path;
+};
+
+// A node being built, before the final sort.
+struct Pending {
+  Node node;
+  // dbt_project.yml layers of the node's folder (own package, and the root's overlay for
+  // package nodes), prepared before the parallel phase.
+  const FolderConfig* own_folder = nullptr;
+  const FolderConfig* root_folder = nullptr;
+  // Filled by the parallel phase:
+  bool dropped = false;         // unreadable file or invalid config: not a node
+  bool disabled = false;        // `enabled: false`
+  std::unique_ptr<ModelIR> ir;  // Python models (heap: most pending nodes have none)
+
+  Pending() = default;
+  Pending(Pending&&) noexcept = default;
+  Pending& operator=(Pending&&) noexcept = default;
+  int file = -1;   // index into files
+  int block = -1;  // snapshot block index within its file
+  std::vector<Json> properties_layers;
+  const NodeEntry* patched_by = nullptr;
+  bool yaml_snapshot = false;
+  const NodeEntry* yaml_snapshot_entry = nullptr;
+};
+
+// Reads a whole file into `buffer` (reused across calls by one thread).
+bool read_into(const fs::path& path, std::string& buffer, std::string* error) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *error = std::string("cannot read: ") + std::strerror(errno);
+    return false;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    *error = std::string("cannot read: ") + std::strerror(errno);
+    ::close(fd);
+    return false;
+  }
+  buffer.resize(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (got < buffer.size()) {
+    ssize_t n = ::read(fd, buffer.data() + got, buffer.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  buffer.resize(got);
+  return true;
+}
+
+bool has_ext(const fs::path& p, std::initializer_list<const char*> exts) {
+  std::string e = p.extension().string();
+  for (const char* x : exts)
+    if (e == x) return true;
+  return false;
+}
+
+Diagnostic make_diag(Severity sev, std::string code, std::string file, int line, int col,
+                     std::string message, std::string hint) {
+  Diagnostic d;
+  d.severity = sev;
+  d.code = std::move(code);
+  d.file = std::move(file);
+  d.line = line;
+  d.column = col;
+  d.message = std::move(message);
+  d.hint = std::move(hint);
+  return d;
+}
+
+// Phase timings for --debug: where the time of a parse goes.
+class Stopwatch {
+ public:
+  void lap(const char* phase) {
+    if (!spdlog::should_log(spdlog::level::debug)) return;
+    auto now = std::chrono::steady_clock::now();
+    double cpu = cpu_seconds();
+    struct mallinfo2 mi = ::mallinfo2();
+    spdlog::debug("load: {} took {:.3f}s ({:.3f}s CPU, peak {} MB resident, {} MB allocated)",
+                  phase, std::chrono::duration<double>(now - last_).count(), cpu - last_cpu_,
+                  resident_mb(), (mi.uordblks + mi.hblkhd) / (1024 * 1024));
+    last_ = now;
+    last_cpu_ = cpu;
+  }
+
+ private:
+  // Peak resident memory so far (VmHWM), in MB; 0 where /proc is unavailable.
+  static long resident_mb() {
+    long kb = 0;
+    if (FILE* f = std::fopen("/proc/self/status", "r")) {
+      char line[256];
+      while (std::fgets(line, sizeof line, f))
+        if (std::sscanf(line, "VmHWM: %ld kB", &kb) == 1) break;
+      std::fclose(f);
+    }
+    return kb / 1024;
+  }
+  static double cpu_seconds() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+  }
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  double last_cpu_ = cpu_seconds();
+};
+
+// Sorts `items` in place moving each element once (they are large: std::sort's swaps
+// dominated) by following the cycles of the sorting permutation. Returns the permutation:
+// order[i] is the former index of the element now at i.
+template <typename T, typename Less>
+std::vector<size_t> apply_order(std::vector<T>& items, Less less) {
+  std::vector<size_t> order(items.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return less(items[a], items[b]); });
+  std::vector<char> placed(items.size(), 0);
+  for (size_t start = 0; start < items.size(); ++start) {
+    if (placed[start]) continue;
+    T tmp = std::move(items[start]);
+    size_t at = start;
+    while (true) {
+      placed[at] = 1;
+      size_t from = order[at];
+      if (from == start) break;
+      items[at] = std::move(items[from]);
+      at = from;
+    }
+    items[at] = std::move(tmp);
+  }
+  return order;
+}
+
+class Loader {
+ public:
+  Loader(DbtProjectFile header, const profiles::Target& target, const LoadOptions& options)
+      : target_(target), options_(options) {
+    PackageState root;
+    root.project = std::move(header);
+    root.is_root = true;
+    packages_.push_back(std::move(root));
+  }
+
+  Project run() {
+    PackageState& root = packages_[0];
+    profiles::JinjaValueContext project_ctx;
+    project_ctx.env = options_.env;
+    project_ctx.vars = &options_.cli_vars;
+    project_ctx.target = &target_;
+    project_ctx.redactor = options_.redactor;
+    render_dbt_project(root.project, project_ctx, diags_);
+
+    out_.name = root.project.name;
+    out_.profile_name = target_.profile_name;
+    out_.root_dir = root.project.root;
+    out_.target_dir = root.project.root / root.project.target_path;
+    out_.target = target_;
+    out_.quoting = root.project.quoting;
+
+    Stopwatch clock;
+    discover_packages(project_ctx);
+    compute_vars();
+    for (size_t p = 0; p < packages_.size(); ++p)
+      discover_files(p);
+    seen_ = {};
+    clock.lap("discover files");
+    read_sql_and_yaml();
+    build_file_nodes();
+    apply_properties();
+    clock.lap("read SQL and properties files, build nodes");
+    resolve_nodes();
+    clock.lap("analyze Python files, resolve configs and relations");
+    resolve_all();
+    clock.lap("order nodes, resolve refs");
+    release_scratch();
+    clock.lap("release scratch");
+    finish();
+    clock.lap("DAG and checks");
+    return std::move(out_);
+  }
+
+ private:
+  // ---- packages and vars ----------------------------------------------------------------
+
+  void discover_packages(const profiles::JinjaValueContext& ctx) {
+    const PackageState& root = packages_[0];
+    fs::path dir = root.project.root / root.project.packages_install_path;
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) return;
+    std::vector<fs::path> roots;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      if (entry.is_directory(ec) && fs::is_regular_file(entry.path() / "dbt_project.yml", ec))
+        roots.push_back(entry.path());
+    }
+    std::sort(roots.begin(), roots.end());
+    std::set<std::string> names{root.project.name};
+    for (const auto& r : roots) {
+      try {
+        PackageState pkg;
+        pkg.project = read_dbt_project(r, ctx, packages_[0].project.root);
+        render_dbt_project(pkg.project, ctx, diags_, /*lenient=*/true);
+        if (!names.insert(pkg.project.name).second) {
+          diags_.push_back(make_diag(
+              Severity::kWarning, "DBTPY270", pkg.project.file, 0, 0,
+              "package '" + pkg.project.name + "' is installed twice; this copy is ignored",
+              "run `dbt clean` and `dbt deps`"));
+          continue;
+        }
+        pkg.display_prefix = display_path(r, packages_[0].project.root) + "/";
+        packages_.push_back(std::move(pkg));
+      } catch (const Error& e) {
+        for (const auto& d : e.diagnostics())
+          diags_.push_back(d);
+        out_.project_errors = true;
+      }
+    }
+    for (const auto& p : packages_)
+      out_.packages.push_back({p.project.name, p.project.root, p.is_root});
+  }
+
+  // dbt's precedence, lowest first: the package's own vars, the root's global vars, the
+  // root's vars scoped to the package, --vars.
+  void compute_vars() {
+    std::set<std::string> package_names;
+    for (const auto& p : packages_)
+      package_names.insert(p.project.name);
+    auto globals = [&](const Json& vars) {
+      Json out = Json::object();
+      for (auto it = vars.begin(); it != vars.end(); ++it)
+        if (!(package_names.count(it.key()) && it->is_object())) out[it.key()] = *it;
+      return out;
+    };
+    auto overlay = [](Json& into, const Json& from) {
+      if (!from.is_object()) return;
+      for (auto it = from.begin(); it != from.end(); ++it)
+        into[it.key()] = *it;
+    };
+    const Json& root_vars = packages_[0].project.vars;
+    for (auto& p : packages_) {
+      Json v = Json::object();
+      if (!p.is_root) {
+        overlay(v, globals(p.project.vars));
+        if (p.project.vars.contains(p.project.name)) overlay(v, p.project.vars[p.project.name]);
+      }
+      overlay(v, globals(root_vars));
+      if (root_vars.contains(p.project.name)) overlay(v, root_vars[p.project.name]);
+      overlay(v, options_.cli_vars);
+      p.vars = std::move(v);
+    }
+    for (auto& p : packages_) {
+      p.ctx.env = options_.env;
+      p.ctx.vars = &p.vars;
+      p.ctx.target = &target_;
+      p.ctx.redactor = options_.redactor;
+    }
+  }
+
+  // ---- files ----------------------------------------------------------------------------
+
+  void add_files(size_t pkg, const std::vector<std::string>& paths,
+                 const std::function<std::optional<FileKind>(const fs::path&)>& kind_of) {
+    const PackageState& p = packages_[pkg];
+    for (const auto& base_name : paths) {
+      fs::path base = p.project.root / base_name;
+      std::error_code ec;
+      if (!fs::is_directory(base, ec)) continue;
+      for (auto it = fs::recursive_directory_iterator(base, ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (!it->is_regular_file(ec)) continue;
+        auto kind = kind_of(it->path());
+        if (!kind) continue;
+        fs::path abs = it->path().lexically_normal();
+        if (!seen_.insert(abs.string()).second) continue;
+        SourceFile f;
+        f.kind = *kind;
+        f.package = pkg;
+        f.absolute = abs;
+        // Lexical, not fs::relative: resolving symlinks costs a readlink per path component
+        // per file, which dominated discovery on 10,000 files.
+        f.rel = abs.lexically_relative(p.project.root).generic_string();
+        f.display = abs.lexically_relative(packages_[0].project.root).generic_string();
+        fs::path within = abs.lexically_relative(base.lexically_normal());
+        for (auto part = within.begin(); part != within.end(); ++part) {
+          if (std::next(part) == within.end()) break;
+          f.dirs.push_back(part->string());
+        }
+        f.stem = abs.stem().string();
+        files_.push_back(std::move(f));
+      }
+    }
+  }
+
+  void discover_files(size_t pkg) {
+    const DbtProjectFile& p = packages_[pkg].project;
+    add_files(pkg, p.model_paths, [](const fs::path& f) -> std::optional<FileKind> {
+      if (has_ext(f, {".py"})) return FileKind::kPython;
+      if (has_ext(f, {".sql"})) return FileKind::kSqlModel;
+      if (has_ext(f, {".yml", ".yaml"})) return FileKind::kProperties;
+      return std::nullopt;
+    });
+    add_files(pkg, p.seed_paths, [](const fs::path& f) -> std::optional<FileKind> {
+      if (has_ext(f, {".csv"})) return FileKind::kSeed;
+      if (has_ext(f, {".yml", ".yaml"})) return FileKind::kProperties;
+      return std::nullopt;
+    });
+    add_files(pkg, p.snapshot_paths, [](const fs::path& f) -> std::optional<FileKind> {
+      if (has_ext(f, {".sql"})) return FileKind::kSnapshot;
+      if (has_ext(f, {".yml", ".yaml"})) return FileKind::kProperties;
+      return std::nullopt;
+    });
+  }
+
+  // Phase 1: SQL and properties files (small, needed before Python models can be resolved).
+  void read_sql_and_yaml() {
+    // Deterministic order whatever the file system returns.
+    std::sort(files_.begin(), files_.end(), [](const SourceFile& a, const SourceFile& b) {
+      return a.package != b.package ? a.package < b.package : a.rel < b.rel;
+    });
+    std::vector<size_t> work;
+    for (size_t i = 0; i < files_.size(); ++i) {
+      SourceFile& f = files_[i];
+      switch (f.kind) {
+        case FileKind::kSqlModel:
+        case FileKind::kSnapshot:
+          f.result = sql_.size();
+          sql_.emplace_back();
+          work.push_back(i);
+          break;
+        case FileKind::kProperties:
+          f.result = yaml_.size();
+          yaml_.emplace_back();
+          work.push_back(i);
+          break;
+        case FileKind::kPython:
+        case FileKind::kSeed:
+          break;
+      }
+    }
+    std::vector<std::string> buffers(static_cast<size_t>(std::max(threads(), 1)));
+    parallel_for(work.size(), threads(), [&](size_t w, size_t worker) {
+      const SourceFile& f = files_[work[w]];
+      std::string& buf = buffers[worker];
+      if (f.kind == FileKind::kProperties) {
+        YamlResult& r = yaml_[f.result];
+        std::string error;
+        if (!read_into(f.absolute, buf, &error)) {
+          r.diagnostics.push_back(make_diag(Severity::kError, "DBTPY201", f.display, 0, 0, error,
+                                            "check the file's permissions"));
+          return;
+        }
+        r.props = parse_properties_text(buf, f.display, packages_[f.package].ctx, r.diagnostics,
+                                        /*lenient=*/f.package != 0);
+        return;
+      }
+      SqlResult& r = sql_[f.result];
+      if (!read_into(f.absolute, buf, &r.read_error)) return;
+      r.scan = scan_sql(buf, f.kind == FileKind::kSnapshot, &packages_[f.package].ctx);
+    });
+  }
+
+  int threads() const { return options_.threads > 0 ? options_.threads : default_thread_count(); }
+
+  // ---- nodes ----------------------------------------------------------------------------
+
+  std::vector<std::string> fqn_for(const SourceFile& f, const std::string& leaf) const {
+    std::vector<std::string> fqn{packages_[f.package].project.name};
+    fqn.insert(fqn.end(), f.dirs.begin(), f.dirs.end());
+    fqn.push_back(leaf);
+    return fqn;
+  }
+
+  void build_file_nodes() {
+    for (size_t i = 0; i < files_.size(); ++i) {
+      const SourceFile& f = files_[i];
+      const std::string& pkg = packages_[f.package].project.name;
+      switch (f.kind) {
+        case FileKind::kPython:
+        case FileKind::kSqlModel:
+        case FileKind::kSeed: {
+          if (f.kind == FileKind::kSqlModel && !sql_[f.result].read_error.empty()) {
+            file_error(f, sql_[f.result].read_error);
+            continue;
+          }
+          if (f.kind == FileKind::kSqlModel) static_config_warnings(f, sql_[f.result].scan);
+          Pending p;
+          p.file = static_cast<int>(i);
+          Node& n = p.node;
+          n.kind = f.kind == FileKind::kSeed ? NodeKind::kSeed : NodeKind::kModel;
+          n.language = f.kind == FileKind::kPython ? Language::kPython
+                       : f.kind == FileKind::kSeed ? Language::kNone
+                                                   : Language::kSql;
+          n.name = f.stem;
+          n.package_name = pkg;
+          n.fqn = fqn_for(f, f.stem);
+          n.original_file_path = f.rel;
+          by_stem_[{f.package, f.stem, n.kind == NodeKind::kSeed}] = pending_.size();
+          pending_.push_back(std::move(p));
+          break;
+        }
+        case FileKind::kSnapshot: {
+          const SqlResult& r = sql_[f.result];
+          if (!r.read_error.empty()) {
+            file_error(f, r.read_error);
+            continue;
+          }
+          if (!r.scan.error.empty()) {
+            project_error(make_diag(Severity::kError, "DBTPY226", f.display, r.scan.error_line, 0,
+                                    r.scan.error, "close the Jinja block"));
+          }
+          static_config_warnings(f, r.scan);
+          for (size_t b = 0; b < r.scan.blocks.size(); ++b) {
+            const SqlBlock& block = r.scan.blocks[b];
+            if (block.name.empty()) {
+              project_error(make_diag(Severity::kError, "DBTPY226", f.display, block.line, 0,
+                                      "a `{% snapshot %}` block has no name",
+                                      "write `{% snapshot my_snapshot %}`"));
+              continue;
+            }
+            Pending p;
+            p.file = static_cast<int>(i);
+            p.block = static_cast<int>(b);
+            Node& n = p.node;
+            n.kind = NodeKind::kSnapshot;
+            n.language = Language::kSql;
+            n.name = block.name;
+            n.package_name = pkg;
+            std::vector<std::string> fqn = fqn_for(f, f.stem);
+            fqn.push_back(block.name);
+            n.fqn = std::move(fqn);
+            n.original_file_path = f.rel;
+            snapshot_by_name_[{f.package, block.name}] = pending_.size();
+            pending_.push_back(std::move(p));
+          }
+          break;
+        }
+        case FileKind::kProperties:
+          break;
+      }
+      if (f.kind == FileKind::kSqlModel && !sql_[f.result].scan.error.empty()) {
+        project_error(make_diag(Severity::kError, "DBTPY226", f.display,
+                                sql_[f.result].scan.error_line, 0, sql_[f.result].scan.error,
+                                "close the Jinja block"));
+      }
+    }
+  }
+
+  bool dbt_manifest_available() const {
+    if (options_.dbt_manifest) return true;
+    std::error_code ec;
+    return fs::is_regular_file(out_.target_dir / "manifest.json", ec);
+  }
+
+  // SQL configs dbtpy cannot read statically matter only where they change what a Python
+  // model sees: its parents' relation names, whether they exist, how they are materialized.
+  void static_config_warnings(const SourceFile& f, const SqlScan& scan) {
+    if (f.package != 0) return;
+    static const std::set<std::string> kNaming = {"alias",          "schema",       "database",
+                                                  "enabled",        "materialized", "target_schema",
+                                                  "target_database"};
+    const bool manifest = dbt_manifest_available();
+    for (const auto& block : scan.blocks) {
+      for (const auto& [key, line] : block.dynamic_config_keys) {
+        if (!kNaming.count(key) || manifest) continue;
+        warning(make_diag(Severity::kWarning, "DBTPY244", f.display, line, 0,
+                          "config `" + key +
+                              "` is computed by Jinja dbtpy does not run; the "
+                              "node's relation name may differ from dbt's",
+                          "run `dbt parse` so dbtpy reads names from target/manifest.json, or "
+                          "use a literal value"));
+      }
+      for (const auto& [key, line] : block.conditional_config_keys) {
+        if (!kNaming.count(key) || manifest) continue;
+        warning(make_diag(Severity::kWarning, "DBTPY244", f.display, line, 0,
+                          "config `" + key +
+                              "` is set inside {% if %}/{% for %}; dbtpy takes it "
+                              "unconditionally",
+                          "run `dbt parse` so dbtpy reads names from target/manifest.json"));
+      }
+    }
+  }
+
+  void file_error(const SourceFile& f, const std::string& error) {
+    model_error(make_diag(Severity::kError, "DBTPY201", f.display, 0, 0, error,
+                          "check the file's permissions"));
+  }
+
+  void project_error(Diagnostic d) {
+    out_.project_errors = true;
+    diags_.push_back(std::move(d));
+  }
+  void model_error(Diagnostic d) {
+    out_.model_errors = true;
+    diags_.push_back(std::move(d));
+  }
+  void warning(Diagnostic d) {
+    d.severity = Severity::kWarning;
+    diags_.push_back(std::move(d));
+  }
+
+  // ---- properties -----------------------------------------------------------------------
+
+  static std::string latest_of(const NodeEntry& e) {
+    if (e.latest_version) return *e.latest_version;
+    std::string best;
+    for (const auto& v : e.versions) {
+      if (best.empty()) {
+        best = v.v;
+        continue;
+      }
+      char* ea = nullptr;
+      char* eb = nullptr;
+      double a = std::strtod(v.v.c_str(), &ea);
+      double b = std::strtod(best.c_str(), &eb);
+      bool numeric = ea && *ea == '\0' && eb && *eb == '\0';
+      if (numeric ? a > b : v.v > best) best = v.v;
+    }
+    return best;
+  }
+
+  void patch_once(Pending& p, const NodeEntry& e, const char* what) {
+    if (p.patched_by) {
+      project_error(
+          make_diag(Severity::kError, "DBTPY223", e.file, e.line, e.column,
+                    std::string(what) + " '" + e.name + "' is described twice (also at " +
+                        p.patched_by->file + ":" + std::to_string(p.patched_by->line) + ")",
+                    "keep one entry per " + std::string(what) + " across all properties files"));
+      return;
+    }
+    p.patched_by = &e;
+    p.node.patch_path = e.file;
+    p.node.description = e.description;
+    p.properties_layers.push_back(e.config);
+  }
+
+  void missing_entry(const NodeEntry& e, const char* what, const std::vector<std::string>& names,
+                     const std::string& expected) {
+    auto close = closest_names(e.name, names);
+    project_error(make_diag(
+        Severity::kError, "DBTPY221", e.file, e.line, e.column,
+        "properties for " + std::string(what) + " '" + e.name + "', but no such " + what +
+            " exists" + expected,
+        close.empty() ? "fix the name or remove the entry"
+                      : "did you mean '" + close.front() + "'? fix the name or remove the entry"));
+  }
+
+  void apply_properties() {
+    std::map<size_t, std::vector<std::string>> model_names, seed_names, snapshot_names;
+    for (const auto& p : pending_) {
+      size_t pkg = package_index(p.node.package_name);
+      (p.node.kind == NodeKind::kModel  ? model_names
+       : p.node.kind == NodeKind::kSeed ? seed_names
+                                        : snapshot_names)[pkg]
+          .push_back(p.node.name);
+    }
+    for (size_t i = 0; i < files_.size(); ++i) {
+      const SourceFile& f = files_[i];
+      if (f.kind != FileKind::kProperties) continue;
+      YamlResult& r = yaml_[f.result];
+      for (auto& d : r.diagnostics) {
+        if (d.severity == Severity::kError) out_.project_errors = true;
+        diags_.push_back(d);
+      }
+      for (const auto& e : r.props.models)
+        patch_model(f, e, model_names[f.package]);
+      for (const auto& e : r.props.seeds) {
+        auto it = by_stem_.find({f.package, e.name, true});
+        if (it == by_stem_.end()) {
+          missing_entry(e, "seed", seed_names[f.package], "");
+          continue;
+        }
+        patch_once(pending_[it->second], e, "seed");
+      }
+      for (const auto& e : r.props.snapshots) {
+        auto it = snapshot_by_name_.find({f.package, e.name});
+        if (it != snapshot_by_name_.end()) {
+          patch_once(pending_[it->second], e, "snapshot");
+          continue;
+        }
+        if (e.relation_ref_name || e.relation_source) {
+          Pending p;
+          p.yaml_snapshot = true;
+          p.yaml_snapshot_entry = &e;
+          Node& n = p.node;
+          n.kind = NodeKind::kSnapshot;
+          n.language = Language::kSql;
+          n.name = e.name;
+          n.package_name = packages_[f.package].project.name;
+          n.fqn = fqn_for(f, e.name);
+          n.original_file_path = f.rel;
+          n.patch_path = e.file;
+          n.description = e.description;
+          p.properties_layers.push_back(e.config);
+          snapshot_by_name_[{f.package, e.name}] = pending_.size();
+          pending_.push_back(std::move(p));
+          continue;
+        }
+        missing_entry(e, "snapshot", snapshot_names[f.package], "");
+      }
+      for (const auto& s : r.props.sources)
+        add_source(f, s);
+    }
+  }
+
+  void patch_model(const SourceFile& f, const NodeEntry& e, const std::vector<std::string>& names) {
+    if (e.versions.empty()) {
+      auto it = by_stem_.find({f.package, e.name, false});
+      if (it == by_stem_.end()) {
+        missing_entry(e, "model", names, "");
+        return;
+      }
+      patch_once(pending_[it->second], e, "model");
+      return;
+    }
+    const std::string latest = latest_of(e);
+    bool latest_declared = false;
+    for (const auto& v : e.versions)
+      if (v.v == latest) latest_declared = true;
+    if (!latest_declared) {
+      project_error(make_diag(
+          Severity::kError, "DBTPY227", e.file, e.line, e.column,
+          "latest_version " + latest + " of model '" + e.name + "' is not one of its versions",
+          "add `- v: " + latest + "` under `versions:` or fix latest_version"));
+    }
+    for (const auto& v : e.versions) {
+      std::string stem = v.defined_in.value_or(e.name + "_v" + v.v);
+      auto it = by_stem_.find({f.package, stem, false});
+      if (it == by_stem_.end() && v.v == latest && !v.defined_in)
+        it = by_stem_.find({f.package, e.name, false});
+      if (it == by_stem_.end()) {
+        project_error(
+            make_diag(Severity::kError, "DBTPY221", e.file, v.line, 0,
+                      "version " + v.v + " of model '" + e.name + "' has no file (" + stem +
+                          ".sql or " + stem + ".py)",
+                      "create the file, or set `defined_in:` to the file that defines it"));
+        continue;
+      }
+      Pending& p = pending_[it->second];
+      if (p.node.version) {
+        project_error(make_diag(
+            Severity::kError, "DBTPY223", e.file, v.line, 0,
+            "file " + p.node.original_file_path + " defines two versions of model '" + e.name + "'",
+            "give each version its own file"));
+        continue;
+      }
+      p.node.name = e.name;
+      p.node.version = v.v;
+      p.node.is_latest_version = v.v == latest;
+      p.node.fqn.back() = e.name;
+      p.node.fqn.push_back("v" + v.v);
+      p.node.patch_path = e.file;
+      p.node.description = e.description;
+      p.patched_by = &e;
+      p.properties_layers.push_back(e.config);
+      p.properties_layers.push_back(v.config);
+    }
+  }
+
+  void add_source(const SourceFile& f, const SourceEntry& s) {
+    const PackageState& pkg = packages_[f.package];
+    for (const auto& t : s.tables) {
+      std::string uid = "source." + pkg.project.name + "." + s.name + "." + t.name;
+      if (!source_ids_.insert(uid).second) {
+        project_error(make_diag(Severity::kError, "DBTPY224", s.file, t.line, 0,
+                                "source table '" + s.name + "." + t.name + "' is declared twice",
+                                "declare each source table once"));
+        continue;
+      }
+      Node n;
+      n.kind = NodeKind::kSource;
+      n.language = Language::kNone;
+      n.unique_id = uid;
+      n.name = t.name;
+      n.source_name = s.name;
+      n.package_name = pkg.project.name;
+      n.fqn = fqn_for(f, s.name);
+      n.fqn.push_back(t.name);
+      n.original_file_path = f.rel;
+      n.patch_path = f.rel;
+      n.description = t.description;
+      ResolvedConfig cfg;
+      for (const auto& layer :
+           project_config_layers(pkg.project.sources, n.fqn, &visited(f.package, "sources")))
+        merge_config_layer(cfg, layer, ConfigLayer::kProject);
+      merge_config_layer(cfg, s.config, ConfigLayer::kProperties);
+      merge_config_layer(cfg, t.config, ConfigLayer::kProperties);
+      if (!pkg.is_root) {
+        for (const auto& layer :
+             project_config_layers(packages_[0].project.sources, n.fqn, &visited(0, "sources")))
+          merge_config_layer(cfg, layer, ConfigLayer::kProject);
+      }
+      if (auto en = cfg.values.find("enabled"); en != cfg.values.end() && *en == false) {
+        disabled_.push_back({NodeKind::kSource, n.package_name, n.name, n.source_name});
+        continue;
+      }
+      Relation& r = n.relation;
+      r.database = s.database.value_or(target_.default_database());
+      r.schema = s.schema.value_or(s.name);
+      r.identifier = t.identifier;
+      render_into(r, target_.platform,
+                  quote_policy(target_.platform, out_.quoting, s.quoting, t.quoting));
+      n.config = std::move(cfg);
+      sources_.push_back(std::move(n));
+    }
+  }
+
+  std::set<std::string>& visited(size_t pkg, const std::string& tree) {
+    return visited_[{pkg, tree}];
+  }
+
+  size_t package_index(const std::string& name) const {
+    for (size_t i = 0; i < packages_.size(); ++i)
+      if (packages_[i].project.name == name) return i;
+    return 0;
+  }
+
+  // ---- config, naming, refs ----------------------------------------------------------------
+
+  const Json& tree_for(const PackageState& p, NodeKind kind) const {
+    return kind == NodeKind::kSeed       ? p.project.seeds
+           : kind == NodeKind::kSnapshot ? p.project.snapshots
+                                         : p.project.models;
+  }
+  static const char* tree_name(NodeKind kind) {
+    return kind == NodeKind::kSeed ? "seeds" : kind == NodeKind::kSnapshot ? "snapshots" : "models";
+  }
+
+  // dbt_project.yml's layers along `fqn`: every node of a folder shares the folder's layers,
+  // so they are merged once per folder (here, sequentially) and reused by the parallel phase;
+  // only a block named after the node itself (rare) is merged per node. Records the visited
+  // config paths for the unused-paths warning.
+  const FolderConfig* prepare_folder(const Json& tree, const std::vector<std::string>& fqn,
+                                     std::set<std::string>& visited) {
+    if (fqn.empty()) return nullptr;
+    std::string key;
+    for (size_t i = 0; i + 1 < fqn.size(); ++i) {
+      key += fqn[i];
+      key += '\x1f';
+    }
+    FolderConfig& folder = folder_cache_[{&tree, key}];
+    if (!folder.computed) {
+      folder.computed = true;
+      std::vector<std::string> prefix(fqn.begin(), fqn.end() - 1);
+      std::vector<Json> layers = project_config_layers(tree, prefix, &visited);
+      for (const auto& layer : layers)
+        merge_config_layer(folder.config, layer, ConfigLayer::kProject);
+      // The level reached, when the walk got through the whole prefix.
+      if (layers.size() == prefix.size() + 1) {
+        const Json* level = &tree;
+        for (const auto& part : prefix)
+          level = &(*level)[part];
+        folder.level = level;
+        folder.path = join(prefix, ".");
+      }
+    }
+    if (folder.level && folder.level->is_object()) {
+      auto leaf = folder.level->find(fqn.back());
+      if (leaf != folder.level->end() && leaf->is_object())
+        visited.insert(folder.path.empty() ? fqn.back() : folder.path + "." + fqn.back());
+    }
+    return &folder;
+  }
+
+  static void apply_folder(ResolvedConfig& cfg, const FolderConfig* folder,
+                           const std::string& leaf_name) {
+    if (!folder) return;
+    if (cfg.values.empty()) {
+      cfg = folder->config;
+    } else {
+      merge_config_layer(cfg, folder->config.values, ConfigLayer::kProject);
+    }
+    if (folder->level && folder->level->is_object()) {
+      auto leaf = folder->level->find(leaf_name);
+      if (leaf != folder->level->end() && leaf->is_object())
+        merge_config_layer(cfg, level_configs(*leaf), ConfigLayer::kProject);
+    }
+  }
+
+  void prepare_folders() {
+    for (auto& p : pending_) {
+      const Node& n = p.node;
+      size_t pkg = package_index(n.package_name);
+      p.own_folder =
+          prepare_folder(tree_for(packages_[pkg], n.kind), n.fqn, visited(pkg, tree_name(n.kind)));
+      if (pkg != 0)
+        p.root_folder =
+            prepare_folder(tree_for(packages_[0], n.kind), n.fqn, visited(0, tree_name(n.kind)));
+    }
+  }
+
+  // The node's config, layer by layer. Thread-safe for distinct nodes (reads shared state
+  // prepared before; writes only `findings`).
+  ResolvedConfig resolve_config(const Pending& p, const SourceFile* f,
+                                const python::PythonAnalysis* analysis, Findings& findings) const {
+    const Node& n = p.node;
+    ResolvedConfig cfg;
+    if (n.language != Language::kPython) {
+      const char* mat = n.kind == NodeKind::kSeed       ? "seed"
+                        : n.kind == NodeKind::kSnapshot ? "snapshot"
+                                                        : "view";
+      merge_config_layer(cfg, Json{{"materialized", mat}}, ConfigLayer::kDefault);
+    }
+    apply_folder(cfg, p.own_folder, n.fqn.back());
+    bool properties_materialized = false;
+    for (const auto& layer : p.properties_layers) {
+      merge_config_layer(cfg, layer, ConfigLayer::kProperties);
+      if (layer.is_object() && layer.contains("materialized")) properties_materialized = true;
+    }
+    std::optional<Json> project_materialized;
+    if (n.language == Language::kPython && !properties_materialized) {
+      // dbt injects `materialized: table` at the properties layer for Python models, which
+      // outranks dbt_project.yml.
+      auto it = cfg.values.find("materialized");
+      if (it != cfg.values.end() && cfg.provenance["materialized"] == ConfigLayer::kProject)
+        project_materialized = *it;
+      merge_config_layer(cfg, Json{{"materialized", "table"}}, ConfigLayer::kProperties);
+      cfg.provenance["materialized"] = ConfigLayer::kDefault;
+    }
+    if (analysis) {
+      for (const auto& call : analysis->config_calls)
+        merge_config_layer(cfg, call, ConfigLayer::kInFile);
+    } else if (f && (f->kind == FileKind::kSqlModel || f->kind == FileKind::kSnapshot)) {
+      const SqlResult& r = sql_[f->result];
+      size_t b = p.block < 0 ? 0 : static_cast<size_t>(p.block);
+      if (b < r.scan.blocks.size())
+        merge_config_layer(cfg, r.scan.blocks[b].config, ConfigLayer::kInFile);
+    }
+    apply_folder(cfg, p.root_folder, n.fqn.back());
+    if (project_materialized && cfg.provenance["materialized"] == ConfigLayer::kDefault &&
+        *project_materialized != "table") {
+      findings.overridden_materialized[profiles::python_str(*project_materialized)].push_back(
+          n.package_name + "." + n.name);
+    }
+    return cfg;
+  }
+
+  static bool check_config_types(const Node& n, const ResolvedConfig& cfg, const std::string& file,
+                                 Findings& findings) {
+    auto bad = [&](const std::string& key, const std::string& want) {
+      Diagnostic d =
+          make_diag(Severity::kError, "DBTPY243", file, 0, 0,
+                    "config `" + key + "` of '" + n.name + "' must be " + want + " (set in " +
+                        std::string(config_layer_name(cfg.provenance.at(key))) + ")",
+                    "fix the value where it is set");
+      if (n.language == Language::kPython) {
+        findings.model_error(std::move(d));
+      } else {
+        findings.project_error(std::move(d));
+      }
+      return false;
+    };
+    const Json& v = cfg.values;
+    if (auto it = v.find("enabled"); it != v.end() && !it->is_boolean() && !it->is_null())
+      return bad("enabled", "true or false");
+    for (const char* k : {"alias", "schema", "database", "materialized"}) {
+      if (auto it = v.find(k); it != v.end() && !it->is_null() && !it->is_string())
+        return bad(k, "a string");
+    }
+    if (auto it = v.find("tags"); it != v.end()) {
+      for (const auto& t : *it)
+        if (!t.is_string()) return bad("tags", "a string or a list of strings");
+    }
+    return true;
+  }
+
+  // Phase 2, in parallel: every node's config and relation; Python files are read, checked
+  // and analyzed here and their ModelIR built at once, so no analysis result outlives its
+  // file (one file in memory per thread).
+  void resolve_nodes() {
+    prepare_folders();
+    const AnalyzeFn analyze = options_.analyze ? options_.analyze : AnalyzeFn(&python::analyze);
+    const size_t workers = static_cast<size_t>(std::max(threads(), 1));
+    std::vector<std::string> buffers(workers);
+    std::vector<Findings> findings(workers);
+    parallel_for(pending_.size(), threads(), [&](size_t i, size_t worker) {
+      resolve_pending(pending_[i], analyze, buffers[worker], findings[worker]);
+    });
+    for (auto& f : findings) {
+      for (auto& d : f.diagnostics)
+        diags_.push_back(std::move(d));
+      out_.project_errors = out_.project_errors || f.project_errors;
+      out_.model_errors = out_.model_errors || f.model_errors;
+      for (auto& [value, models] : f.overridden_materialized) {
+        auto& all = overridden_materialized_[value];
+        all.insert(all.end(), models.begin(), models.end());
+      }
+    }
+    for (auto& [value, models] : overridden_materialized_)
+      std::sort(models.begin(), models.end());
+  }
+
+  void resolve_pending(Pending& p, const AnalyzeFn& analyze, std::string& buf,
+                       Findings& findings) const {
+    const SourceFile* f = p.file >= 0 ? &files_[static_cast<size_t>(p.file)] : nullptr;
+    Node& n = p.node;
+    const std::string& display = f ? f->display : p.yaml_snapshot_entry->file;
+    std::optional<python::PythonAnalysis> analysis;
+    std::string checksum;
+    if (n.language == Language::kPython) {
+      std::string error;
+      if (!read_into(f->absolute, buf, &error)) {
+        findings.model_error(make_diag(Severity::kError, "DBTPY201", display, 0, 0, error,
+                                       "check the file's permissions"));
+        p.dropped = true;
+        return;
+      }
+      checksum = sha256_hex(buf);
+      analysis = analyze(buf, display);
+      n.has_errors = has_errors(analysis->diagnostics);
+      for (auto& d : analysis->diagnostics) {
+        if (d.severity == Severity::kError) findings.model_errors = true;
+        findings.diagnostics.push_back(std::move(d));
+      }
+    }
+    ResolvedConfig cfg = resolve_config(p, f, analysis ? &*analysis : nullptr, findings);
+    if (!check_config_types(n, cfg, display, findings)) {
+      p.dropped = true;
+      return;
+    }
+    if (auto en = cfg.values.find("enabled"); en != cfg.values.end() && *en == false) {
+      p.disabled = true;
+      return;
+    }
+    std::string prefix = std::string(node_kind_name(n.kind)) + "." + n.package_name + "." + n.name;
+    n.unique_id = n.version ? prefix + ".v" + *n.version : prefix;
+    Relation relation = n.kind == NodeKind::kSnapshot
+                            ? snapshot_relation(target_, out_.quoting, cfg.values, n.name)
+                            : model_relation(target_, out_.quoting, cfg.values, n.name, n.version);
+    if (n.language != Language::kPython) {
+      n.relation = std::move(relation);
+      n.config = std::move(cfg);
+      return;
+    }
+    ModelIR ir;
+    ir.name = n.name;
+    ir.package_name = n.package_name;
+    ir.unique_id = n.unique_id;
+    ir.original_file_path = n.original_file_path;
+    ir.absolute_path = f->absolute;
+    ir.checksum = std::move(checksum);
+    ir.model_def_line = analysis->model_def_line;
+    ir.refs = std::move(analysis->refs);
+    ir.sources = std::move(analysis->sources);
+    ir.config_keys_used = std::move(analysis->config_keys_used);
+    ir.meta_keys_used = std::move(analysis->meta_keys_used);
+    ir.imports = std::move(analysis->imports);
+    ir.description = n.description;
+    ir.relation = std::move(relation);
+    ir.config = std::move(cfg);
+    python_checks(n, ir, display, findings);
+    p.ir = std::make_unique<ModelIR>(std::move(ir));
+  }
+
+  void resolve_all() {
+    // Nodes and ModelIRs go straight into the project (no second copy of 10,000 large
+    // structs) and are put in unique_id order in place afterwards.
+    std::vector<Node>& enabled = out_.nodes;
+    std::vector<ModelIR>& irs = out_.python_models;
+    enabled.reserve(pending_.size() + sources_.size());
+    irs.reserve(pending_.size());
+    std::map<std::pair<std::string, std::string>, std::string> first_file;  // duplicates
+    for (auto& p : pending_) {
+      if (p.dropped) continue;
+      Node& n = p.node;
+      if (p.disabled) {
+        disabled_.push_back({n.kind, n.package_name, n.name, ""});
+        continue;
+      }
+      const std::string& display =
+          p.file >= 0 ? files_[static_cast<size_t>(p.file)].display : p.yaml_snapshot_entry->file;
+      // Two enabled nodes with one name in one package are ambiguous for ref().
+      if (!n.version) {
+        auto key = std::make_pair(n.package_name, n.name);
+        auto [it, inserted] = first_file.emplace(key, display);
+        if (!inserted) {
+          project_error(make_diag(
+              Severity::kError, "DBTPY222", display, 0, 0,
+              "two resources are named '" + n.name + "': " + it->second + " and " + display,
+              "rename one of them, disable one (`enabled: false`), or declare "
+              "versions in a properties file"));
+          continue;
+        }
+      }
+      if (p.ir) {
+        n.python_model = static_cast<int>(irs.size());
+        irs.push_back(std::move(*p.ir));
+        p.ir.reset();
+      }
+      p.properties_layers = {};  // merged into the config
+      enabled.push_back(std::move(n));
+      enabled_pending_.push_back(&p);
+    }
+    for (auto& s : sources_)
+      enabled.push_back(std::move(s));
+    sources_.clear();
+    load_dbt_manifest();
+    add_manifest_package_nodes(enabled);
+
+    // Final order: by unique_id.
+    std::vector<size_t> order = apply_order(
+        enabled, [](const Node& a, const Node& b) { return a.unique_id < b.unique_id; });
+    std::vector<const Pending*> sorted_pending(enabled.size(), nullptr);
+    for (size_t i = 0; i < enabled.size(); ++i)
+      sorted_pending[i] = order[i] < enabled_pending_.size() ? enabled_pending_[order[i]] : nullptr;
+    // Python models in the same order: sorted by unique_id too (each moved once, as above),
+    // then nodes point at them.
+    apply_order(irs, [](const ModelIR& a, const ModelIR& b) { return a.unique_id < b.unique_id; });
+    size_t next_ir = 0;
+    for (size_t i = 0; i < enabled.size(); ++i) {
+      Node& n = enabled[i];
+      if (n.python_model >= 0) n.python_model = static_cast<int>(next_ir++);
+      out_.node_index.emplace(n.unique_id, i);
+    }
+
+    apply_dbt_manifest();
+
+    RefResolver resolver(out_.nodes, out_.name, disabled_);
+    for (size_t i = 0; i < out_.nodes.size(); ++i) {
+      Node& n = out_.nodes[i];
+      if (n.kind == NodeKind::kSource) continue;
+      if (n.python_model >= 0) {
+        resolve_python(n, resolver);
+      } else if (!n.relation_from_manifest ||
+                 manifest_parents_.find(n.unique_id) == manifest_parents_.end()) {
+        resolve_sql(n, sorted_pending[i], resolver);
+      } else {
+        for (const auto& parent : manifest_parents_[n.unique_id])
+          if (out_.node_index.count(parent)) n.depends_on.push_back(parent);
+      }
+      std::sort(n.depends_on.begin(), n.depends_on.end());
+      n.depends_on.erase(std::unique(n.depends_on.begin(), n.depends_on.end()), n.depends_on.end());
+    }
+  }
+
+  static void python_checks(Node& n, const ModelIR& ir, const std::string& display,
+                            Findings& findings) {
+    const Json& v = ir.config.values;
+    auto mat = v.find("materialized");
+    if (mat != v.end() && mat->is_string() && *mat != "table" && *mat != "incremental") {
+      n.has_errors = true;
+      findings.model_error(
+          make_diag(Severity::kError, "DBTPY241", display, ir.model_def_line, 0,
+                    "invalid materialization '" + mat->get<std::string>() + "' for Python model '" +
+                        n.name + "' (set in " +
+                        std::string(config_layer_name(ir.config.provenance.at("materialized"))) +
+                        "): only 'table' or 'incremental' are allowed",
+                    "use dbt.config(materialized=\"table\") or \"incremental\""));
+    }
+    auto contract = v.find("contract");
+    if (contract != v.end() && contract->is_object() &&
+        contract->value("enforced", false) == true) {
+      n.has_errors = true;
+      findings.model_error(
+          make_diag(Severity::kError, "DBTPY242", display, ir.model_def_line, 0,
+                    "contract enforcement is not supported for Python model '" + n.name +
+                        "' (dbt: Language Error: Expected 'sql' but found 'python')",
+                    "remove `contract: {enforced: true}` for this model"));
+    }
+  }
+
+  void resolve_python(Node& n, const RefResolver& resolver) {
+    ModelIR& ir = out_.python_models[static_cast<size_t>(n.python_model)];
+    const std::string display = display_of(n);
+    for (const auto& ref : ir.refs) {
+      Resolution r = resolver.ref(ref.name, ref.package, ref.version, n.package_name);
+      if (!r.node) {
+        n.has_errors = true;
+        model_error(make_diag(Severity::kError, r.code, display, ref.where.line, ref.where.column,
+                              "dbt.ref(): " + r.message, r.hint));
+        continue;
+      }
+      const Node& target = out_.nodes[*r.node];
+      if (target.unique_id == n.unique_id) {
+        n.has_errors = true;
+        model_error(make_diag(Severity::kError, "DBTPY236", display, ref.where.line,
+                              ref.where.column, "model '" + n.name + "' refers to itself",
+                              "a model cannot read its own output with dbt.ref(); use dbt.this"));
+        continue;
+      }
+      ir.depends_on.push_back(target.unique_id);
+      std::string key = ref.package ? *ref.package + "." + ref.name : ref.name;
+      if (ref.version) key += ".v" + *ref.version;
+      ir.ref_relations[key] = out_.relation_of(target).rendered;
+    }
+    for (const auto& src : ir.sources) {
+      Resolution r = resolver.source(src.source_name, src.table_name, n.package_name);
+      if (!r.node) {
+        n.has_errors = true;
+        model_error(make_diag(Severity::kError, r.code, display, src.where.line, src.where.column,
+                              "dbt.source(): " + r.message, r.hint));
+        continue;
+      }
+      const Node& target = out_.nodes[*r.node];
+      ir.depends_on.push_back(target.unique_id);
+      ir.source_relations[src.source_name + "." + src.table_name] = target.relation.rendered;
+    }
+    // Python models keep their parents in the ModelIR only (Project::depends_on_of).
+    std::sort(ir.depends_on.begin(), ir.depends_on.end());
+    ir.depends_on.erase(std::unique(ir.depends_on.begin(), ir.depends_on.end()),
+                        ir.depends_on.end());
+  }
+
+  void resolve_sql(Node& n, const Pending* p, const RefResolver& resolver) {
+    std::vector<SqlRef> refs;
+    std::vector<SqlSource> sources;
+    if (p && p->yaml_snapshot_entry) {
+      const NodeEntry& e = *p->yaml_snapshot_entry;
+      if (e.relation_ref_name)
+        refs.push_back({*e.relation_ref_name, e.relation_ref_package, {}, e.line});
+      if (e.relation_source)
+        sources.push_back({e.relation_source->first, e.relation_source->second, e.line});
+    } else if (p && p->file >= 0) {
+      const SourceFile& f = files_[static_cast<size_t>(p->file)];
+      if (f.kind == FileKind::kSqlModel || f.kind == FileKind::kSnapshot) {
+        const SqlResult& r = sql_[f.result];
+        size_t b = p->block < 0 ? 0 : static_cast<size_t>(p->block);
+        if (b < r.scan.blocks.size()) {
+          refs = r.scan.blocks[b].refs;
+          sources = r.scan.blocks[b].sources;
+        }
+      }
+    }
+    const bool root = n.package_name == out_.name;
+    const std::string display = display_of(n);
+    for (const auto& ref : refs) {
+      Resolution r = resolver.ref(ref.name, ref.package, ref.version, n.package_name);
+      if (r.node) {
+        n.depends_on.push_back(out_.nodes[*r.node].unique_id);
+      } else if (root && r.code != "DBTPY233") {
+        warning(make_diag(Severity::kWarning, "DBTPY235", display, ref.line, 0,
+                          "ref('" + ref.name + "') in a SQL node does not resolve: " + r.message,
+                          r.hint));
+      }
+    }
+    for (const auto& s : sources) {
+      Resolution r = resolver.source(s.source_name, s.table_name, n.package_name);
+      if (r.node) {
+        n.depends_on.push_back(out_.nodes[*r.node].unique_id);
+      } else if (root) {
+        warning(make_diag(Severity::kWarning, "DBTPY235", display, s.line, 0,
+                          "source('" + s.source_name + "', '" + s.table_name +
+                              "') in a SQL node does not resolve: " + r.message,
+                          r.hint));
+      }
+    }
+  }
+
+  std::string display_of(const Node& n) const {
+    size_t pkg = package_index(n.package_name);
+    return packages_[pkg].display_prefix + n.original_file_path;
+  }
+
+  // ---- dbt's manifest.json ------------------------------------------------------------------
+
+  // dbt's manifest.json, when given or present: read once, before nodes are ordered.
+  void load_dbt_manifest() {
+    std::optional<fs::path> path = options_.dbt_manifest;
+    std::string display;
+    if (path) {
+      display = path->string();
+      std::error_code ec;
+      if (!fs::is_regular_file(*path, ec)) {
+        throw_usage_error("DBTPY262", "--manifest " + display + " does not exist",
+                          "run `dbt parse` to create target/manifest.json, or fix the path");
+      }
+    } else {
+      fs::path candidate = out_.target_dir / "manifest.json";
+      std::error_code ec;
+      if (!fs::is_regular_file(candidate, ec)) return;
+      path = candidate;
+      display = display_path(candidate, out_.root_dir);
+    }
+    manifest_ = read_dbt_manifest(*path, display);
+    manifest_display_ = display;
+  }
+
+  // Nodes of packages that are not installed (no `dbt deps` here) but that dbt's manifest
+  // knows, so refs to them still resolve, with dbt's relation names.
+  void add_manifest_package_nodes(std::vector<Node>& nodes) {
+    if (!manifest_) return;
+    std::set<std::string> installed;
+    for (const auto& p : packages_)
+      installed.insert(p.project.name);
+    for (const auto& [uid, e] : manifest_->entries) {
+      if (installed.count(e.package_name) || e.package_name.empty()) continue;
+      NodeKind kind;
+      if (e.resource_type == "model") {
+        kind = NodeKind::kModel;
+      } else if (e.resource_type == "seed") {
+        kind = NodeKind::kSeed;
+      } else if (e.resource_type == "snapshot") {
+        kind = NodeKind::kSnapshot;
+      } else if (e.resource_type == "source") {
+        kind = NodeKind::kSource;
+      } else {
+        continue;
+      }
+      Node n;
+      n.kind = kind;
+      n.language = Language::kSql;  // no file here: never compiled by dbtpy
+      if (kind == NodeKind::kSeed || kind == NodeKind::kSource) n.language = Language::kNone;
+      n.unique_id = uid;
+      n.name = e.name;
+      n.package_name = e.package_name;
+      n.source_name = e.source_name;
+      if (!e.version.empty()) {
+        n.version = e.version;
+        n.is_latest_version = e.version == e.latest_version;
+      }
+      n.fqn = e.fqn.empty() ? std::vector<std::string>{e.package_name, e.name} : e.fqn;
+      n.original_file_path = e.original_file_path;
+      if (kind != NodeKind::kSource)
+        n.config.values["materialized"] = e.materialized.empty() ? "view" : e.materialized;
+      nodes.push_back(std::move(n));
+    }
+  }
+
+  void apply_dbt_manifest() {
+    if (!manifest_) return;
+    const DbtManifest& m = *manifest_;
+    const std::string& display = manifest_display_;
+    std::vector<std::string> mismatches;
+    for (auto& n : out_.nodes) {
+      auto it = m.entries.find(n.unique_id);
+      if (it == m.entries.end()) continue;
+      const ManifestEntry& e = it->second;
+      if (n.python_model >= 0) {
+        const Relation& ours = out_.relation_of(n);
+        if (!e.identifier.empty() && (e.database != ours.database || e.schema != ours.schema ||
+                                      e.identifier != ours.identifier))
+          mismatches.push_back(n.name + " (manifest: " + e.database + "." + e.schema + "." +
+                               e.identifier + ", dbtpy: " + ours.database + "." + ours.schema +
+                               "." + ours.identifier + ")");
+        continue;
+      }
+      if (!e.depends_on.empty() || e.resource_type != "source")
+        manifest_parents_[n.unique_id] = e.depends_on;
+      if (e.identifier.empty() && e.relation_name.empty()) continue;  // e.g. ephemeral
+      Relation r;
+      r.database = e.database;
+      r.schema = e.schema;
+      r.identifier = e.identifier;
+      if (!e.relation_name.empty()) {
+        r.rendered = e.relation_name;
+        if (target_.platform == profiles::Platform::kBigQuery) replace_all(r.rendered, "`", "");
+      } else {
+        render_into(r, target_.platform, quote_policy(target_.platform, out_.quoting));
+      }
+      n.relation = std::move(r);
+      n.relation_from_manifest = true;
+    }
+    if (!mismatches.empty()) {
+      warning(make_diag(
+          Severity::kWarning, "DBTPY261", display, 0, 0,
+          "dbt's manifest names Python models differently than dbtpy does, so it "
+          "may be stale or built for another target: " +
+              mismatches.front() +
+              (mismatches.size() > 1 ? " and " + std::to_string(mismatches.size() - 1) + " more"
+                                     : ""),
+          "run `dbt parse --target " + target_.name +
+              "` again, or check custom "
+              "generate_schema_name/generate_alias_name macros"));
+    }
+  }
+
+  // ---- wrap-up --------------------------------------------------------------------------
+
+  // Per-file results are merged into the project by now; freeing them leaves room for what
+  // follows (the DAG, the manifest buffer) without growing the heap.
+  void release_scratch() {
+    pending_ = std::vector<Pending>();
+    enabled_pending_ = {};
+    files_ = {};
+    sql_ = {};
+    yaml_ = {};
+  }
+
+  void finish() {
+    // DAG.
+    out_.dag.resize(out_.nodes.size());
+    for (size_t i = 0; i < out_.nodes.size(); ++i) {
+      for (const auto& parent : out_.depends_on_of(out_.nodes[i])) {
+        auto it = out_.node_index.find(parent);
+        if (it != out_.node_index.end()) out_.dag.add_edge(it->second, i);
+      }
+    }
+    out_.dag.finalize();
+    std::vector<size_t> cycle = out_.dag.find_cycle();
+    if (!cycle.empty()) {
+      std::vector<std::string> names;
+      for (size_t c : cycle)
+        names.push_back(out_.nodes[c].unique_id);
+      model_error(make_diag(Severity::kError, "DBTPY255", display_of(out_.nodes[cycle[0]]), 0, 0,
+                            "found a cycle: " + join(names, " --> "),
+                            "break the cycle: a model cannot depend on its own descendants"));
+    }
+
+    // dbt_project.yml materialized overridden for Python models.
+    for (const auto& [value, models] : overridden_materialized_) {
+      std::string names =
+          join(std::vector<std::string>(models.begin(),
+                                        models.begin() + std::min<size_t>(3, models.size())),
+               ", ");
+      if (models.size() > 3) names += " and " + std::to_string(models.size() - 3) + " more";
+      warning(make_diag(Severity::kWarning, "DBTPY240", packages_[0].project.file, 0, 0,
+                        "dbt_project.yml sets `+materialized: " + value +
+                            "` but Python models are materialized as 'table' unless their "
+                            "properties or dbt.config() say otherwise (dbt applies its Python "
+                            "default above dbt_project.yml): " +
+                            names,
+                        "set `materialized` in the model's properties `config:` or with "
+                        "dbt.config(materialized=...)"));
+    }
+
+    unused_config_paths();
+    custom_naming_macros();
+
+    std::stable_sort(diags_.begin(), diags_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+      if (a.file != b.file) return a.file < b.file;
+      return a.line < b.line;
+    });
+    out_.diagnostics = std::move(diags_);
+  }
+
+  void unused_config_paths() {
+    std::vector<std::string> unused;
+    const DbtProjectFile& root = packages_[0].project;
+    for (const auto& [tree_name, tree] :
+         std::vector<std::pair<std::string, const Json*>>{{"models", &root.models},
+                                                          {"seeds", &root.seeds},
+                                                          {"snapshots", &root.snapshots},
+                                                          {"sources", &root.sources}}) {
+      const auto& seen = visited_[{0, tree_name}];
+      for (const auto& path : config_tree_paths(*tree, "")) {
+        if (!seen.count(path)) unused.push_back(tree_name + "." + path);
+      }
+    }
+    if (unused.empty()) return;
+    warning(make_diag(Severity::kWarning, "DBTPY246", root.file, 0, 0,
+                      "configuration paths in dbt_project.yml do not apply to any resource: " +
+                          join(unused, ", "),
+                      "fix the folder or model name (paths start with the project name), or "
+                      "remove the block"));
+  }
+
+  void custom_naming_macros() {
+    const DbtProjectFile& root = packages_[0].project;
+    for (const auto& macro_dir : root.macro_paths) {
+      std::error_code ec;
+      fs::path base = root.root / macro_dir;
+      if (!fs::is_directory(base, ec)) continue;
+      for (auto it = fs::recursive_directory_iterator(base, ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (!it->is_regular_file(ec) || !has_ext(it->path(), {".sql"})) continue;
+        std::string text, error;
+        if (!read_into(it->path(), text, &error)) continue;
+        for (const char* macro :
+             {"generate_schema_name", "generate_alias_name", "generate_database_name"}) {
+          size_t at = text.find(macro);
+          while (at != std::string::npos) {
+            size_t before = text.rfind("macro", at);
+            bool is_def = before != std::string::npos &&
+                          trim(std::string_view(text).substr(before + 5, at - before - 5)).empty();
+            char after =
+                at + std::strlen(macro) < text.size() ? text[at + std::strlen(macro)] : ' ';
+            if (is_def && (after == '(' || after == ' ')) {
+              int line = 1 + static_cast<int>(std::count(
+                                 text.begin(), text.begin() + static_cast<long>(at), '\n'));
+              warning(make_diag(Severity::kWarning, "DBTPY245", display_path(it->path(), root.root),
+                                line, 0,
+                                std::string("the project overrides ") + macro +
+                                    "; dbtpy names Python models' relations with dbt's default "
+                                    "rule, which may differ",
+                                "check `dbtpy ls --output json` relations; non-Python relations "
+                                "follow dbt's target/manifest.json when it exists"));
+              break;
+            }
+            at = text.find(macro, at + 1);
+          }
+        }
+      }
+    }
+  }
+
+  profiles::Target target_;
+  const LoadOptions& options_;
+  Project out_;
+  std::vector<PackageState> packages_;
+  std::vector<SourceFile> files_;
+  std::set<std::string> seen_;
+  std::vector<SqlResult> sql_;
+  std::vector<YamlResult> yaml_;
+  std::vector<Pending> pending_;
+  std::vector<const Pending*> enabled_pending_;
+  std::map<std::tuple<size_t, std::string, bool>, size_t> by_stem_;  // (pkg, stem, is_seed)
+  std::map<std::pair<size_t, std::string>, size_t> snapshot_by_name_;
+  std::vector<Node> sources_;
+  std::set<std::string> source_ids_;
+  std::vector<DisabledNode> disabled_;
+  std::map<std::pair<size_t, std::string>, std::set<std::string>> visited_;
+  std::map<std::pair<const Json*, std::string>, FolderConfig> folder_cache_;
+  std::map<std::string, std::vector<std::string>> overridden_materialized_;
+  std::map<std::string, std::vector<std::string>> manifest_parents_;
+  std::optional<DbtManifest> manifest_;
+  std::string manifest_display_;
+  std::vector<Diagnostic> diags_;
+};
+
+}  // namespace
+
+DbtProjectFile read_project_header(const fs::path& project_dir, const LoadOptions& options) {
+  profiles::JinjaValueContext ctx;
+  ctx.env = options.env;
+  ctx.vars = &options.cli_vars;
+  ctx.redactor = options.redactor;
+  std::error_code ec;
+  fs::path root = fs::absolute(project_dir, ec).lexically_normal();
+  return read_dbt_project(project_dir, ctx, root);
+}
+
+Project load_project(DbtProjectFile header, const profiles::Target& target,
+                     const LoadOptions& options) {
+  Loader loader(std::move(header), target, options);
+  return loader.run();
+}
+
+}  // namespace dbtpy::compiler

@@ -1,0 +1,52 @@
+#pragma once
+// Loads a dbt project the way dbt parses it, in two steps (dbt_project.yml names the profile,
+// the profile's target is needed to render the rest):
+//   1. read_project_header: dbt_project.yml's name and profile;
+//   2. load_project: the rest of dbt_project.yml, installed packages (dbt_packages/*), every
+//      model (.py and .sql), seed, snapshot and properties file — Python files analyzed on a
+//      small thread pool, one file in memory per thread — then config resolution, relation
+//      naming (dbt's manifest.json, when present, names non-Python relations), ref/source
+//      resolution and the DAG.
+// Problems in models or properties files become diagnostics in the Project (other files
+// still load); problems that make the project unusable (dbt_project.yml itself) throw.
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "compiler/dbt_project.h"
+#include "compiler/project.h"
+#include "compiler/python/analysis.h"
+#include "profiles/endpoints.h"
+#include "profiles/target.h"
+#include "util/json.h"
+#include "util/redactor.h"
+
+namespace dbtpy::compiler {
+
+// The Python analyzer, injectable for tests; must be thread-safe.
+using AnalyzeFn =
+    std::function<python::PythonAnalysis(std::string_view source, std::string_view display_path)>;
+
+struct LoadOptions {
+  Json cli_vars = Json::object();  // --vars
+  profiles::EnvLookup env;         // process_env() in the CLI
+  std::shared_ptr<Redactor> redactor = std::make_shared<Redactor>();
+  // dbt's manifest.json for non-Python relation names: this file when set (it must exist),
+  // else <target-path>/manifest.json when it exists.
+  std::optional<std::filesystem::path> dbt_manifest;
+  int threads = 0;    // file analysis threads; 0: the machine's cores (at most 8)
+  AnalyzeFn analyze;  // null: python::analyze
+};
+
+// Step 1. Throws dbtpy::Error (kUsage) when dbt_project.yml is missing or invalid.
+DbtProjectFile read_project_header(const std::filesystem::path& project_dir,
+                                   const LoadOptions& options);
+
+// Step 2. Throws dbtpy::Error (kUsage) for errors in dbt_project.yml or --manifest; every
+// other problem is a diagnostic in the result (see Project::exit_code).
+Project load_project(DbtProjectFile header, const profiles::Target& target,
+                     const LoadOptions& options);
+
+}  // namespace dbtpy::compiler

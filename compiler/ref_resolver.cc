@@ -1,0 +1,183 @@
+#include "compiler/ref_resolver.h"
+
+#include <algorithm>
+#include <set>
+
+#include "util/strings.h"
+
+namespace dbtpy::compiler {
+namespace {
+
+std::string did_you_mean(const std::string& wanted, const std::vector<std::string>& names,
+                         const std::string& fallback) {
+  auto close = closest_names(wanted, names);
+  if (close.empty()) return fallback;
+  std::vector<std::string> quoted;
+  for (const auto& c : close)
+    quoted.push_back("'" + c + "'");
+  return "did you mean " + join(quoted, " or ") + "?";
+}
+
+}  // namespace
+
+RefResolver::RefResolver(const std::vector<Node>& nodes, std::string root_project,
+                         std::vector<DisabledNode> disabled)
+    : nodes_(nodes), root_(std::move(root_project)), disabled_(std::move(disabled)) {
+  std::set<std::string> names, sources, packages;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const Node& n = nodes[i];
+    packages.insert(n.package_name);
+    if (n.kind == NodeKind::kSource) {
+      std::string key = n.source_name + "." + n.name;
+      sources_[key].emplace_back(n.package_name, i);
+      sources.insert(std::move(key));
+    } else {
+      refable_[n.name].emplace_back(n.package_name, i);
+      names.insert(n.name);
+    }
+  }
+  refable_names_.assign(names.begin(), names.end());
+  source_names_.assign(sources.begin(), sources.end());
+  packages_.push_back(root_);
+  for (const auto& p : packages)
+    if (p != root_) packages_.push_back(p);
+}
+
+template <typename Fn>
+void RefResolver::for_each_package(const std::optional<std::string>& package,
+                                   const std::string& from_package, Fn&& fn) const {
+  if (package) {
+    fn(*package);
+    return;
+  }
+  if (fn(root_)) return;
+  if (from_package != root_ && fn(from_package)) return;
+  for (const auto& p : packages_)
+    if (p != root_ && p != from_package && fn(p)) return;
+}
+
+namespace {
+// The indices of `candidates` that belong to `package`.
+std::vector<size_t> in_package(const std::vector<std::pair<std::string, size_t>>& candidates,
+                               const std::string& package) {
+  std::vector<size_t> out;
+  for (const auto& [pkg, index] : candidates)
+    if (pkg == package) out.push_back(index);
+  return out;
+}
+}  // namespace
+
+Resolution RefResolver::ref(const std::string& name, const std::optional<std::string>& package,
+                            const std::optional<std::string>& version,
+                            const std::string& from_package) const {
+  Resolution r;
+  std::vector<size_t> matches;
+  auto by_name = refable_.find(name);
+  if (by_name != refable_.end()) {
+    for_each_package(package, from_package, [&](const std::string& pkg) {
+      matches = in_package(by_name->second, pkg);
+      return !matches.empty();
+    });
+  }
+  const std::vector<size_t>* found = matches.empty() ? nullptr : &matches;
+  const std::string shown = package ? *package + "." + name : name;
+  if (!found) {
+    for (const auto& d : disabled_) {
+      if (d.kind != NodeKind::kSource && d.name == name &&
+          (!package || d.package_name == *package)) {
+        r.code = "DBTPY232";
+        r.message = "ref to '" + shown + "', which is disabled";
+        r.hint = "enable it (`enabled: true`) or remove the ref";
+        return r;
+      }
+    }
+    if (package && std::find(packages_.begin(), packages_.end(), *package) == packages_.end()) {
+      r.code = "DBTPY230";
+      r.message = "ref to '" + shown + "': no package named '" + *package + "' is installed";
+      r.hint =
+          did_you_mean(*package, packages_,
+                       "run `dbt deps` to install packages; installed: " + join(packages_, ", "));
+      return r;
+    }
+    r.code = "DBTPY230";
+    r.message = "ref to '" + shown + "', which is not a model, seed or snapshot of this project";
+    r.hint = did_you_mean(name, refable_names_,
+                          "check the name; `dbtpy ls --select resource_type:model` lists nodes");
+    return r;
+  }
+  // A versioned model: pick the requested version, else the latest.
+  size_t pick = found->front();
+  bool versioned = nodes_[pick].version.has_value();
+  if (versioned) {
+    std::optional<size_t> match;
+    std::vector<std::string> available;
+    for (size_t i : *found) {
+      const Node& n = nodes_[i];
+      if (n.version) available.push_back(*n.version);
+      if (version ? (n.version && *n.version == *version) : n.is_latest_version) match = i;
+    }
+    if (!match) {
+      r.code = "DBTPY234";
+      r.message = "ref to '" + shown + "' version " + version.value_or("(latest)") +
+                  ", which does not exist";
+      r.hint = "available versions: " + join(available, ", ");
+      return r;
+    }
+    pick = *match;
+  } else if (version) {
+    r.code = "DBTPY234";
+    r.message =
+        "ref to '" + shown + "' version " + *version + ", but '" + name + "' is not versioned";
+    r.hint = "drop the version argument, or declare `versions:` for the model in a properties file";
+    return r;
+  }
+  const Node& n = nodes_[pick];
+  if (n.kind == NodeKind::kModel) {
+    auto mat = n.config.values.find("materialized");
+    if (n.python_model < 0 && mat != n.config.values.end() && *mat == "ephemeral") {
+      r.code = "DBTPY233";
+      r.message = "ref to '" + shown +
+                  "', an ephemeral model: Python models cannot reference "
+                  "ephemeral models (dbt cannot inline them into Python)";
+      r.hint = "materialize '" + name + "' as a view or table";
+      return r;
+    }
+  }
+  r.node = pick;
+  return r;
+}
+
+Resolution RefResolver::source(const std::string& source_name, const std::string& table_name,
+                               const std::string& from_package) const {
+  Resolution r;
+  const std::string key = source_name + "." + table_name;
+  auto by_key = sources_.find(key);
+  if (by_key != sources_.end()) {
+    for_each_package(std::nullopt, from_package, [&](const std::string& pkg) {
+      auto m = in_package(by_key->second, pkg);
+      if (!m.empty()) r.node = m.front();
+      return r.node.has_value();
+    });
+    if (r.node) return r;
+  }
+  for (const auto& d : disabled_) {
+    if (d.kind == NodeKind::kSource && d.source_name == source_name && d.name == table_name) {
+      r.code = "DBTPY232";
+      r.message = "source '" + key + "' is disabled";
+      r.hint = "enable it in its properties file or remove the dbt.source() call";
+      return r;
+    }
+  }
+  r.code = "DBTPY231";
+  r.message = "source '" + key + "' is not declared in any properties file";
+  bool known_source = false;
+  for (const auto& s : source_names_)
+    if (s.starts_with(source_name + ".")) known_source = true;
+  std::string fallback = known_source ? "add table '" + table_name + "' to source '" + source_name +
+                                            "' in its properties file"
+                                      : "declare it under `sources:` in a properties file";
+  r.hint = did_you_mean(key, source_names_, fallback);
+  return r;
+}
+
+}  // namespace dbtpy::compiler

@@ -1,0 +1,63 @@
+#pragma once
+// Resolves ref() and source() the way dbt does: a ref without a package is looked up in the
+// root project first, then (for a node of an installed package) in that package, then in any
+// package; a versioned model without a version resolves to its latest version. When nothing
+// matches, the result says why (disabled node, unknown version, ephemeral model, unknown name)
+// and names the closest existing names. Built once over the final node list; const methods
+// are thread-safe.
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "compiler/project.h"
+
+namespace dbtpy::compiler {
+
+// A node that exists but is disabled (`enabled: false`), for "depends on a disabled node".
+struct DisabledNode {
+  NodeKind kind = NodeKind::kModel;
+  std::string package_name;
+  std::string name;         // table name for sources
+  std::string source_name;  // sources only
+};
+
+struct Resolution {
+  std::optional<size_t> node;  // index into the node list when resolved
+  std::string code;            // DBTPY230-234 when not resolved
+  std::string message;
+  std::string hint;
+};
+
+class RefResolver {
+ public:
+  RefResolver(const std::vector<Node>& nodes, std::string root_project,
+              std::vector<DisabledNode> disabled);
+
+  Resolution ref(const std::string& name, const std::optional<std::string>& package,
+                 const std::optional<std::string>& version, const std::string& from_package) const;
+  Resolution source(const std::string& source_name, const std::string& table_name,
+                    const std::string& from_package) const;
+
+ private:
+  // The packages a lookup tries, in dbt's order: the explicit package only; else the root
+  // project, the caller's package, then any package.
+  template <typename Fn>
+  void for_each_package(const std::optional<std::string>& package, const std::string& from_package,
+                        Fn&& fn) const;
+
+  const std::vector<Node>& nodes_;
+  std::string root_;
+  std::vector<DisabledNode> disabled_;
+  // name -> (package, node index) of refable nodes (several for a versioned model)
+  std::map<std::string, std::vector<std::pair<std::string, size_t>>, std::less<>> refable_;
+  // "source.table" -> (package, node index)
+  std::map<std::string, std::vector<std::pair<std::string, size_t>>, std::less<>> sources_;
+  std::vector<std::string> refable_names_;  // for suggestions
+  std::vector<std::string> source_names_;
+  std::vector<std::string> packages_;  // in lookup order for "any package"
+};
+
+}  // namespace dbtpy::compiler

@@ -1,0 +1,146 @@
+#include "compiler/relation_naming.h"
+
+#include "profiles/jinja_value.h"
+#include "util/strings.h"
+
+namespace dbtpy::compiler {
+using profiles::Platform;
+
+namespace {
+
+void apply(QuotePolicy& p, const Json& layer) {
+  if (!layer.is_object()) return;
+  auto set = [&](const char* key, bool& slot) {
+    auto it = layer.find(key);
+    if (it != layer.end() && it->is_boolean()) slot = it->get<bool>();
+  };
+  set("database", p.database);
+  set("project", p.database);  // BigQuery spelling
+  set("schema", p.schema);
+  set("dataset", p.schema);
+  set("identifier", p.identifier);
+}
+
+std::string text_of(const Json& v) {
+  return v.is_string() ? v.get<std::string>() : profiles::python_str(v);
+}
+
+std::string quoted(const std::string& part, bool quote, char q) {
+  if (!quote) return part;
+  std::string out(1, q);
+  for (char c : part) {
+    if (c == q) out += q;  // both Snowflake and Databricks escape by doubling
+    out += c;
+  }
+  out += q;
+  return out;
+}
+
+}  // namespace
+
+QuotePolicy default_quote_policy(Platform platform) {
+  switch (platform) {
+    case Platform::kSnowflake:
+      return {false, false, false};
+    case Platform::kDatabricks:
+      return {true, true, true};
+    case Platform::kBigQuery:
+      return {false, false, false};
+  }
+  return {};
+}
+
+QuotePolicy quote_policy(Platform platform, const Json& project_quoting, const Json& layer,
+                         const Json& layer2) {
+  QuotePolicy p = default_quote_policy(platform);
+  apply(p, project_quoting);
+  apply(p, layer);
+  apply(p, layer2);
+  return p;
+}
+
+std::string render_relation(Platform platform, const std::string& database,
+                            const std::string& schema, const std::string& identifier,
+                            const QuotePolicy& q) {
+  std::vector<std::string> parts;
+  switch (platform) {
+    case Platform::kBigQuery:
+      if (!database.empty()) parts.push_back(database);
+      if (!schema.empty()) parts.push_back(schema);
+      parts.push_back(identifier);
+      break;
+    case Platform::kSnowflake:
+    case Platform::kDatabricks: {
+      char c = platform == Platform::kSnowflake ? '"' : '`';
+      if (!database.empty()) parts.push_back(quoted(database, q.database, c));
+      if (!schema.empty()) parts.push_back(quoted(schema, q.schema, c));
+      parts.push_back(quoted(identifier, q.identifier, c));
+      break;
+    }
+  }
+  return join(parts, ".");
+}
+
+std::string default_schema_name(const profiles::Target& target, const Json& custom_schema) {
+  std::string base = target.default_schema();
+  if (custom_schema.is_null()) return std::string(trim(base));
+  return std::string(trim(base + "_" + std::string(trim(text_of(custom_schema)))));
+}
+
+std::string default_database_name(const profiles::Target& target, const Json& custom_database) {
+  if (custom_database.is_null()) return std::string(trim(target.default_database()));
+  return std::string(trim(text_of(custom_database)));
+}
+
+std::string default_alias_name(const std::string& name, const std::optional<std::string>& version,
+                               const Json& custom_alias) {
+  // Jinja truthiness: null and "" fall through to the default.
+  if (!custom_alias.is_null() &&
+      !(custom_alias.is_string() && custom_alias.get<std::string>().empty()))
+    return std::string(trim(text_of(custom_alias)));
+  if (version && !version->empty()) {
+    std::string v = *version;
+    replace_all(v, ".", "_");
+    return name + "_v" + v;
+  }
+  return name;
+}
+
+void render_into(Relation& r, Platform platform, const QuotePolicy& quoting) {
+  r.rendered = render_relation(platform, r.database, r.schema, r.identifier, quoting);
+}
+
+namespace {
+const Json& get(const Json& config, const char* key) {
+  static const Json kNull;
+  if (!config.is_object()) return kNull;
+  auto it = config.find(key);
+  return it == config.end() ? kNull : *it;
+}
+}  // namespace
+
+Relation model_relation(const profiles::Target& target, const Json& project_quoting,
+                        const Json& config, const std::string& name,
+                        const std::optional<std::string>& version) {
+  Relation r;
+  r.database = default_database_name(target, get(config, "database"));
+  r.schema = default_schema_name(target, get(config, "schema"));
+  r.identifier = default_alias_name(name, version, get(config, "alias"));
+  render_into(r, target.platform,
+              quote_policy(target.platform, project_quoting, get(config, "quoting")));
+  return r;
+}
+
+Relation snapshot_relation(const profiles::Target& target, const Json& project_quoting,
+                           const Json& config, const std::string& name) {
+  Relation r = model_relation(target, project_quoting, config, name, std::nullopt);
+  const Json& ts = get(config, "target_schema");
+  const Json& td = get(config, "target_database");
+  if (!ts.is_null()) r.schema = std::string(trim(text_of(ts)));
+  if (!td.is_null()) r.database = std::string(trim(text_of(td)));
+  render_into(r, target.platform,
+              quote_policy(target.platform, project_quoting, get(config, "quoting")));
+  return r;
+}
+
+}  // namespace dbtpy::compiler

@@ -1,0 +1,471 @@
+#include "compiler/project_loader.h"
+
+#include <gtest/gtest.h>
+
+#include "compiler/python_order.h"
+#include "tests/compiler/project_fixture.h"
+#include "util/error.h"
+#include "util/hash.h"
+
+namespace dbtpy::compiler {
+namespace {
+
+using testing::ProjectFixture;
+using testing::py_model;
+using V = std::vector<std::string>;
+
+const Diagnostic& diag(const Project& p, const std::string& code) {
+  for (const auto& d : p.diagnostics)
+    if (d.code == code) return d;
+  throw std::runtime_error("no diagnostic " + code);
+}
+
+TEST(ProjectLoader, ConfigPrecedenceAndMergesAcrossLayers) {
+  ProjectFixture f;
+  f.write("dbt_project.yml", R"y(
+name: jaffle
+profile: jaffle
+models:
+  +tags: [root]
+  jaffle:
+    +schema: from_project
+    +meta: {owner: project, tier: 1}
+    +grants: {select: [reporter]}
+    +unique_key: project_key
+    +pre-hook: "select 'project'"
+    marts:
+      +tags: [marts]
+      +packages: [pandas]
+)y");
+  f.write("models/marts/props.yml", R"y(
+models:
+  - name: orders
+    config:
+      tags: [props]
+      meta: {owner: props}
+      grants: {+select: [bi]}
+      unique_key: props_key
+      packages: [numpy]
+)y");
+  f.write("models/marts/orders.py",
+          py_model("    dbt.config(tags=['infile'], schema='from_file',\n"
+                   "               packages=['scipy'], pre_hook=\"select 'file'\")\n"
+                   "    return dbt.ref('upstream')\n"));
+  f.write("models/upstream.sql", "select 1");
+  Project p = f.load();
+  ASSERT_EQ(p.exit_code(), 0) << ::testing::PrintToString(ProjectFixture::codes(p));
+  const ModelIR& m = ProjectFixture::model(p, "model.jaffle.orders");
+  const Json& v = m.config.values;
+  EXPECT_EQ(v["tags"], Json({"root", "marts", "props", "infile"}));
+  EXPECT_EQ(v["packages"], Json({"pandas", "numpy", "scipy"}));
+  EXPECT_EQ(v["schema"], "from_file");
+  EXPECT_EQ(v["unique_key"], "props_key");
+  EXPECT_EQ(v["meta"], (Json{{"owner", "props"}, {"tier", 1}}));
+  EXPECT_EQ(v["grants"]["select"], Json({"reporter", "bi"}));
+  ASSERT_EQ(v["pre-hook"].size(), 2u);
+  EXPECT_EQ(v["pre-hook"][1]["sql"], "select 'file'");
+  EXPECT_EQ(v["materialized"], "table");
+  EXPECT_EQ(m.config.provenance.at("schema"), ConfigLayer::kInFile);
+  EXPECT_EQ(m.config.provenance.at("unique_key"), ConfigLayer::kProperties);
+  EXPECT_EQ(m.config.provenance.at("materialized"), ConfigLayer::kDefault);
+  EXPECT_EQ(m.relation.rendered, "ANALYTICS.dbt_me_from_file.orders");
+}
+
+TEST(ProjectLoader, PythonDefaultMaterializationOutranksTheProjectWithAWarning) {
+  ProjectFixture f;
+  f.write("dbt_project.yml",
+          "name: jaffle\nprofile: jaffle\nmodels:\n  jaffle:\n    +materialized: incremental\n");
+  f.write("models/a.py", py_model("    return dbt.ref('b')\n"));
+  f.write("models/b.py", py_model("    return session.table('x')\n"));
+  f.write("models/c.py", py_model("    return dbt.ref('b')\n"));
+  f.write("models/props.yml", "models:\n  - name: c\n    config: {materialized: incremental}\n");
+  Project p = f.load();
+  EXPECT_EQ(ProjectFixture::model(p, "model.jaffle.a").config.values["materialized"], "table");
+  EXPECT_EQ(ProjectFixture::model(p, "model.jaffle.c").config.values["materialized"],
+            "incremental");
+  const Diagnostic& w = diag(p, "DBTPY240");
+  EXPECT_EQ(w.severity, Severity::kWarning);
+  EXPECT_NE(w.message.find("jaffle.a"), std::string::npos);
+  EXPECT_NE(w.message.find("jaffle.b"), std::string::npos);
+  EXPECT_EQ(w.message.find("jaffle.c"), std::string::npos);
+  EXPECT_EQ(p.exit_code(), 0);
+}
+
+TEST(ProjectLoader, DisabledModelsAreSkippedAndCannotBeReferenced) {
+  ProjectFixture f;
+  f.write(
+      "dbt_project.yml",
+      "name: jaffle\nprofile: jaffle\nmodels:\n  jaffle:\n    legacy:\n      +enabled: false\n");
+  f.write("models/off.py",
+          py_model("    dbt.config(enabled=False)\n    return session.table('x')\n"));
+  f.write("models/legacy/old.sql", "select 1");
+  f.write("models/legacy/off.sql", "select 2");  // same name as off.py: both disabled, fine
+  f.write("models/uses.py", py_model("    a = dbt.ref('off')\n    return dbt.ref('old')\n"));
+  Project p = f.load();
+  EXPECT_EQ(p.find("model.jaffle.off"), nullptr);
+  EXPECT_EQ(p.find("model.jaffle.old"), nullptr);
+  EXPECT_EQ(ProjectFixture::codes(p),
+            (V{"models/uses.py:2: DBTPY232", "models/uses.py:3: DBTPY232"}));
+  EXPECT_EQ(p.exit_code(), 1);
+}
+
+TEST(ProjectLoader, DuplicateNamesMissingYamlEntriesAndBadYaml) {
+  ProjectFixture f;
+  f.write("models/a/orders.py", py_model("    return session.table('x')\n"));
+  f.write("models/b/orders.sql", "select 1");
+  f.write("models/ok.py", py_model("    return session.table('x')\n"));
+  f.write("models/schema.yml", "models:\n  - name: ok\n  - name: orderz\n");
+  f.write("models/broken.yml", "models:\n  - name: ok\n    config: {a: [\n");
+  Project p = f.load();
+  EXPECT_EQ(p.exit_code(), 2);
+  const Diagnostic& dup = diag(p, "DBTPY222");
+  EXPECT_NE(dup.message.find("models/a/orders.py"), std::string::npos);
+  EXPECT_NE(dup.message.find("models/b/orders.sql"), std::string::npos);
+  const Diagnostic& missing = diag(p, "DBTPY221");
+  EXPECT_EQ(missing.file, "models/schema.yml");
+  EXPECT_EQ(missing.line, 3);
+  EXPECT_NE(missing.hint.find("'orders'"), std::string::npos);
+  const Diagnostic& yaml = diag(p, "DBTPY202");
+  EXPECT_EQ(yaml.file, "models/broken.yml");
+  // The rest of the project still loads.
+  EXPECT_NE(p.find("model.jaffle.ok"), nullptr);
+}
+
+TEST(ProjectLoader, UnknownRefsAndSourcesNameTheClosestNodes) {
+  ProjectFixture f;
+  f.write("models/stg_orders.sql", "select 1");
+  f.write("models/sources.yml", "sources:\n  - name: shop\n    tables: [{name: payments}]\n");
+  f.write("models/m.py", py_model("    a = dbt.ref('stg_ordrs')\n"
+                                  "    b = dbt.source('shop', 'payment')\n"
+                                  "    c = dbt.ref('nopkg', 'stg_orders')\n"
+                                  "    return a\n"));
+  Project p = f.load();
+  EXPECT_EQ(p.exit_code(), 1);
+  const Diagnostic& ref = diag(p, "DBTPY230");
+  EXPECT_EQ(ref.file, "models/m.py");
+  EXPECT_EQ(ref.line, 2);
+  EXPECT_EQ(ref.column, 9);
+  EXPECT_NE(ref.hint.find("'stg_orders'"), std::string::npos);
+  const Diagnostic& src = diag(p, "DBTPY231");
+  EXPECT_EQ(src.line, 3);
+  EXPECT_NE(src.hint.find("'shop.payments'"), std::string::npos);
+  EXPECT_EQ(ProjectFixture::codes(p).size(), 3u);  // the unknown package too
+}
+
+TEST(ProjectLoader, EphemeralModelsCannotBeReferencedFromPython) {
+  ProjectFixture f;
+  f.write("models/eph.sql", "{{ config(materialized='ephemeral') }}\nselect 1");
+  f.write("models/m.py", py_model("    return dbt.ref('eph')\n"));
+  Project p = f.load();
+  EXPECT_EQ(ProjectFixture::codes(p), V{"models/m.py:2: DBTPY233"});
+}
+
+TEST(ProjectLoader, AnalyzerErrorsAreAllReportedAndOtherFilesLoad) {
+  ProjectFixture f;
+  f.write("models/bad_syntax.py", "def model(dbt, session):\n    return (1\n");
+  f.write("models/bad_shape.py", "def model(dbt):\n    return 1\n");
+  f.write("models/good.py", py_model("    return dbt.ref('bad_shape')\n"));
+  Project p = f.load();
+  EXPECT_EQ(p.exit_code(), 1);
+  bool saw_syntax = false, saw_shape = false;
+  for (const auto& d : p.diagnostics) {
+    if (d.file == "models/bad_syntax.py") saw_syntax = true;
+    if (d.file == "models/bad_shape.py") saw_shape = true;
+    EXPECT_NE(d.file, "models/good.py") << d.message;  // the ref to a broken model resolves
+  }
+  EXPECT_TRUE(saw_syntax);
+  EXPECT_TRUE(saw_shape);
+  EXPECT_FALSE(p.find("model.jaffle.good")->has_errors);
+  EXPECT_TRUE(p.find("model.jaffle.bad_shape")->has_errors);
+}
+
+TEST(ProjectLoader, VersionedModelsResolveLikeDbt) {
+  ProjectFixture f;
+  f.write("models/dim_v1.sql", "select 1");
+  f.write("models/dim_v2.sql", "select 2");
+  f.write("models/dim.yml",
+          "models:\n  - name: dim\n    latest_version: 1\n    versions:\n      - v: 1\n"
+          "      - v: 2\n        config: {alias: dim_next}\n");
+  f.write("models/m.py", py_model("    a = dbt.ref('dim')\n"
+                                  "    b = dbt.ref('dim', v=2)\n"
+                                  "    c = dbt.ref('jaffle', 'dim', version=1)\n"
+                                  "    d = dbt.ref('dim', v=3)\n"
+                                  "    return a\n"));
+  Project p = f.load();
+  ASSERT_NE(p.find("model.jaffle.dim.v1"), nullptr);
+  EXPECT_TRUE(p.find("model.jaffle.dim.v1")->is_latest_version);
+  EXPECT_EQ(p.find("model.jaffle.dim.v2")->fqn, (V{"jaffle", "dim", "v2"}));
+  const ModelIR& m = ProjectFixture::model(p, "model.jaffle.m");
+  EXPECT_EQ(m.ref_relations.at("dim"), "ANALYTICS.dbt_me.dim_v1");
+  EXPECT_EQ(m.ref_relations.at("dim.v2"), "ANALYTICS.dbt_me.dim_next");
+  EXPECT_EQ(m.ref_relations.at("jaffle.dim.v1"), "ANALYTICS.dbt_me.dim_v1");
+  EXPECT_EQ(ProjectFixture::codes(p), V{"models/m.py:5: DBTPY234"});
+  EXPECT_NE(diag(p, "DBTPY234").hint.find("1, 2"), std::string::npos);
+}
+
+TEST(ProjectLoader, SourcesNamingAndLookupKeys) {
+  ProjectFixture f;
+  f.write("dbt_project.yml", "name: jaffle\nprofile: jaffle\nquoting: {schema: true}\n");
+  f.write("models/src.yml", R"y(
+sources:
+  - name: shop
+    tables:
+      - name: orders
+  - name: raw
+    database: RAW_DB
+    schema: landing
+    quoting: {identifier: true}
+    tables:
+      - name: events
+        identifier: Events_V2
+      - name: gone
+        config: {enabled: false}
+)y");
+  f.write("models/m.py", py_model("    a = dbt.source('shop', 'orders')\n"
+                                  "    b = dbt.source('raw', 'events')\n"
+                                  "    c = dbt.source('raw', 'gone')\n"
+                                  "    return a\n"));
+  Project p = f.load();
+  const ModelIR& m = ProjectFixture::model(p, "model.jaffle.m");
+  EXPECT_EQ(m.source_relations.at("shop.orders"), "ANALYTICS.\"shop\".orders");
+  EXPECT_EQ(m.source_relations.at("raw.events"), "RAW_DB.\"landing\".\"Events_V2\"");
+  EXPECT_EQ(m.depends_on, (V{"source.jaffle.raw.events", "source.jaffle.shop.orders"}));
+  EXPECT_EQ(ProjectFixture::codes(p), V{"models/m.py:4: DBTPY232"});
+  // Python models honour the project quoting too.
+  EXPECT_EQ(m.relation.rendered, "ANALYTICS.\"dbt_me\".m");
+}
+
+TEST(ProjectLoader, InstalledPackagesAndRootOverlay) {
+  ProjectFixture f;
+  f.write("dbt_project.yml",
+          "name: jaffle\nprofile: jaffle\n"
+          "models:\n  pkg_a:\n    staging:\n      +schema: overridden\n");
+  f.write("dbt_packages/pkg_a/dbt_project.yml",
+          "name: pkg_a\nmodels:\n  pkg_a:\n    +schema: pkg_schema\n    +alias: from_pkg\n");
+  f.write("dbt_packages/pkg_a/models/util.sql", "select 1");
+  f.write("dbt_packages/pkg_a/models/staging/stg.sql", "{{ config(alias='stg_alias') }} select 1");
+  f.write("models/m.py", py_model("    a = dbt.ref('pkg_a', 'util')\n"
+                                  "    b = dbt.ref('stg')\n"
+                                  "    c = dbt.ref('pkg_b', 'util')\n"
+                                  "    return a\n"));
+  Project p = f.load();
+  ASSERT_EQ(p.packages.size(), 2u);
+  EXPECT_EQ(p.packages[1].name, "pkg_a");
+  const ModelIR& m = ProjectFixture::model(p, "model.jaffle.m");
+  EXPECT_EQ(m.ref_relations.at("pkg_a.util"), "ANALYTICS.dbt_me_pkg_schema.from_pkg");
+  // The root's overlay outranks everything the package sets (its schema here); the package's
+  // in-file alias outranks the package's own dbt_project.yml.
+  EXPECT_EQ(m.ref_relations.at("stg"), "ANALYTICS.dbt_me_overridden.stg_alias");
+  EXPECT_EQ(ProjectFixture::codes(p), V{"models/m.py:4: DBTPY230"});
+  EXPECT_NE(diag(p, "DBTPY230").hint.find("pkg_a"), std::string::npos);
+  EXPECT_EQ(p.find("model.pkg_a.stg")->original_file_path, "models/staging/stg.sql");
+}
+
+TEST(ProjectLoader, JinjaDbtpyCannotEvaluateInPackagesIsAWarning) {
+  ProjectFixture f;
+  f.write("dbt_packages/vendor/dbt_project.yml",
+          "name: vendor\nmodels:\n  vendor:\n"
+          "    +enabled: \"{{ target.type in ['snowflake', 'bigquery'] }}\"\n");
+  f.write("dbt_packages/vendor/models/v.sql", "select 1");
+  f.write("dbt_packages/vendor/models/v.yml",
+          "models:\n  - name: v\n    config:\n      schema: \"{{ 'a' if true else 'b' }}\"\n");
+  f.write("models/m.py", py_model("    return dbt.ref('vendor', 'v')\n"));
+  Project p = f.load();
+  EXPECT_EQ(p.exit_code(), 0) << ::testing::PrintToString(ProjectFixture::codes(p));
+  EXPECT_EQ(ProjectFixture::codes(p), (V{"dbt_packages/vendor/dbt_project.yml:4: DBTPY271",
+                                         "dbt_packages/vendor/models/v.yml:4: DBTPY271"}));
+  // The same Jinja in the root project is an error.
+  f.write("models/p.yml",
+          "models:\n  - name: m\n    config:\n      schema: \"{{ 'a' if true else 'b' }}\"\n");
+  EXPECT_EQ(f.load().exit_code(), 2);
+}
+
+TEST(ProjectLoader, DbtManifestNamesNonPythonRelations) {
+  ProjectFixture f;
+  f.write("models/stg.sql", "select 1");
+  f.write("models/m.py", py_model("    return dbt.ref('stg')\n"));
+  f.write("target/manifest.json", R"y({"metadata": {}, "nodes": {
+    "model.jaffle.stg": {"resource_type": "model", "database": "PROD", "schema": "custom",
+      "alias": "stg_x", "relation_name": "PROD.custom.stg_x", "depends_on": {"nodes": []}},
+    "model.jaffle.m": {"resource_type": "model", "database": "PROD", "schema": "other",
+      "alias": "m", "relation_name": "PROD.other.m"}}})y");
+  Project p = f.load();
+  EXPECT_EQ(ProjectFixture::model(p, "model.jaffle.m").ref_relations.at("stg"),
+            "PROD.custom.stg_x");
+  EXPECT_TRUE(p.find("model.jaffle.stg")->relation_from_manifest);
+  // The Python model's own name differs from the manifest's: a stale or foreign manifest.
+  EXPECT_EQ(diag(p, "DBTPY261").severity, Severity::kWarning);
+
+  // A package that is not installed here but that dbt's manifest knows still resolves.
+  f.write("models/m.py", py_model("    a = dbt.ref('utils', 'calendar')\n"
+                                  "    return dbt.source('vendor', 'rates')\n"));
+  f.write("target/manifest.json", R"y({"metadata": {}, "nodes": {
+    "model.utils.calendar": {"resource_type": "model", "name": "calendar", "package_name": "utils",
+      "database": "ANALYTICS", "schema": "dbt_me_utils", "alias": "calendar",
+      "relation_name": "ANALYTICS.dbt_me_utils.calendar", "fqn": ["utils", "calendar"],
+      "config": {"materialized": "table"}}},
+    "sources": {"source.utils.vendor.rates": {"resource_type": "source", "name": "rates",
+      "source_name": "vendor", "package_name": "utils", "database": "RAW", "schema": "vendor",
+      "identifier": "rates", "relation_name": "RAW.vendor.rates"}}})y");
+  Project q = f.load();
+  EXPECT_EQ(q.exit_code(), 0) << ::testing::PrintToString(ProjectFixture::codes(q));
+  const ModelIR& mq = ProjectFixture::model(q, "model.jaffle.m");
+  EXPECT_EQ(mq.ref_relations.at("utils.calendar"), "ANALYTICS.dbt_me_utils.calendar");
+  EXPECT_EQ(mq.source_relations.at("vendor.rates"), "RAW.vendor.rates");
+
+  f.options.dbt_manifest = f.dir.path() / "nope.json";
+  try {
+    f.load();
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.diagnostics()[0].code, "DBTPY262");
+  }
+}
+
+TEST(ProjectLoader, CyclesAreErrorsThatPrintTheCycle) {
+  ProjectFixture f;
+  f.write("models/a.py", py_model("    return dbt.ref('b')\n"));
+  f.write("models/b.sql", "select * from {{ ref('c') }}");
+  f.write("models/c.py", py_model("    return dbt.ref('a')\n"));
+  Project p = f.load();
+  EXPECT_EQ(p.exit_code(), 1);
+  const Diagnostic& d = diag(p, "DBTPY255");
+  for (const char* id : {"model.jaffle.a", "model.jaffle.b", "model.jaffle.c"})
+    EXPECT_NE(d.message.find(id), std::string::npos) << d.message;
+}
+
+TEST(ProjectLoader, UpstreamPythonModelsThroughSqlNodes) {
+  ProjectFixture f;
+  f.write("models/first.py", py_model("    return session.table('x')\n"));
+  f.write("models/middle.sql", "select * from {{ ref('first') }}");
+  f.write("models/last.py", py_model("    return dbt.ref('middle')\n"));
+  f.write("models/other.py", py_model("    return dbt.ref('first')\n"));
+  Project p = f.load();
+  ASSERT_EQ(p.exit_code(), 0);
+  size_t last = p.node_index.at("model.jaffle.last");
+  std::vector<size_t> up = upstream_python_models(p, last);
+  ASSERT_EQ(up.size(), 1u);
+  EXPECT_EQ(p.nodes[up[0]].name, "first");
+  std::vector<size_t> all;
+  for (size_t i = 0; i < p.nodes.size(); ++i)
+    all.push_back(i);
+  std::vector<std::string> order;
+  for (size_t i : python_models_in_order(p, all))
+    order.push_back(p.nodes[i].name);
+  EXPECT_EQ(order, (V{"first", "last", "other"}));
+}
+
+TEST(ProjectLoader, VarsFollowDbtPrecedence) {
+  ProjectFixture f;
+  f.write("dbt_project.yml", R"y(
+name: jaffle
+profile: jaffle
+vars:
+  region: global
+  suffix: g
+  jaffle:
+    region: scoped
+)y");
+  f.write("models/m.py", py_model("    return session.table('x')\n"));
+  f.write("models/p.yml",
+          "models:\n  - name: m\n    config:\n      schema: \"{{ var('region') }}_{{ var('suffix') "
+          "}}\"\n");
+  Project p = f.load();
+  EXPECT_EQ(ProjectFixture::model(p, "model.jaffle.m").config.values["schema"], "scoped_g");
+  f.options.cli_vars = {{"suffix", "cli"}};
+  Project q = f.load();
+  EXPECT_EQ(ProjectFixture::model(q, "model.jaffle.m").config.values["schema"], "scoped_cli");
+}
+
+TEST(ProjectLoader, SecretEnvVarsAreRefusedOutsideProfiles) {
+  ProjectFixture f;
+  f.env["DBT_ENV_SECRET_SCHEMA"] = "hidden";
+  f.write("models/m.py", py_model("    return session.table('x')\n"));
+  f.write("models/p.yml",
+          "models:\n  - name: m\n    config:\n"
+          "      schema: \"{{ env_var('DBT_ENV_SECRET_SCHEMA') }}\"\n");
+  Project p = f.load();
+  EXPECT_EQ(ProjectFixture::codes(p), V{"models/p.yml:4: DBTPY216"});
+  EXPECT_EQ(p.exit_code(), 2);
+}
+
+TEST(ProjectLoader, PythonOnlyChecks) {
+  ProjectFixture f;
+  f.write("models/v.py", py_model("    dbt.config(materialized='view')\n    return 1\n"));
+  f.write("models/c.py", py_model("    return 1\n"));
+  f.write("models/p.yml", "models:\n  - name: c\n    config: {contract: {enforced: true}}\n");
+  Project p = f.load();
+  EXPECT_NE(diag(p, "DBTPY241").message.find("'view'"), std::string::npos);
+  EXPECT_EQ(diag(p, "DBTPY242").file, "models/c.py");
+  EXPECT_EQ(p.exit_code(), 1);
+}
+
+TEST(ProjectLoader, ProjectLevelWarnings) {
+  ProjectFixture f;
+  f.write("dbt_project.yml",
+          "name: jaffle\nprofile: jaffle\nmodels:\n  jaffle:\n    stagng:\n      +schema: s\n");
+  f.write("models/staging/m.py", py_model("    return 1\n"));
+  f.write("macros/naming.sql",
+          "{% macro generate_schema_name(custom_schema_name, node) -%}\n"
+          "  {{ custom_schema_name }}\n{%- endmacro %}\n");
+  f.write("models/dyn.sql", "{{ config(schema=schema_for('x'), tags=['ok']) }}\nselect 1");
+  Project p = f.load();
+  EXPECT_NE(diag(p, "DBTPY246").message.find("models.jaffle.stagng"), std::string::npos);
+  EXPECT_EQ(diag(p, "DBTPY245").file, "macros/naming.sql");
+  EXPECT_EQ(diag(p, "DBTPY244").file, "models/dyn.sql");
+  EXPECT_NE(diag(p, "DBTPY244").message.find("`schema`"), std::string::npos);
+  EXPECT_EQ(p.exit_code(), 0);
+}
+
+TEST(ProjectLoader, ModelFacts) {
+  ProjectFixture f;
+  const std::string text = py_model(
+      "    dbt.config(materialized='incremental')\n"
+      "    n = dbt.config.get('lookback', 3)\n"
+      "    o = dbt.config.meta_get('owner')\n"
+      "    return dbt.ref('up')\n");
+  f.write("models/sub/m.py", text);
+  f.write("models/up.sql", "select 1");
+  f.write("models/empty.py", "");
+  f.write("models/props.yml", "models:\n  - name: m\n    description: The model.\n");
+  Project p = f.load();
+  ASSERT_EQ(p.exit_code(), 0) << ::testing::PrintToString(ProjectFixture::codes(p));
+  const ModelIR& m = ProjectFixture::model(p, "model.jaffle.m");
+  EXPECT_EQ(m.checksum, sha256_hex(text));
+  EXPECT_EQ(m.original_file_path, "models/sub/m.py");
+  EXPECT_EQ(m.absolute_path, f.dir.path() / "models/sub/m.py");
+  EXPECT_EQ(m.model_def_line, 1);
+  EXPECT_EQ(m.description, "The model.");
+  ASSERT_EQ(m.config_keys_used.size(), 1u);
+  EXPECT_EQ(m.config_keys_used[0].key, "lookback");
+  EXPECT_EQ(m.config_keys_used[0].default_value, 3);
+  ASSERT_EQ(m.meta_keys_used.size(), 1u);
+  EXPECT_EQ(m.depends_on, V{"model.jaffle.up"});
+  EXPECT_EQ(p.find("model.jaffle.m")->fqn, (V{"jaffle", "sub", "m"}));
+  EXPECT_NE(p.find("model.jaffle.empty"), nullptr);  // an empty file is a valid model
+}
+
+TEST(ProjectLoader, SeedsAndSnapshots) {
+  ProjectFixture f;
+  f.write("dbt_project.yml",
+          "name: jaffle\nprofile: jaffle\nseeds:\n  jaffle:\n    +schema: raw\n"
+          "snapshots:\n  jaffle:\n    +target_schema: history\n");
+  f.write("seeds/countries.csv", "code,name\nfr,France\n");
+  f.write("snapshots/snaps.sql",
+          "{% snapshot orders_snap %}\n{{ config(unique_key='id', strategy='check', "
+          "check_cols='all') }}\nselect * from {{ ref('countries') }}\n{% endsnapshot %}\n");
+  f.write("models/m.py",
+          py_model("    a = dbt.ref('countries')\n    return dbt.ref('orders_snap')\n"));
+  Project p = f.load();
+  ASSERT_EQ(p.exit_code(), 0) << ::testing::PrintToString(ProjectFixture::codes(p));
+  const ModelIR& m = ProjectFixture::model(p, "model.jaffle.m");
+  EXPECT_EQ(m.ref_relations.at("countries"), "ANALYTICS.dbt_me_raw.countries");
+  EXPECT_EQ(m.ref_relations.at("orders_snap"), "ANALYTICS.history.orders_snap");
+  const Node* snap = p.find("snapshot.jaffle.orders_snap");
+  ASSERT_NE(snap, nullptr);
+  EXPECT_EQ(snap->fqn, (V{"jaffle", "snaps", "orders_snap"}));
+  EXPECT_EQ(snap->depends_on, V{"seed.jaffle.countries"});
+}
+
+}  // namespace
+}  // namespace dbtpy::compiler
