@@ -3,7 +3,8 @@
 # sandbox configuration, in OUT_DIR (keep it out of git: examples/*/.sandbox/ is ignored).
 #
 #   scripts/sandbox_credentials.sh OUT_DIR            # keys, tokens, OUT_DIR/sandbox.yml
-#   scripts/sandbox_credentials.sh OUT_DIR BASE_URL   # also the Google key file and profiles.yml
+#   scripts/sandbox_credentials.sh OUT_DIR BASE_URL   # also the Google key file, profiles.yml and
+#                                                     # sandbox.env (examples/jaffle_py's variables)
 #
 # Run it once without BASE_URL, start `dbtpy-sandbox --config OUT_DIR/sandbox.yml --port 0`,
 # then run it again with the URL the sandbox printed: the service-account key file's token_uri
@@ -160,4 +161,26 @@ $profile:
       bigquery_endpoint: $base
       threads: 4
 EOF
-echo "wrote $out/google-service-account.json and $out/profiles.yml (targets sandbox_snowflake, sandbox_databricks, sandbox_bigquery)"
+# The variables examples/jaffle_py/profiles.yml reads: `set -a; . OUT_DIR/sandbox.env; set +a`.
+cat > "$out/sandbox.env" <<EOF
+SNOWFLAKE_ACCOUNT=SANDBOX
+SNOWFLAKE_HOST=$host
+SNOWFLAKE_PORT=$port
+SNOWFLAKE_PROTOCOL=$scheme
+SNOWFLAKE_USER=DBTPY
+SNOWFLAKE_PRIVATE_KEY_PATH=$out/snowflake_rsa_key.p8
+SNOWFLAKE_PRIVATE_KEY_PASSPHRASE=
+DATABRICKS_HOST=$base
+DATABRICKS_HTTP_PATH=sql/protocolv1/o/$workspace_id/$cluster
+DATABRICKS_CLUSTER_ID=$cluster
+DATABRICKS_TOKEN=$DATABRICKS_TOKEN
+GCP_PROJECT=$project
+GCP_REGION=$region
+GOOGLE_APPLICATION_CREDENTIALS=$out/google-service-account.json
+DBT_GCS_BUCKET=$bucket
+DATAPROC_ENDPOINT=$base
+STORAGE_ENDPOINT=$base
+BIGQUERY_ENDPOINT=$base
+EOF
+echo "wrote $out/google-service-account.json, $out/profiles.yml (targets sandbox_snowflake,"
+echo "  sandbox_databricks, sandbox_bigquery) and $out/sandbox.env (for examples/jaffle_py)"

@@ -182,9 +182,7 @@ void DatabricksApi::finalize_command(Command& c, SteadyTime now) {
                  {"columns", c.clock.plan.columns},
                  {"updated_by", "command " + c.id}};
     catalog_.record("databricks", c.meta->relation, info);
-    if (!c.meta->staging_relation.empty()) {
-      catalog_.record("databricks", c.meta->staging_relation, info);
-    }
+    // One command materializes the whole model; its staging table is gone when it ends.
   }
 }
 

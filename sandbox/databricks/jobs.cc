@@ -404,9 +404,7 @@ void DatabricksApi::advance_run(JobRun& run, SteadyTime now) {
                      {"columns", t.clock.plan.columns},
                      {"updated_by", "run " + std::to_string(run.run_id)}};
         catalog_.record("databricks", t.meta->relation, info);
-        if (!t.meta->staging_relation.empty()) {
-          catalog_.record("databricks", t.meta->staging_relation, info);
-        }
+        // The notebook materializes the whole model; its staging table is gone when it ends.
       }
     }
   }

@@ -202,6 +202,7 @@ void DataprocApi::finalize(Work& w, SteadyTime now) {
                  {"columns", w.clock.plan.columns},
                  {"updated_by", (w.is_batch ? "batch " : "job ") + w.id}};
     catalog_.record("bigquery", w.meta->relation, info);
+    // Here the staging table outlives the run: the BigQuery merge job reads it afterwards.
     if (!w.meta->staging_relation.empty()) {
       catalog_.record("bigquery", w.meta->staging_relation, info);
     }

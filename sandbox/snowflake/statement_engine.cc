@@ -436,7 +436,8 @@ void StatementEngine::finish_call(Stmt& s, SteadyTime now) {
                  {"columns", a.clock.plan.columns},
                  {"updated_by", "snowflake procedure " + a.proc_name}};
     bool existed = catalog_.record("snowflake", m.relation, info);
-    if (!m.staging_relation.empty()) catalog_.record("snowflake", m.staging_relation, info);
+    // The procedure makes its staging table temporary and drops it before returning: a
+    // staging_relation in the metadata is not left behind.
     if (a.clock.plan.result) {
       value = *a.clock.plan.result;
     } else {

@@ -227,6 +227,15 @@ TEST(Cli, CredentialsScriptMakesAWorkingSetup) {
   std::string pat = env_value((dir / "tokens.env").string(), "DATABRICKS_TOKEN");
   EXPECT_EQ(c.Get("/api/2.0/preview/scim/v2/Me", bearer(pat))->status, 200);
   EXPECT_NE(read_file(dir / "profiles.yml").find("sandbox_bigquery:"), std::string::npos);
+  // sandbox.env carries what examples/jaffle_py/profiles.yml reads.
+  std::string env = read_file(dir / "sandbox.env");
+  EXPECT_EQ(env_value((dir / "sandbox.env").string(), "DATABRICKS_TOKEN"), pat);
+  EXPECT_EQ(env_value((dir / "sandbox.env").string(), "STORAGE_ENDPOINT"), p.url);
+  for (const char* var : {"SNOWFLAKE_HOST", "SNOWFLAKE_PORT", "SNOWFLAKE_PRIVATE_KEY_PATH",
+                          "GOOGLE_APPLICATION_CREDENTIALS", "DATAPROC_ENDPOINT",
+                          "BIGQUERY_ENDPOINT", "DATABRICKS_HOST", "GCP_PROJECT"}) {
+    EXPECT_NE(env.find(std::string(var) + "="), std::string::npos) << var;
+  }
   p.stop();
   std::filesystem::remove_all(dir);
 }

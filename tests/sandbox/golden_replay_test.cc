@@ -329,6 +329,8 @@ void replay_family(const std::string& prefix, const std::string& platform_key) {
     EXPECT_TRUE(
         h.relations()[catalog_platform].contains(canonical_relation(catalog_platform, relation)))
         << h.relations().dump();
+    // Nothing else is left behind (staging tables are dropped within the run or by the merge).
+    EXPECT_EQ(h.relations()[catalog_platform].size(), 1u) << h.relations().dump();
     Json stats = h.stats();
     EXPECT_EQ(stats["executions"][platform_key], 1) << stats.dump();
   }
