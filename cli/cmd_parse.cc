@@ -12,6 +12,7 @@
 #include "cli/project_context.h"
 #include "compiler/dbtpy_manifest.h"
 #include "util/fs.h"
+#include "util/strings.h"
 
 namespace dbtpy::cli {
 namespace {
@@ -50,8 +51,8 @@ int run_parse(Invocation& inv) {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     fields["seconds"] = secs;
     inv.reporter->event("parse_failed",
-                        fmt::format("Parse failed with {} error{} in {:.2f}s; manifest not written",
-                                    errors, errors == 1 ? "" : "s", secs),
+                        fmt::format("Parse failed with {} in {:.2f}s; manifest not written",
+                                    counted(errors, "error"), secs),
                         fields, Tone::kBad, /*force=*/true);
     int code = p.exit_code();
     keep_until_exit(std::move(ctx));
@@ -68,10 +69,9 @@ int run_parse(Invocation& inv) {
   fields["path"] = where;
   inv.reporter->event(
       "parse_done",
-      fmt::format("Parsed {} Python model{} ({} SQL models, {} seeds, {} snapshots, {} sources{}) "
-                  "in {:.2f}s -> {}",
-                  python, python == 1 ? "" : "s", sql, seeds, snapshots, sources,
-                  warnings ? fmt::format(", {} warning{}", warnings, warnings == 1 ? "" : "s") : "",
+      fmt::format("Parsed {} ({}, {}, {}, {}{}) in {:.2f}s -> {}", counted(python, "Python model"),
+                  counted(sql, "SQL model"), counted(seeds, "seed"), counted(snapshots, "snapshot"),
+                  counted(sources, "source"), warnings ? ", " + counted(warnings, "warning") : "",
                   secs, where),
       fields, Tone::kGood, /*force=*/true);
   keep_until_exit(std::move(ctx));

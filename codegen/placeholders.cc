@@ -5,6 +5,7 @@
 #include "codegen/payload.h"
 #include "util/base64.h"
 #include "util/hash.h"
+#include "util/strings.h"
 
 namespace dbtpy::codegen {
 
@@ -87,23 +88,6 @@ std::string as_text(const Json& v) {
   if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
   if (v.is_number()) return v.dump();
   throw std::invalid_argument("placeholder value must be a string, number or boolean");
-}
-
-std::string percent_encode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '.' || c == '_' || c == '~';
-    if (unreserved) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
 }
 
 template <typename OnRef>

@@ -4,33 +4,16 @@
 #include <mutex>
 
 #include "util/json.h"
+#include "util/strings.h"
 
 namespace dbtpy {
-namespace {
-
-std::string url_encode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 void Redactor::add_secret(std::string_view secret) {
   if (secret.size() < 4) return;
   std::vector<std::string> forms{std::string(secret)};
   std::string json = Json(std::string(secret)).dump();
   forms.push_back(json.substr(1, json.size() - 2));
-  forms.push_back(url_encode(secret));
+  forms.push_back(percent_encode(secret));
   // Multi-line secrets (PEM keys) also appear line by line in some tools' output.
   if (secret.find('\n') != std::string_view::npos) {
     size_t start = 0;

@@ -14,6 +14,18 @@ std::string to_upper(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
 void replace_all(std::string& s, std::string_view from, std::string_view to);
 
+// Percent-encodes every byte except RFC 3986's unreserved characters (A-Z a-z 0-9 - . _ ~):
+// safe for one URL path segment, a query name or value, and form bodies.
+std::string percent_encode(std::string_view s);
+
+// `text` between two `quote` characters with C-style backslash escapes for the backslash, the
+// quote, \n \r \t and \xHH for other control bytes; other bytes (UTF-8 included) verbatim.
+// The same text is a valid Python string literal and a valid BigQuery string literal.
+std::string backslash_quoted(std::string_view text, char quote);
+
+// `n` and the noun, with an English plural 's' unless n == 1: "1 seed", "3 seeds".
+std::string counted(size_t n, std::string_view noun);
+
 // Levenshtein distance, for "did you mean" suggestions.
 size_t edit_distance(std::string_view a, std::string_view b);
 

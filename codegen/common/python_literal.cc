@@ -1,40 +1,11 @@
 #include "codegen/common/python_literal.h"
 
-#include <cstdio>
+#include "util/strings.h"
 
 namespace dbtpy::codegen {
 
 std::string py_str(std::string_view text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += "\"";
-  return out;
+  return backslash_quoted(text, '"');
 }
 
 std::string py_literal(const Json& v) {

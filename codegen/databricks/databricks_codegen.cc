@@ -53,23 +53,6 @@ Json escape_json(const Json& v) {
   return v;
 }
 
-std::string url_path_encode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '.' || c == '_' || c == '~';
-    if (ok) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 struct Context {
   const compiler::ModelIR& model;
   ConfigReader& cfg;
@@ -380,7 +363,7 @@ Payload generate(const CodegenInput& in) {
   if (method == "all_purpose_cluster" && !create_notebook) {
     p.method = "command_api";
     const std::string cid = escape_placeholders(cluster_id);
-    const std::string cid_q = url_path_encode(cluster_id);
+    const std::string cid_q = percent_encode(cluster_id);
     RequestStep ready;
     ready.name = "cluster_ready";
     ready.description =
@@ -644,7 +627,7 @@ Payload generate(const CodegenInput& in) {
     find.name = "find_job";
     find.description = "Look the workflow job up by name";
     find.method = "GET";
-    find.url = c.host + "/api/2.1/jobs/list?name=" + url_path_encode(job_name) + "&limit=2";
+    find.url = c.host + "/api/2.1/jobs/list?name=" + percent_encode(job_name) + "&limit=2";
     find.headers = {{"Accept", "application/json"}};
     find.credential = Credential::kDatabricks;
     find.captures.push_back({"JOB_ID", "/jobs/0/job_id", true});

@@ -20,23 +20,6 @@ namespace dbtpy::codegen::dataproc {
 
 namespace {
 
-std::string percent_encode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '.' || c == '_' || c == '~';
-    if (ok) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 // Percent-encodes the static parts of a template, leaving our placeholders intact.
 std::string encode_template(std::string_view s) {
   std::string out;

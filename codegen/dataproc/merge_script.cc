@@ -1,39 +1,11 @@
 #include "codegen/dataproc/merge_script.h"
 
-#include <cstdio>
+#include "util/strings.h"
 
 namespace dbtpy::codegen::dataproc {
 
 std::string bq_string(std::string_view text) {
-  std::string out = "'";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\'':
-        out += "\\'";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "'";
+  return backslash_quoted(text, '\'');
 }
 
 namespace {

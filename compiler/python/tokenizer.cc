@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "compiler/python/unicode_tables.h"
+#include "util/utf8.h"
 
 namespace dbtpy::compiler::python {
 namespace {
@@ -1082,24 +1083,6 @@ bool Lexer::scan_fstring_literal() {
 int decode_utf8(std::string_view s, size_t pos, char32_t& cp) {
   return decode_utf8_impl(reinterpret_cast<const unsigned char*>(s.data() + pos), s.size() - pos,
                           cp);
-}
-
-void append_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 TokenizeResult tokenize(std::string_view source) {

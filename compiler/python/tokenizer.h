@@ -8,6 +8,7 @@
 
 #include "compiler/python/syntax_error.h"
 #include "compiler/python/token.h"
+#include "util/utf8.h"  // append_utf8, used with the decoders below
 
 namespace dbtpy::compiler::python {
 
@@ -22,9 +23,6 @@ inline constexpr int kMaxIndentLevels = 100;  // "too many levels of indentation
 inline constexpr int kMaxFStringDepth = 150;  // "too many nested f-strings"
 
 TokenizeResult tokenize(std::string_view source);
-
-// Appends the UTF-8 encoding of `cp` to `out`.
-void append_utf8(std::string& out, char32_t cp);
 
 // Decodes one UTF-8 sequence at `s[pos]` (pos < s.size(), s[pos] >= 0x80). Returns its length
 // and sets `cp`, or returns 0 for an invalid sequence (overlong, surrogate, truncated).

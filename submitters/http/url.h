@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "util/strings.h"
+
 namespace dbtpy::submitters::http {
 
 struct UrlParts {
@@ -36,7 +38,9 @@ std::optional<std::string> query_param(std::string_view url, std::string_view na
 std::string with_query_param(std::string_view url, std::string_view name, std::string_view value);
 
 // Percent-encodes everything except RFC 3986 unreserved characters.
-std::string url_encode(std::string_view s);
+inline std::string url_encode(std::string_view s) {
+  return percent_encode(s);
+}
 // Decodes %XX and '+' (form encoding); nullopt on a malformed escape.
 std::optional<std::string> url_decode(std::string_view s);
 
