@@ -1038,8 +1038,8 @@ class Loader {
     ir.imports = std::move(analysis->imports);
     ir.description = n.description;
     ir.relation = std::move(relation);
-    ir.config = std::move(cfg);
-    python_checks(n, ir, display, findings);
+    python_checks(n, ir, cfg, display, findings);
+    ir.config = cfg;
     p.ir = std::make_unique<ModelIR>(std::move(ir));
   }
 
@@ -1124,19 +1124,18 @@ class Loader {
     }
   }
 
-  static void python_checks(Node& n, const ModelIR& ir, const std::string& display,
-                            Findings& findings) {
-    const Json& v = ir.config.values;
+  static void python_checks(Node& n, const ModelIR& ir, const ResolvedConfig& config,
+                            const std::string& display, Findings& findings) {
+    const Json& v = config.values;
     auto mat = v.find("materialized");
     if (mat != v.end() && mat->is_string() && *mat != "table" && *mat != "incremental") {
       n.has_errors = true;
-      findings.model_error(
-          make_diag(Severity::kError, "DBTPY241", display, ir.model_def_line, 0,
-                    "invalid materialization '" + mat->get<std::string>() + "' for Python model '" +
-                        n.name + "' (set in " +
-                        std::string(config_layer_name(ir.config.provenance.at("materialized"))) +
-                        "): only 'table' or 'incremental' are allowed",
-                    "use dbt.config(materialized=\"table\") or \"incremental\""));
+      findings.model_error(make_diag(
+          Severity::kError, "DBTPY241", display, ir.model_def_line, 0,
+          "invalid materialization '" + mat->get<std::string>() + "' for Python model '" + n.name +
+              "' (set in " + std::string(config_layer_name(config.provenance.at("materialized"))) +
+              "): only 'table' or 'incremental' are allowed",
+          "use dbt.config(materialized=\"table\") or \"incremental\""));
     }
     auto contract = v.find("contract");
     if (contract != v.end() && contract->is_object() &&
