@@ -49,7 +49,9 @@ struct PackageState {
 struct SourceFile {
   FileKind kind = FileKind::kPython;
   size_t package = 0;
-  fs::path absolute;
+  // A string, not an fs::path: libstdc++ paths also keep each component as a path of its
+  // own (~400 bytes per file on the heap, 4 MB on 10,000 files).
+  std::string absolute;
   std::string rel;                // relative to its package root ('/'), dbt's original_file_path
   std::string display;            // relative to the root project, for messages
   std::vector<std::string> dirs;  // folders between the resource path and the file
@@ -100,9 +102,13 @@ struct Pending {
   const FolderConfig* own_folder = nullptr;
   const FolderConfig* root_folder = nullptr;
   // Filled by the parallel phase:
-  bool dropped = false;         // unreadable file or invalid config: not a node
-  bool disabled = false;        // `enabled: false`
-  std::unique_ptr<ModelIR> ir;  // Python models (heap: most pending nodes have none)
+  bool dropped = false;   // unreadable file or invalid config: not a node
+  bool disabled = false;  // `enabled: false`
+  // Python models: the slot in Project::python_models reserved for its ModelIR, which the
+  // parallel phase builds in place (moving 10,000 of them into the project afterwards would
+  // hold two copies at once); compacted and sorted by resolve_all.
+  int ir_slot = -1;
+  bool ir_built = false;
 
   Pending() = default;
   Pending(Pending&&) noexcept = default;
@@ -116,8 +122,8 @@ struct Pending {
 };
 
 // Reads a whole file into `buffer` (reused across calls by one thread).
-bool read_into(const fs::path& path, std::string& buffer, std::string* error) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+bool read_into(const char* path, std::string& buffer, std::string* error) {
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     *error = std::string("cannot read: ") + std::strerror(errno);
     return false;
@@ -367,7 +373,7 @@ class Loader {
         SourceFile f;
         f.kind = *kind;
         f.package = pkg;
-        f.absolute = abs;
+        f.absolute = abs.string();
         // Lexical, not fs::relative: resolving symlinks costs a readlink per path component
         // per file, which dominated discovery on 10,000 files.
         f.rel = abs.lexically_relative(p.project.root).generic_string();
@@ -436,7 +442,7 @@ class Loader {
       if (f.kind == FileKind::kProperties) {
         YamlResult& r = yaml_[f.result];
         std::string error;
-        if (!read_into(f.absolute, buf, &error)) {
+        if (!read_into(f.absolute.c_str(), buf, &error)) {
           r.diagnostics.push_back(make_diag(Severity::kError, "DBTPY201", f.display, 0, 0, error,
                                             "check the file's permissions"));
           return;
@@ -446,7 +452,7 @@ class Loader {
         return;
       }
       SqlResult& r = sql_[f.result];
-      if (!read_into(f.absolute, buf, &r.read_error)) return;
+      if (!read_into(f.absolute.c_str(), buf, &r.read_error)) return;
       r.scan = scan_sql(buf, f.kind == FileKind::kSnapshot, &packages_[f.package].ctx);
     });
   }
@@ -463,6 +469,17 @@ class Loader {
   }
 
   void build_file_nodes() {
+    // Exact capacity: Pending is large, and a doubled vector of 10,000 of them kept ~3 MB of
+    // slack alive until the end of loading.
+    size_t count = 0;
+    for (const auto& f : files_) {
+      if (f.kind == FileKind::kSnapshot) {
+        count += sql_[f.result].scan.blocks.size();
+      } else if (f.kind != FileKind::kProperties) {
+        ++count;
+      }
+    }
+    pending_.reserve(count);
     for (size_t i = 0; i < files_.size(); ++i) {
       const SourceFile& f = files_[i];
       const std::string& pkg = packages_[f.package].project.name;
@@ -964,8 +981,15 @@ class Loader {
     const size_t workers = static_cast<size_t>(std::max(threads(), 1));
     std::vector<std::string> buffers(workers);
     std::vector<Findings> findings(workers);
+    size_t slots = 0;
+    for (auto& p : pending_)
+      if (p.node.language == Language::kPython) p.ir_slot = static_cast<int>(slots++);
+    out_.python_models.resize(slots);
     parallel_for(pending_.size(), threads(), [&](size_t i, size_t worker) {
-      resolve_pending(pending_[i], analyze, buffers[worker], findings[worker]);
+      Pending& p = pending_[i];
+      ModelIR* slot =
+          p.ir_slot >= 0 ? &out_.python_models[static_cast<size_t>(p.ir_slot)] : nullptr;
+      resolve_pending(p, slot, analyze, buffers[worker], findings[worker]);
     });
     for (auto& f : findings) {
       for (auto& d : f.diagnostics)
@@ -981,7 +1005,7 @@ class Loader {
       std::sort(models.begin(), models.end());
   }
 
-  void resolve_pending(Pending& p, const AnalyzeFn& analyze, std::string& buf,
+  void resolve_pending(Pending& p, ModelIR* slot, const AnalyzeFn& analyze, std::string& buf,
                        Findings& findings) const {
     const SourceFile* f = p.file >= 0 ? &files_[static_cast<size_t>(p.file)] : nullptr;
     Node& n = p.node;
@@ -990,7 +1014,7 @@ class Loader {
     std::string checksum;
     if (n.language == Language::kPython) {
       std::string error;
-      if (!read_into(f->absolute, buf, &error)) {
+      if (!read_into(f->absolute.c_str(), buf, &error)) {
         findings.model_error(make_diag(Severity::kError, "DBTPY201", display, 0, 0, error,
                                        "check the file's permissions"));
         p.dropped = true;
@@ -1023,7 +1047,7 @@ class Loader {
       n.config = std::move(cfg);
       return;
     }
-    ModelIR ir;
+    ModelIR& ir = *slot;
     ir.name = n.name;
     ir.package_name = n.package_name;
     ir.unique_id = n.unique_id;
@@ -1040,7 +1064,7 @@ class Loader {
     ir.relation = std::move(relation);
     python_checks(n, ir, cfg, display, findings);
     ir.config = cfg;
-    p.ir = std::make_unique<ModelIR>(std::move(ir));
+    p.ir_built = true;
   }
 
   void resolve_all() {
@@ -1049,7 +1073,7 @@ class Loader {
     std::vector<Node>& enabled = out_.nodes;
     std::vector<ModelIR>& irs = out_.python_models;
     enabled.reserve(pending_.size() + sources_.size());
-    irs.reserve(pending_.size());
+    size_t kept_irs = 0;
     std::map<std::pair<std::string, std::string>, std::string> first_file;  // duplicates
     for (auto& p : pending_) {
       if (p.dropped) continue;
@@ -1073,15 +1097,18 @@ class Loader {
           continue;
         }
       }
-      if (p.ir) {
-        n.python_model = static_cast<int>(irs.size());
-        irs.push_back(std::move(*p.ir));
-        p.ir.reset();
+      if (p.ir_built) {
+        // In place: slots are in pending order, so a kept one never moves up.
+        size_t slot = static_cast<size_t>(p.ir_slot);
+        n.python_model = static_cast<int>(kept_irs);
+        if (slot != kept_irs) irs[kept_irs] = std::move(irs[slot]);
+        ++kept_irs;
       }
       p.properties_layers = {};  // merged into the config
       enabled.push_back(std::move(n));
       enabled_pending_.push_back(&p);
     }
+    irs.erase(irs.begin() + static_cast<std::ptrdiff_t>(kept_irs), irs.end());
     for (auto& s : sources_)
       enabled.push_back(std::move(s));
     sources_.clear();
@@ -1444,7 +1471,7 @@ class Loader {
            !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         if (!it->is_regular_file(ec) || !has_ext(it->path(), {".sql"})) continue;
         std::string text, error;
-        if (!read_into(it->path(), text, &error)) continue;
+        if (!read_into(it->path().c_str(), text, &error)) continue;
         for (const char* macro :
              {"generate_schema_name", "generate_alias_name", "generate_database_name"}) {
           size_t at = text.find(macro);
