@@ -121,6 +121,14 @@ struct Pending {
   const NodeEntry* yaml_snapshot_entry = nullptr;
 };
 
+// Where an enabled node came from: what ref resolution still needs of its Pending once the
+// pending nodes are released.
+struct NodeOrigin {
+  int file = -1;
+  int block = -1;
+  const NodeEntry* yaml_snapshot_entry = nullptr;
+};
+
 // Reads a whole file into `buffer` (reused across calls by one thread).
 bool read_into(const char* path, std::string& buffer, std::string* error) {
   int fd = ::open(path, O_RDONLY | O_CLOEXEC);
@@ -1106,9 +1114,13 @@ class Loader {
       }
       p.properties_layers = {};  // merged into the config
       enabled.push_back(std::move(n));
-      enabled_pending_.push_back(&p);
+      enabled_origins_.push_back({p.file, p.block, p.yaml_snapshot_entry});
     }
     irs.erase(irs.begin() + static_cast<std::ptrdiff_t>(kept_irs), irs.end());
+    // Every node has moved out: release the pending nodes (~7 MB on 10,000 models) before
+    // ref resolution allocates its own.
+    first_file.clear();
+    pending_ = std::vector<Pending>();
     for (auto& s : sources_)
       enabled.push_back(std::move(s));
     sources_.clear();
@@ -1118,9 +1130,10 @@ class Loader {
     // Final order: by unique_id.
     std::vector<size_t> order = apply_order(
         enabled, [](const Node& a, const Node& b) { return a.unique_id < b.unique_id; });
-    std::vector<const Pending*> sorted_pending(enabled.size(), nullptr);
+    std::vector<const NodeOrigin*> sorted_origins(enabled.size(), nullptr);
     for (size_t i = 0; i < enabled.size(); ++i)
-      sorted_pending[i] = order[i] < enabled_pending_.size() ? enabled_pending_[order[i]] : nullptr;
+      sorted_origins[i] =
+          order[i] < enabled_origins_.size() ? &enabled_origins_[order[i]] : nullptr;
     // Python models in the same order: sorted by unique_id too (each moved once, as above),
     // then nodes point at them.
     apply_order(irs, [](const ModelIR& a, const ModelIR& b) { return a.unique_id < b.unique_id; });
@@ -1141,7 +1154,7 @@ class Loader {
         resolve_python(n, resolver);
       } else if (!n.relation_from_manifest ||
                  manifest_parents_.find(n.unique_id) == manifest_parents_.end()) {
-        resolve_sql(n, sorted_pending[i], resolver);
+        resolve_sql(n, sorted_origins[i], resolver);
       } else {
         for (const auto& parent : manifest_parents_[n.unique_id])
           if (out_.node_index.count(parent)) n.depends_on.push_back(parent);
@@ -1218,7 +1231,7 @@ class Loader {
                         ir.depends_on.end());
   }
 
-  void resolve_sql(Node& n, const Pending* p, const RefResolver& resolver) {
+  void resolve_sql(Node& n, const NodeOrigin* p, const RefResolver& resolver) {
     std::vector<SqlRef> refs;
     std::vector<SqlSource> sources;
     if (p && p->yaml_snapshot_entry) {
@@ -1387,7 +1400,7 @@ class Loader {
   // follows (the DAG, the manifest buffer) without growing the heap.
   void release_scratch() {
     pending_ = std::vector<Pending>();
-    enabled_pending_ = {};
+    enabled_origins_ = {};
     files_ = {};
     sql_ = {};
     yaml_ = {};
@@ -1509,7 +1522,7 @@ class Loader {
   std::vector<SqlResult> sql_;
   std::vector<YamlResult> yaml_;
   std::vector<Pending> pending_;
-  std::vector<const Pending*> enabled_pending_;
+  std::vector<NodeOrigin> enabled_origins_;  // parallel to the enabled nodes before sorting
   std::map<std::tuple<size_t, std::string, bool>, size_t> by_stem_;  // (pkg, stem, is_seed)
   std::map<std::pair<size_t, std::string>, size_t> snapshot_by_name_;
   std::vector<Node> sources_;
