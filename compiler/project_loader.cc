@@ -18,6 +18,7 @@
 #include <optional>
 #include <set>
 #include <tuple>
+#include <type_traits>
 
 #include "compiler/config_merge.h"
 #include "compiler/dbt_manifest.h"
@@ -96,7 +97,9 @@ struct FolderConfig {
 
 // A node being built, before the final sort.
 struct Pending {
-  Node node;
+  // The node itself lives in Project::nodes from the start, at the Pending's own index (see
+  // Loader::add_node), so 10,000 large Node structs never exist twice.
+  Node* node = nullptr;
   // dbt_project.yml layers of the node's folder (own package, and the root's overlay for
   // package nodes), prepared before the parallel phase.
   const FolderConfig* own_folder = nullptr;
@@ -469,6 +472,18 @@ class Loader {
 
   // ---- nodes ----------------------------------------------------------------------------
 
+  // A new node for `p` (about to be appended to pending_) at the end of Project::nodes. Keeps
+  // pending_[i].node == &out_.nodes[i]: re-pointed if the vector moved.
+  Node& add_node(Pending& p) {
+    const Node* before = out_.nodes.data();
+    out_.nodes.emplace_back();
+    if (out_.nodes.data() != before)
+      for (size_t i = 0; i < pending_.size(); ++i)
+        pending_[i].node = &out_.nodes[i];
+    p.node = &out_.nodes.back();
+    return *p.node;
+  }
+
   std::vector<std::string> fqn_for(const SourceFile& f, const std::string& leaf) const {
     std::vector<std::string> fqn{packages_[f.package].project.name};
     fqn.insert(fqn.end(), f.dirs.begin(), f.dirs.end());
@@ -487,7 +502,16 @@ class Loader {
         ++count;
       }
     }
-    pending_.reserve(count);
+    // YAML snapshots and sources join the nodes later; room for them now keeps the node
+    // vector from moving (and existing twice) when they do.
+    size_t later = 0;
+    for (const auto& y : yaml_) {
+      later += y.props.snapshots.size();
+      for (const auto& src : y.props.sources)
+        later += src.tables.size();
+    }
+    pending_.reserve(count + later);
+    out_.nodes.reserve(count + later);
     for (size_t i = 0; i < files_.size(); ++i) {
       const SourceFile& f = files_[i];
       const std::string& pkg = packages_[f.package].project.name;
@@ -502,7 +526,7 @@ class Loader {
           if (f.kind == FileKind::kSqlModel) static_config_warnings(f, sql_[f.result].scan);
           Pending p;
           p.file = static_cast<int>(i);
-          Node& n = p.node;
+          Node& n = add_node(p);
           n.kind = f.kind == FileKind::kSeed ? NodeKind::kSeed : NodeKind::kModel;
           n.language = f.kind == FileKind::kPython ? Language::kPython
                        : f.kind == FileKind::kSeed ? Language::kNone
@@ -537,7 +561,7 @@ class Loader {
             Pending p;
             p.file = static_cast<int>(i);
             p.block = static_cast<int>(b);
-            Node& n = p.node;
+            Node& n = add_node(p);
             n.kind = NodeKind::kSnapshot;
             n.language = Language::kSql;
             n.name = block.name;
@@ -645,8 +669,8 @@ class Loader {
       return;
     }
     p.patched_by = &e;
-    p.node.patch_path = e.file;
-    p.node.description = e.description;
+    p.node->patch_path = e.file;
+    p.node->description = e.description;
     p.properties_layers.push_back(e.config);
   }
 
@@ -664,11 +688,11 @@ class Loader {
   void apply_properties() {
     std::map<size_t, std::vector<std::string>> model_names, seed_names, snapshot_names;
     for (const auto& p : pending_) {
-      size_t pkg = package_index(p.node.package_name);
-      (p.node.kind == NodeKind::kModel  ? model_names
-       : p.node.kind == NodeKind::kSeed ? seed_names
-                                        : snapshot_names)[pkg]
-          .push_back(p.node.name);
+      size_t pkg = package_index(p.node->package_name);
+      (p.node->kind == NodeKind::kModel  ? model_names
+       : p.node->kind == NodeKind::kSeed ? seed_names
+                                         : snapshot_names)[pkg]
+          .push_back(p.node->name);
     }
     for (size_t i = 0; i < files_.size(); ++i) {
       const SourceFile& f = files_[i];
@@ -698,7 +722,7 @@ class Loader {
           Pending p;
           p.yaml_snapshot = true;
           p.yaml_snapshot_entry = &e;
-          Node& n = p.node;
+          Node& n = add_node(p);
           n.kind = NodeKind::kSnapshot;
           n.language = Language::kSql;
           n.name = e.name;
@@ -753,20 +777,20 @@ class Loader {
         continue;
       }
       Pending& p = pending_[it->second];
-      if (p.node.version) {
-        project_error(make_diag(
-            Severity::kError, "DBTPY223", e.file, v.line, 0,
-            "file " + p.node.original_file_path + " defines two versions of model '" + e.name + "'",
-            "give each version its own file"));
+      if (p.node->version) {
+        project_error(make_diag(Severity::kError, "DBTPY223", e.file, v.line, 0,
+                                "file " + p.node->original_file_path +
+                                    " defines two versions of model '" + e.name + "'",
+                                "give each version its own file"));
         continue;
       }
-      p.node.name = e.name;
-      p.node.version = v.v;
-      p.node.is_latest_version = v.v == latest;
-      p.node.fqn.back() = e.name;
-      p.node.fqn.push_back("v" + v.v);
-      p.node.patch_path = e.file;
-      p.node.description = e.description;
+      p.node->name = e.name;
+      p.node->version = v.v;
+      p.node->is_latest_version = v.v == latest;
+      p.node->fqn.back() = e.name;
+      p.node->fqn.push_back("v" + v.v);
+      p.node->patch_path = e.file;
+      p.node->description = e.description;
       p.patched_by = &e;
       p.properties_layers.push_back(e.config);
       p.properties_layers.push_back(v.config);
@@ -895,7 +919,7 @@ class Loader {
 
   void prepare_folders() {
     for (auto& p : pending_) {
-      const Node& n = p.node;
+      const Node& n = *p.node;
       size_t pkg = package_index(n.package_name);
       p.own_folder =
           prepare_folder(tree_for(packages_[pkg], n.kind), n.fqn, visited(pkg, tree_name(n.kind)));
@@ -909,7 +933,7 @@ class Loader {
   // prepared before; writes only `findings`).
   ResolvedConfig resolve_config(const Pending& p, const SourceFile* f,
                                 const python::PythonAnalysis* analysis, Findings& findings) const {
-    const Node& n = p.node;
+    const Node& n = *p.node;
     ResolvedConfig cfg;
     if (n.language != Language::kPython) {
       const char* mat = n.kind == NodeKind::kSeed       ? "seed"
@@ -991,7 +1015,7 @@ class Loader {
     std::vector<Findings> findings(workers);
     size_t slots = 0;
     for (auto& p : pending_)
-      if (p.node.language == Language::kPython) p.ir_slot = static_cast<int>(slots++);
+      if (p.node->language == Language::kPython) p.ir_slot = static_cast<int>(slots++);
     out_.python_models.resize(slots);
     parallel_for(pending_.size(), threads(), [&](size_t i, size_t worker) {
       Pending& p = pending_[i];
@@ -1016,7 +1040,7 @@ class Loader {
   void resolve_pending(Pending& p, ModelIR* slot, const AnalyzeFn& analyze, std::string& buf,
                        Findings& findings) const {
     const SourceFile* f = p.file >= 0 ? &files_[static_cast<size_t>(p.file)] : nullptr;
-    Node& n = p.node;
+    Node& n = *p.node;
     const std::string& display = f ? f->display : p.yaml_snapshot_entry->file;
     std::optional<python::PythonAnalysis> analysis;
     std::string checksum;
@@ -1080,12 +1104,14 @@ class Loader {
     // structs) and are put in unique_id order in place afterwards.
     std::vector<Node>& enabled = out_.nodes;
     std::vector<ModelIR>& irs = out_.python_models;
-    enabled.reserve(pending_.size() + sources_.size());
+    // Kept nodes are compacted in place: nodes are in pending order, so a kept one never
+    // moves up.
+    size_t kept_nodes = 0;
     size_t kept_irs = 0;
     std::map<std::pair<std::string, std::string>, std::string> first_file;  // duplicates
     for (auto& p : pending_) {
       if (p.dropped) continue;
-      Node& n = p.node;
+      Node& n = *p.node;
       if (p.disabled) {
         disabled_.push_back({n.kind, n.package_name, n.name, ""});
         continue;
@@ -1113,14 +1139,17 @@ class Loader {
         ++kept_irs;
       }
       p.properties_layers = {};  // merged into the config
-      enabled.push_back(std::move(n));
+      if (&enabled[kept_nodes] != &n) enabled[kept_nodes] = std::move(n);
+      ++kept_nodes;
       enabled_origins_.push_back({p.file, p.block, p.yaml_snapshot_entry});
     }
+    enabled.erase(enabled.begin() + static_cast<std::ptrdiff_t>(kept_nodes), enabled.end());
     irs.erase(irs.begin() + static_cast<std::ptrdiff_t>(kept_irs), irs.end());
     // Every node has moved out: release the pending nodes (~7 MB on 10,000 models) before
     // ref resolution allocates its own.
     first_file.clear();
     pending_ = std::vector<Pending>();
+    release_resolved_inputs();
     for (auto& s : sources_)
       enabled.push_back(std::move(s));
     sources_.clear();
@@ -1398,6 +1427,25 @@ class Loader {
 
   // Per-file results are merged into the project by now; freeing them leaves room for what
   // follows (the DAG, the manifest buffer) without growing the heap.
+  // What only node building needed, freed before ref resolution allocates (its small blocks
+  // reuse these): file paths and names (ref resolution reads a file's kind and scan result
+  // only) and the properties entries of models and seeds (merged into their configs). YAML
+  // snapshot and source entries stay.
+  void release_resolved_inputs() {
+    auto release = [](auto& v) { std::decay_t<decltype(v)>().swap(v); };
+    for (auto& f : files_) {
+      release(f.absolute);
+      release(f.rel);
+      release(f.display);
+      release(f.dirs);
+      release(f.stem);
+    }
+    for (auto& y : yaml_) {
+      release(y.props.models);
+      release(y.props.seeds);
+    }
+  }
+
   void release_scratch() {
     pending_ = std::vector<Pending>();
     enabled_origins_ = {};
