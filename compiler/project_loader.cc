@@ -1145,8 +1145,7 @@ class Loader {
     }
     enabled.erase(enabled.begin() + static_cast<std::ptrdiff_t>(kept_nodes), enabled.end());
     irs.erase(irs.begin() + static_cast<std::ptrdiff_t>(kept_irs), irs.end());
-    // Every node has moved out: release the pending nodes (~7 MB on 10,000 models) before
-    // ref resolution allocates its own.
+    // Node building is over: release what only it needed before ref resolution allocates.
     first_file.clear();
     pending_ = std::vector<Pending>();
     release_resolved_inputs();
