@@ -4,9 +4,17 @@
 // forked child so its peak RSS (getrusage/wait4) is its own. Prints the numbers and the
 // command to reproduce them; never fails on timing.
 //
-//   parse_bench [--models N]... [--runs R] [--threads T] [--dir PATH]
+//   parse_bench [--models N]... [--runs R] [--threads T] [--dir PATH] [--reuse] [--profile]
+//
+// --reuse keeps a synthetic project already written by an earlier run (same N, same seed).
+// --profile parses once in this process, with the loader's phase timings, for profilers:
+//   valgrind --tool=callgrind build/bench/parse_bench --models 10000 --reuse --profile
+//   perf record -g build/bench/parse_bench --models 10000 --reuse --profile
+//   heaptrack build/bench/parse_bench --models 10000 --reuse --profile
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -94,12 +102,34 @@ Measurement measure(const fs::path& project_dir, int threads) {
   return m;
 }
 
+// One parse in this process (for profilers): phase timings from the loader's debug log, then
+// the totals.
+void profile_once(const fs::path& project_dir, int threads) {
+  spdlog::set_level(spdlog::level::debug);
+  auto cpu_now = [] {
+    timespec ts{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+  };
+  auto start = std::chrono::steady_clock::now();
+  double cpu0 = cpu_now();
+  size_t models = 0;
+  int errors = parse_once(project_dir, threads, &models);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  struct rusage ru {};
+  ::getrusage(RUSAGE_SELF, &ru);
+  std::printf("  profile: %zu models, %d errors, wall %.3f s, CPU %.3f s, peak RSS %.1f MB\n",
+              models, errors, secs, cpu_now() - cpu0, static_cast<double>(ru.ru_maxrss) / 1024.0);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<int> sizes;
   int runs = 5;
   int threads = 0;
+  bool reuse = false;
+  bool profile = false;
   fs::path dir = fs::temp_directory_path() / "dbtpy-parse-bench";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -118,9 +148,14 @@ int main(int argc, char** argv) {
       threads = std::stoi(value());
     } else if (a == "--dir") {
       dir = value();
+    } else if (a == "--reuse") {
+      reuse = true;
+    } else if (a == "--profile") {
+      profile = true;
     } else {
       std::fprintf(stderr,
-                   "usage: parse_bench [--models N]... [--runs R] [--threads T] [--dir PATH]\n");
+                   "usage: parse_bench [--models N]... [--runs R] [--threads T] [--dir PATH] "
+                   "[--reuse] [--profile]\n");
       return 2;
     }
   }
@@ -130,19 +165,29 @@ int main(int argc, char** argv) {
   std::printf("reproduce: %s", argv[0]);
   for (int s : sizes)
     std::printf(" --models %d", s);
-  std::printf(" --runs %d%s\n", runs,
-              threads ? (" --threads " + std::to_string(threads)).c_str() : "");
+  std::printf(" --runs %d%s%s%s\n", runs,
+              threads ? (" --threads " + std::to_string(threads)).c_str() : "",
+              reuse ? " --reuse" : "", profile ? " --profile" : "");
   std::printf("machine: %u hardware threads\n\n", std::thread::hardware_concurrency());
   for (int n : sizes) {
     fs::path project = dir / ("synthetic_" + std::to_string(n));
-    bench::SyntheticStats st = bench::write_synthetic_project(project, n);
-    std::printf(
-        "%d Python models (%.1f MB, %llu lines, avg %llu lines), %d SQL models, %d "
-        "properties files\n",
-        st.python_models, static_cast<double>(st.python_bytes) / 1e6,
-        static_cast<unsigned long long>(st.python_lines),
-        static_cast<unsigned long long>(st.python_lines / std::max(1, st.python_models)),
-        st.sql_models, st.yaml_files);
+    std::error_code ec;
+    if (reuse && fs::is_regular_file(project / "dbt_project.yml", ec)) {
+      std::printf("%d Python models (reusing %s)\n", n, project.c_str());
+    } else {
+      bench::SyntheticStats st = bench::write_synthetic_project(project, n);
+      std::printf(
+          "%d Python models (%.1f MB, %llu lines, avg %llu lines), %d SQL models, %d "
+          "properties files\n",
+          st.python_models, static_cast<double>(st.python_bytes) / 1e6,
+          static_cast<unsigned long long>(st.python_lines),
+          static_cast<unsigned long long>(st.python_lines / std::max(1, st.python_models)),
+          st.sql_models, st.yaml_files);
+    }
+    if (profile) {
+      profile_once(project, threads);
+      continue;
+    }
     std::vector<Measurement> ms;
     measure(project, threads);  // warm-up: page cache, first manifest write
     for (int r = 0; r < runs; ++r)

@@ -13,7 +13,7 @@
 namespace dbtpy::codegen {
 
 struct CodegenInput {
-  const compiler::ModelIR* model = nullptr;  // resolved config is model->config.values
+  const compiler::ModelIR* model = nullptr;  // resolved config: model->config.unpack()
   std::string_view source;                   // the model file's bytes, as read from disk
   const profiles::Target* target = nullptr;  // non-secret profile fields
   const profiles::Endpoints* endpoints = nullptr;

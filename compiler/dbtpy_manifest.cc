@@ -32,6 +32,10 @@ Json opt(const std::optional<std::string>& v) {
 }  // namespace
 
 Json model_json(const ModelIR& m) {
+  return model_json(m, m.config.unpack());
+}
+
+Json model_json(const ModelIR& m, const ResolvedConfig& config) {
   Json refs = Json::array();
   for (const auto& r : m.refs)
     refs.push_back({{"name", r.name}, {"package", opt(r.package)}, {"version", opt(r.version)}});
@@ -43,7 +47,7 @@ Json model_json(const ModelIR& m) {
           {"original_file_path", m.original_file_path},
           {"refs", std::move(refs)},
           {"sources", std::move(sources)},
-          {"config", config_with_defaults(m.config)},
+          {"config", config_with_defaults(config)},
           {"config_keys_used", keys_json(m.config_keys_used)},
           {"meta_keys_used", keys_json(m.meta_keys_used)},
           {"depends_on", {{"nodes", m.depends_on}}},
@@ -52,7 +56,8 @@ Json model_json(const ModelIR& m) {
 }
 
 Json manifest_model_json(const Node& node, const ModelIR& m) {
-  Json j = model_json(m);
+  const ResolvedConfig config = m.config.unpack();
+  Json j = model_json(m, config);
   j["resource_type"] = "model";
   j["language"] = "python";
   j["package_name"] = m.package_name;
@@ -61,7 +66,7 @@ Json manifest_model_json(const Node& node, const ModelIR& m) {
   j["description"] = m.description;
   j["patch_path"] = node.patch_path.empty() ? Json(nullptr) : Json(node.patch_path);
   Json provenance = Json::object();
-  for (const auto& [key, layer] : m.config.provenance)
+  for (const auto& [key, layer] : config.provenance)
     provenance[key] = std::string(config_layer_name(layer));
   j["config_provenance"] = std::move(provenance);
   j["ref_relations"] = m.ref_relations;
@@ -158,12 +163,13 @@ void write_model_entry(JsonText& w, const Node& node, const ModelIR& m) {
       .field("checksum", m.checksum)
       .field("name", "sha256")
       .end_object();
+  const ResolvedConfig config = m.config.unpack();
   w.key("config");
-  write_config(w, m.config);
+  write_config(w, config);
   w.key("config_keys_used");
   write_keys(w, m.config_keys_used);
   w.key("config_provenance").begin_object();
-  for (const auto& [key, layer] : m.config.provenance)
+  for (const auto& [key, layer] : config.provenance)
     w.field(key, config_layer_name(layer));
   w.end_object();
   w.key("depends_on").begin_object().key("nodes");

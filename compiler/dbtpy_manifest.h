@@ -18,6 +18,8 @@ inline constexpr int kDbtpyManifestVersion = 1;
 // The `ls --output json` object: name, unique_id, original_file_path, refs, sources, config,
 // config_keys_used, meta_keys_used, depends_on, relation, checksum.
 Json model_json(const ModelIR& model);
+// The same with the model's config already unpacked.
+Json model_json(const ModelIR& model, const ResolvedConfig& config);
 
 // model_json plus the fields the manifest keeps: resource_type, language, package_name, fqn,
 // description, config_provenance, ref_relations, source_relations, imports, model_def_line.

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/resolved_config.h"
 #include "util/diagnostic.h"
 #include "util/json.h"
 
@@ -44,14 +45,6 @@ struct KeyUse {
   SourceLocation where;
 };
 
-// Which layer set a config key (highest wins: in-file > properties > project > default).
-enum class ConfigLayer { kDefault, kProject, kProperties, kInFile };
-
-struct ResolvedConfig {
-  Json values = Json::object();                   // resolved config, dbt's key names
-  std::map<std::string, ConfigLayer> provenance;  // key -> layer that set (or last merged) it
-};
-
 struct Relation {
   std::string database;    // Snowflake database / Databricks catalog / BigQuery project
   std::string schema;      // schema / dataset
@@ -75,7 +68,7 @@ struct ModelIR {
   std::vector<KeyUse> meta_keys_used;
   std::vector<std::string> imports;  // top-level packages imported by the file
 
-  ResolvedConfig config;
+  PackedConfig config;  // resolved config with provenance (unpack() for the JSON view)
   Relation relation;
   std::vector<std::string> depends_on;  // unique ids of the nodes refs/sources resolve to
 

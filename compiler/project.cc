@@ -21,8 +21,9 @@ const Node* Project::find(std::string_view unique_id) const {
   return it == node_index.end() ? nullptr : &nodes[it->second];
 }
 
-const ResolvedConfig& Project::config_of(const Node& node) const {
-  if (node.python_model >= 0) return python_models[static_cast<size_t>(node.python_model)].config;
+ResolvedConfig Project::config_of(const Node& node) const {
+  if (node.python_model >= 0)
+    return python_models[static_cast<size_t>(node.python_model)].config.unpack();
   return node.config;
 }
 

@@ -76,7 +76,8 @@ struct Project {
   bool model_errors = false;            // invalid models (analysis, refs, config): exit code 1
 
   const Node* find(std::string_view unique_id) const;
-  const ResolvedConfig& config_of(const Node& node) const;
+  // By value: Python models keep their config packed (ModelIR::config).
+  ResolvedConfig config_of(const Node& node) const;
   const Relation& relation_of(const Node& node) const;
   const std::vector<std::string>& depends_on_of(const Node& node) const;
   // 0 when loading found no errors, 1 for invalid models, 2 for project errors.

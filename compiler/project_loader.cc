@@ -18,6 +18,7 @@
 #include <optional>
 #include <set>
 #include <tuple>
+#include <type_traits>
 
 #include "compiler/config_merge.h"
 #include "compiler/dbt_manifest.h"
@@ -49,7 +50,9 @@ struct PackageState {
 struct SourceFile {
   FileKind kind = FileKind::kPython;
   size_t package = 0;
-  fs::path absolute;
+  // A string, not an fs::path: libstdc++ paths also keep each component as a path of its
+  // own (~400 bytes per file on the heap, 4 MB on 10,000 files).
+  std::string absolute;
   std::string rel;                // relative to its package root ('/'), dbt's original_file_path
   std::string display;            // relative to the root project, for messages
   std::vector<std::string> dirs;  // folders between the resource path and the file
@@ -94,15 +97,21 @@ struct FolderConfig {
 
 // A node being built, before the final sort.
 struct Pending {
-  Node node;
+  // The node itself lives in Project::nodes from the start, at the Pending's own index (see
+  // Loader::add_node), so 10,000 large Node structs never exist twice.
+  Node* node = nullptr;
   // dbt_project.yml layers of the node's folder (own package, and the root's overlay for
   // package nodes), prepared before the parallel phase.
   const FolderConfig* own_folder = nullptr;
   const FolderConfig* root_folder = nullptr;
   // Filled by the parallel phase:
-  bool dropped = false;         // unreadable file or invalid config: not a node
-  bool disabled = false;        // `enabled: false`
-  std::unique_ptr<ModelIR> ir;  // Python models (heap: most pending nodes have none)
+  bool dropped = false;   // unreadable file or invalid config: not a node
+  bool disabled = false;  // `enabled: false`
+  // Python models: the slot in Project::python_models reserved for its ModelIR, which the
+  // parallel phase builds in place (moving 10,000 of them into the project afterwards would
+  // hold two copies at once); compacted and sorted by resolve_all.
+  int ir_slot = -1;
+  bool ir_built = false;
 
   Pending() = default;
   Pending(Pending&&) noexcept = default;
@@ -115,9 +124,17 @@ struct Pending {
   const NodeEntry* yaml_snapshot_entry = nullptr;
 };
 
+// Where an enabled node came from: what ref resolution still needs of its Pending once the
+// pending nodes are released.
+struct NodeOrigin {
+  int file = -1;
+  int block = -1;
+  const NodeEntry* yaml_snapshot_entry = nullptr;
+};
+
 // Reads a whole file into `buffer` (reused across calls by one thread).
-bool read_into(const fs::path& path, std::string& buffer, std::string* error) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+bool read_into(const char* path, std::string& buffer, std::string* error) {
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     *error = std::string("cannot read: ") + std::strerror(errno);
     return false;
@@ -367,7 +384,7 @@ class Loader {
         SourceFile f;
         f.kind = *kind;
         f.package = pkg;
-        f.absolute = abs;
+        f.absolute = abs.string();
         // Lexical, not fs::relative: resolving symlinks costs a readlink per path component
         // per file, which dominated discovery on 10,000 files.
         f.rel = abs.lexically_relative(p.project.root).generic_string();
@@ -436,7 +453,7 @@ class Loader {
       if (f.kind == FileKind::kProperties) {
         YamlResult& r = yaml_[f.result];
         std::string error;
-        if (!read_into(f.absolute, buf, &error)) {
+        if (!read_into(f.absolute.c_str(), buf, &error)) {
           r.diagnostics.push_back(make_diag(Severity::kError, "DBTPY201", f.display, 0, 0, error,
                                             "check the file's permissions"));
           return;
@@ -446,7 +463,7 @@ class Loader {
         return;
       }
       SqlResult& r = sql_[f.result];
-      if (!read_into(f.absolute, buf, &r.read_error)) return;
+      if (!read_into(f.absolute.c_str(), buf, &r.read_error)) return;
       r.scan = scan_sql(buf, f.kind == FileKind::kSnapshot, &packages_[f.package].ctx);
     });
   }
@@ -454,6 +471,18 @@ class Loader {
   int threads() const { return options_.threads > 0 ? options_.threads : default_thread_count(); }
 
   // ---- nodes ----------------------------------------------------------------------------
+
+  // A new node for `p` (about to be appended to pending_) at the end of Project::nodes. Keeps
+  // pending_[i].node == &out_.nodes[i]: re-pointed if the vector moved.
+  Node& add_node(Pending& p) {
+    const Node* before = out_.nodes.data();
+    out_.nodes.emplace_back();
+    if (out_.nodes.data() != before)
+      for (size_t i = 0; i < pending_.size(); ++i)
+        pending_[i].node = &out_.nodes[i];
+    p.node = &out_.nodes.back();
+    return *p.node;
+  }
 
   std::vector<std::string> fqn_for(const SourceFile& f, const std::string& leaf) const {
     std::vector<std::string> fqn{packages_[f.package].project.name};
@@ -463,6 +492,26 @@ class Loader {
   }
 
   void build_file_nodes() {
+    // Exact capacity: Pending is large, and a doubled vector of 10,000 of them kept ~3 MB of
+    // slack alive until the end of loading.
+    size_t count = 0;
+    for (const auto& f : files_) {
+      if (f.kind == FileKind::kSnapshot) {
+        count += sql_[f.result].scan.blocks.size();
+      } else if (f.kind != FileKind::kProperties) {
+        ++count;
+      }
+    }
+    // YAML snapshots and sources join the nodes later; room for them now keeps the node
+    // vector from moving (and existing twice) when they do.
+    size_t later = 0;
+    for (const auto& y : yaml_) {
+      later += y.props.snapshots.size();
+      for (const auto& src : y.props.sources)
+        later += src.tables.size();
+    }
+    pending_.reserve(count + later);
+    out_.nodes.reserve(count + later);
     for (size_t i = 0; i < files_.size(); ++i) {
       const SourceFile& f = files_[i];
       const std::string& pkg = packages_[f.package].project.name;
@@ -477,7 +526,7 @@ class Loader {
           if (f.kind == FileKind::kSqlModel) static_config_warnings(f, sql_[f.result].scan);
           Pending p;
           p.file = static_cast<int>(i);
-          Node& n = p.node;
+          Node& n = add_node(p);
           n.kind = f.kind == FileKind::kSeed ? NodeKind::kSeed : NodeKind::kModel;
           n.language = f.kind == FileKind::kPython ? Language::kPython
                        : f.kind == FileKind::kSeed ? Language::kNone
@@ -512,7 +561,7 @@ class Loader {
             Pending p;
             p.file = static_cast<int>(i);
             p.block = static_cast<int>(b);
-            Node& n = p.node;
+            Node& n = add_node(p);
             n.kind = NodeKind::kSnapshot;
             n.language = Language::kSql;
             n.name = block.name;
@@ -620,8 +669,8 @@ class Loader {
       return;
     }
     p.patched_by = &e;
-    p.node.patch_path = e.file;
-    p.node.description = e.description;
+    p.node->patch_path = e.file;
+    p.node->description = e.description;
     p.properties_layers.push_back(e.config);
   }
 
@@ -639,11 +688,11 @@ class Loader {
   void apply_properties() {
     std::map<size_t, std::vector<std::string>> model_names, seed_names, snapshot_names;
     for (const auto& p : pending_) {
-      size_t pkg = package_index(p.node.package_name);
-      (p.node.kind == NodeKind::kModel  ? model_names
-       : p.node.kind == NodeKind::kSeed ? seed_names
-                                        : snapshot_names)[pkg]
-          .push_back(p.node.name);
+      size_t pkg = package_index(p.node->package_name);
+      (p.node->kind == NodeKind::kModel  ? model_names
+       : p.node->kind == NodeKind::kSeed ? seed_names
+                                         : snapshot_names)[pkg]
+          .push_back(p.node->name);
     }
     for (size_t i = 0; i < files_.size(); ++i) {
       const SourceFile& f = files_[i];
@@ -673,7 +722,7 @@ class Loader {
           Pending p;
           p.yaml_snapshot = true;
           p.yaml_snapshot_entry = &e;
-          Node& n = p.node;
+          Node& n = add_node(p);
           n.kind = NodeKind::kSnapshot;
           n.language = Language::kSql;
           n.name = e.name;
@@ -728,20 +777,20 @@ class Loader {
         continue;
       }
       Pending& p = pending_[it->second];
-      if (p.node.version) {
-        project_error(make_diag(
-            Severity::kError, "DBTPY223", e.file, v.line, 0,
-            "file " + p.node.original_file_path + " defines two versions of model '" + e.name + "'",
-            "give each version its own file"));
+      if (p.node->version) {
+        project_error(make_diag(Severity::kError, "DBTPY223", e.file, v.line, 0,
+                                "file " + p.node->original_file_path +
+                                    " defines two versions of model '" + e.name + "'",
+                                "give each version its own file"));
         continue;
       }
-      p.node.name = e.name;
-      p.node.version = v.v;
-      p.node.is_latest_version = v.v == latest;
-      p.node.fqn.back() = e.name;
-      p.node.fqn.push_back("v" + v.v);
-      p.node.patch_path = e.file;
-      p.node.description = e.description;
+      p.node->name = e.name;
+      p.node->version = v.v;
+      p.node->is_latest_version = v.v == latest;
+      p.node->fqn.back() = e.name;
+      p.node->fqn.push_back("v" + v.v);
+      p.node->patch_path = e.file;
+      p.node->description = e.description;
       p.patched_by = &e;
       p.properties_layers.push_back(e.config);
       p.properties_layers.push_back(v.config);
@@ -870,7 +919,7 @@ class Loader {
 
   void prepare_folders() {
     for (auto& p : pending_) {
-      const Node& n = p.node;
+      const Node& n = *p.node;
       size_t pkg = package_index(n.package_name);
       p.own_folder =
           prepare_folder(tree_for(packages_[pkg], n.kind), n.fqn, visited(pkg, tree_name(n.kind)));
@@ -884,7 +933,7 @@ class Loader {
   // prepared before; writes only `findings`).
   ResolvedConfig resolve_config(const Pending& p, const SourceFile* f,
                                 const python::PythonAnalysis* analysis, Findings& findings) const {
-    const Node& n = p.node;
+    const Node& n = *p.node;
     ResolvedConfig cfg;
     if (n.language != Language::kPython) {
       const char* mat = n.kind == NodeKind::kSeed       ? "seed"
@@ -964,8 +1013,15 @@ class Loader {
     const size_t workers = static_cast<size_t>(std::max(threads(), 1));
     std::vector<std::string> buffers(workers);
     std::vector<Findings> findings(workers);
+    size_t slots = 0;
+    for (auto& p : pending_)
+      if (p.node->language == Language::kPython) p.ir_slot = static_cast<int>(slots++);
+    out_.python_models.resize(slots);
     parallel_for(pending_.size(), threads(), [&](size_t i, size_t worker) {
-      resolve_pending(pending_[i], analyze, buffers[worker], findings[worker]);
+      Pending& p = pending_[i];
+      ModelIR* slot =
+          p.ir_slot >= 0 ? &out_.python_models[static_cast<size_t>(p.ir_slot)] : nullptr;
+      resolve_pending(p, slot, analyze, buffers[worker], findings[worker]);
     });
     for (auto& f : findings) {
       for (auto& d : f.diagnostics)
@@ -981,16 +1037,16 @@ class Loader {
       std::sort(models.begin(), models.end());
   }
 
-  void resolve_pending(Pending& p, const AnalyzeFn& analyze, std::string& buf,
+  void resolve_pending(Pending& p, ModelIR* slot, const AnalyzeFn& analyze, std::string& buf,
                        Findings& findings) const {
     const SourceFile* f = p.file >= 0 ? &files_[static_cast<size_t>(p.file)] : nullptr;
-    Node& n = p.node;
+    Node& n = *p.node;
     const std::string& display = f ? f->display : p.yaml_snapshot_entry->file;
     std::optional<python::PythonAnalysis> analysis;
     std::string checksum;
     if (n.language == Language::kPython) {
       std::string error;
-      if (!read_into(f->absolute, buf, &error)) {
+      if (!read_into(f->absolute.c_str(), buf, &error)) {
         findings.model_error(make_diag(Severity::kError, "DBTPY201", display, 0, 0, error,
                                        "check the file's permissions"));
         p.dropped = true;
@@ -1023,7 +1079,7 @@ class Loader {
       n.config = std::move(cfg);
       return;
     }
-    ModelIR ir;
+    ModelIR& ir = *slot;
     ir.name = n.name;
     ir.package_name = n.package_name;
     ir.unique_id = n.unique_id;
@@ -1038,9 +1094,9 @@ class Loader {
     ir.imports = std::move(analysis->imports);
     ir.description = n.description;
     ir.relation = std::move(relation);
-    ir.config = std::move(cfg);
-    python_checks(n, ir, display, findings);
-    p.ir = std::make_unique<ModelIR>(std::move(ir));
+    python_checks(n, ir, cfg, display, findings);
+    ir.config = cfg;
+    p.ir_built = true;
   }
 
   void resolve_all() {
@@ -1048,12 +1104,14 @@ class Loader {
     // structs) and are put in unique_id order in place afterwards.
     std::vector<Node>& enabled = out_.nodes;
     std::vector<ModelIR>& irs = out_.python_models;
-    enabled.reserve(pending_.size() + sources_.size());
-    irs.reserve(pending_.size());
+    // Kept nodes are compacted in place: nodes are in pending order, so a kept one never
+    // moves up.
+    size_t kept_nodes = 0;
+    size_t kept_irs = 0;
     std::map<std::pair<std::string, std::string>, std::string> first_file;  // duplicates
     for (auto& p : pending_) {
       if (p.dropped) continue;
-      Node& n = p.node;
+      Node& n = *p.node;
       if (p.disabled) {
         disabled_.push_back({n.kind, n.package_name, n.name, ""});
         continue;
@@ -1073,15 +1131,24 @@ class Loader {
           continue;
         }
       }
-      if (p.ir) {
-        n.python_model = static_cast<int>(irs.size());
-        irs.push_back(std::move(*p.ir));
-        p.ir.reset();
+      if (p.ir_built) {
+        // In place: slots are in pending order, so a kept one never moves up.
+        size_t slot = static_cast<size_t>(p.ir_slot);
+        n.python_model = static_cast<int>(kept_irs);
+        if (slot != kept_irs) irs[kept_irs] = std::move(irs[slot]);
+        ++kept_irs;
       }
       p.properties_layers = {};  // merged into the config
-      enabled.push_back(std::move(n));
-      enabled_pending_.push_back(&p);
+      if (&enabled[kept_nodes] != &n) enabled[kept_nodes] = std::move(n);
+      ++kept_nodes;
+      enabled_origins_.push_back({p.file, p.block, p.yaml_snapshot_entry});
     }
+    enabled.erase(enabled.begin() + static_cast<std::ptrdiff_t>(kept_nodes), enabled.end());
+    irs.erase(irs.begin() + static_cast<std::ptrdiff_t>(kept_irs), irs.end());
+    // Node building is over: release what only it needed before ref resolution allocates.
+    first_file.clear();
+    pending_ = std::vector<Pending>();
+    release_resolved_inputs();
     for (auto& s : sources_)
       enabled.push_back(std::move(s));
     sources_.clear();
@@ -1091,9 +1158,10 @@ class Loader {
     // Final order: by unique_id.
     std::vector<size_t> order = apply_order(
         enabled, [](const Node& a, const Node& b) { return a.unique_id < b.unique_id; });
-    std::vector<const Pending*> sorted_pending(enabled.size(), nullptr);
+    std::vector<const NodeOrigin*> sorted_origins(enabled.size(), nullptr);
     for (size_t i = 0; i < enabled.size(); ++i)
-      sorted_pending[i] = order[i] < enabled_pending_.size() ? enabled_pending_[order[i]] : nullptr;
+      sorted_origins[i] =
+          order[i] < enabled_origins_.size() ? &enabled_origins_[order[i]] : nullptr;
     // Python models in the same order: sorted by unique_id too (each moved once, as above),
     // then nodes point at them.
     apply_order(irs, [](const ModelIR& a, const ModelIR& b) { return a.unique_id < b.unique_id; });
@@ -1114,7 +1182,7 @@ class Loader {
         resolve_python(n, resolver);
       } else if (!n.relation_from_manifest ||
                  manifest_parents_.find(n.unique_id) == manifest_parents_.end()) {
-        resolve_sql(n, sorted_pending[i], resolver);
+        resolve_sql(n, sorted_origins[i], resolver);
       } else {
         for (const auto& parent : manifest_parents_[n.unique_id])
           if (out_.node_index.count(parent)) n.depends_on.push_back(parent);
@@ -1124,19 +1192,18 @@ class Loader {
     }
   }
 
-  static void python_checks(Node& n, const ModelIR& ir, const std::string& display,
-                            Findings& findings) {
-    const Json& v = ir.config.values;
+  static void python_checks(Node& n, const ModelIR& ir, const ResolvedConfig& config,
+                            const std::string& display, Findings& findings) {
+    const Json& v = config.values;
     auto mat = v.find("materialized");
     if (mat != v.end() && mat->is_string() && *mat != "table" && *mat != "incremental") {
       n.has_errors = true;
-      findings.model_error(
-          make_diag(Severity::kError, "DBTPY241", display, ir.model_def_line, 0,
-                    "invalid materialization '" + mat->get<std::string>() + "' for Python model '" +
-                        n.name + "' (set in " +
-                        std::string(config_layer_name(ir.config.provenance.at("materialized"))) +
-                        "): only 'table' or 'incremental' are allowed",
-                    "use dbt.config(materialized=\"table\") or \"incremental\""));
+      findings.model_error(make_diag(
+          Severity::kError, "DBTPY241", display, ir.model_def_line, 0,
+          "invalid materialization '" + mat->get<std::string>() + "' for Python model '" + n.name +
+              "' (set in " + std::string(config_layer_name(config.provenance.at("materialized"))) +
+              "): only 'table' or 'incremental' are allowed",
+          "use dbt.config(materialized=\"table\") or \"incremental\""));
     }
     auto contract = v.find("contract");
     if (contract != v.end() && contract->is_object() &&
@@ -1192,7 +1259,7 @@ class Loader {
                         ir.depends_on.end());
   }
 
-  void resolve_sql(Node& n, const Pending* p, const RefResolver& resolver) {
+  void resolve_sql(Node& n, const NodeOrigin* p, const RefResolver& resolver) {
     std::vector<SqlRef> refs;
     std::vector<SqlSource> sources;
     if (p && p->yaml_snapshot_entry) {
@@ -1359,9 +1426,28 @@ class Loader {
 
   // Per-file results are merged into the project by now; freeing them leaves room for what
   // follows (the DAG, the manifest buffer) without growing the heap.
+  // What only node building needed, freed before ref resolution allocates (its small blocks
+  // reuse these): file paths and names (ref resolution reads a file's kind and scan result
+  // only) and the properties entries of models and seeds (merged into their configs). YAML
+  // snapshot and source entries stay.
+  void release_resolved_inputs() {
+    auto release = [](auto& v) { std::decay_t<decltype(v)>().swap(v); };
+    for (auto& f : files_) {
+      release(f.absolute);
+      release(f.rel);
+      release(f.display);
+      release(f.dirs);
+      release(f.stem);
+    }
+    for (auto& y : yaml_) {
+      release(y.props.models);
+      release(y.props.seeds);
+    }
+  }
+
   void release_scratch() {
     pending_ = std::vector<Pending>();
-    enabled_pending_ = {};
+    enabled_origins_ = {};
     files_ = {};
     sql_ = {};
     yaml_ = {};
@@ -1445,7 +1531,7 @@ class Loader {
            !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         if (!it->is_regular_file(ec) || !has_ext(it->path(), {".sql"})) continue;
         std::string text, error;
-        if (!read_into(it->path(), text, &error)) continue;
+        if (!read_into(it->path().c_str(), text, &error)) continue;
         for (const char* macro :
              {"generate_schema_name", "generate_alias_name", "generate_database_name"}) {
           size_t at = text.find(macro);
@@ -1483,7 +1569,7 @@ class Loader {
   std::vector<SqlResult> sql_;
   std::vector<YamlResult> yaml_;
   std::vector<Pending> pending_;
-  std::vector<const Pending*> enabled_pending_;
+  std::vector<NodeOrigin> enabled_origins_;  // parallel to the enabled nodes before sorting
   std::map<std::tuple<size_t, std::string, bool>, size_t> by_stem_;  // (pkg, stem, is_seed)
   std::map<std::pair<size_t, std::string>, size_t> snapshot_by_name_;
   std::vector<Node> sources_;

@@ -167,7 +167,7 @@ bool config_value_matches(const Json& value, const std::string& selector) {
 
 std::vector<std::string> tags_of(const Project& project, const Node& node) {
   std::vector<std::string> out;
-  const ResolvedConfig& cfg = project.config_of(node);
+  const ResolvedConfig cfg = project.config_of(node);
   auto it = cfg.values.find("tags");
   if (it == cfg.values.end()) return out;
   for (const auto& t : (it->is_array() ? *it : Json::array({*it})))

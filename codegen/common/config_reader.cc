@@ -18,10 +18,10 @@ std::string quoted_list(const std::vector<std::string>& items) {
 
 ConfigReader::ConfigReader(const compiler::ModelIR& model, std::string_view source,
                            const profiles::Target& target)
-    : model_(model), source_(source), target_(target) {}
+    : model_(model), config_(model.config.unpack()), source_(source), target_(target) {}
 
 const Json* ConfigReader::get(std::string_view key) const {
-  const Json& values = model_.config.values;
+  const Json& values = config_.values;
   if (!values.is_object()) return nullptr;
   auto it = values.find(std::string(key));
   if (it == values.end() || it->is_null()) return nullptr;
@@ -33,8 +33,8 @@ std::string ConfigReader::model_label() const {
 }
 
 std::string ConfigReader::where_set(std::string_view key) const {
-  auto it = model_.config.provenance.find(std::string(key));
-  if (it == model_.config.provenance.end()) return "in its config";
+  auto it = config_.provenance.find(std::string(key));
+  if (it == config_.provenance.end()) return "in its config";
   switch (it->second) {
     case compiler::ConfigLayer::kInFile:
       return "in " + model_.original_file_path;
@@ -51,9 +51,8 @@ std::string ConfigReader::where_set(std::string_view key) const {
 // Best effort: the line of `key=` inside the model file when the key was set in-file, so the
 // diagnostic points at the dbt.config(...) argument.
 int ConfigReader::line_of_key(std::string_view key) const {
-  auto it = model_.config.provenance.find(std::string(key));
-  if (it == model_.config.provenance.end() || it->second != compiler::ConfigLayer::kInFile)
-    return 0;
+  auto it = config_.provenance.find(std::string(key));
+  if (it == config_.provenance.end() || it->second != compiler::ConfigLayer::kInFile) return 0;
   int line = 1;
   size_t start = 0;
   while (start <= source_.size()) {

@@ -21,6 +21,8 @@ class ConfigReader {
                const profiles::Target& target);
 
   const compiler::ModelIR& model() const { return model_; }
+  // The model's resolved config, unpacked once (ModelIR keeps it packed).
+  const Json& values() const { return config_.values; }
   const profiles::Target& target() const { return target_; }
 
   // The raw value; nullptr when absent or null.
@@ -68,6 +70,7 @@ class ConfigReader {
   int line_of_key(std::string_view key) const;
 
   const compiler::ModelIR& model_;
+  const compiler::ResolvedConfig config_;
   std::string_view source_;
   const profiles::Target& target_;
   std::vector<Diagnostic> warnings_;

@@ -6,8 +6,7 @@ namespace dbtpy::codegen {
 
 namespace {
 
-const Json* config_value(const compiler::ModelIR& model, const std::string& key) {
-  const Json& values = model.config.values;
+const Json* config_value(const Json& values, const std::string& key) {
   if (!values.is_object()) return nullptr;
   auto it = values.find(key);
   if (it == values.end()) return nullptr;
@@ -18,15 +17,17 @@ const Json* config_value(const compiler::ModelIR& model, const std::string& key)
 // so the call site's own default applies at run time.
 Json used_config(const compiler::ModelIR& model) {
   Json out = Json::object();
+  const Json values = model.config.values();
   for (const auto& use : model.config_keys_used) {
-    if (const Json* v = config_value(model, use.key)) out[use.key] = *v;
+    if (const Json* v = config_value(values, use.key)) out[use.key] = *v;
   }
   return out;
 }
 
 Json used_meta(const compiler::ModelIR& model) {
   Json out = Json::object();
-  const Json* meta = config_value(model, "meta");
+  const Json values = model.config.values();
+  const Json* meta = config_value(values, "meta");
   if (!meta || !meta->is_object()) return out;
   for (const auto& use : model.meta_keys_used) {
     auto it = meta->find(use.key);

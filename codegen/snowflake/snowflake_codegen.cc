@@ -119,9 +119,9 @@ Payload generate(const CodegenInput& in) {
 
   // dbt-snowflake: transient unless `transient: false` (an explicit null also means permanent).
   std::string table_type = "transient";
-  if (const Json* raw = model.config.values.is_object() && model.config.values.contains("transient")
-                            ? &model.config.values["transient"]
-                            : nullptr) {
+  const Json& values = cfg.values();
+  if (const Json* raw =
+          values.is_object() && values.contains("transient") ? &values["transient"] : nullptr) {
     if (raw->is_null()) {
       table_type = "";
     } else if (auto t = cfg.boolean("transient"); t && !*t) {

@@ -53,16 +53,18 @@ compiler::ModelIR base_model() {
   m.config_keys_used = {{"ltv_threshold", Json(100), {18, 17}}};
   m.meta_keys_used = {{"owner", Json("data-team"), {19, 13}}};
   m.imports = {"pandas"};
-  m.config.values = {{"materialized", "table"},
-                     {"packages", Json::array({"pandas==2.1.4"})},
-                     {"ltv_threshold", 250},
-                     {"meta", {{"owner", "finance"}, {"tier", 1}}},
-                     {"tags", Json::array({"nightly"})}};
-  m.config.provenance = {{"materialized", compiler::ConfigLayer::kInFile},
-                         {"packages", compiler::ConfigLayer::kInFile},
-                         {"ltv_threshold", compiler::ConfigLayer::kProject},
-                         {"meta", compiler::ConfigLayer::kProperties},
-                         {"tags", compiler::ConfigLayer::kProject}};
+  compiler::ResolvedConfig config;
+  config.values = {{"materialized", "table"},
+                   {"packages", Json::array({"pandas==2.1.4"})},
+                   {"ltv_threshold", 250},
+                   {"meta", {{"owner", "finance"}, {"tier", 1}}},
+                   {"tags", Json::array({"nightly"})}};
+  config.provenance = {{"materialized", compiler::ConfigLayer::kInFile},
+                       {"packages", compiler::ConfigLayer::kInFile},
+                       {"ltv_threshold", compiler::ConfigLayer::kProject},
+                       {"meta", compiler::ConfigLayer::kProperties},
+                       {"tags", compiler::ConfigLayer::kProject}};
+  m.config = config;
   m.depends_on = {"model.jaffle.stg_orders", "model.jaffle.customers.v2",
                   "source.jaffle.raw.events"};
   return m;
@@ -80,14 +82,18 @@ Payload Fixture::generate() const {
 }
 
 Fixture& Fixture::config(const std::string& key, Json value) {
-  model.config.values[key] = std::move(value);
-  model.config.provenance[key] = compiler::ConfigLayer::kInFile;
+  compiler::ResolvedConfig config = model.config.unpack();
+  config.values[key] = std::move(value);
+  config.provenance[key] = compiler::ConfigLayer::kInFile;
+  model.config = config;
   return *this;
 }
 
 Fixture& Fixture::remove_config(const std::string& key) {
-  model.config.values.erase(key);
-  model.config.provenance.erase(key);
+  compiler::ResolvedConfig config = model.config.unpack();
+  config.values.erase(key);
+  config.provenance.erase(key);
+  model.config = config;
   return *this;
 }
 

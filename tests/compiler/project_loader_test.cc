@@ -55,7 +55,8 @@ models:
   Project p = f.load();
   ASSERT_EQ(p.exit_code(), 0) << ::testing::PrintToString(ProjectFixture::codes(p));
   const ModelIR& m = ProjectFixture::model(p, "model.jaffle.orders");
-  const Json& v = m.config.values;
+  const ResolvedConfig config = m.config.unpack();
+  const Json& v = config.values;
   EXPECT_EQ(v["tags"], Json({"root", "marts", "props", "infile"}));
   EXPECT_EQ(v["packages"], Json({"pandas", "numpy", "scipy"}));
   EXPECT_EQ(v["schema"], "from_file");
@@ -65,9 +66,11 @@ models:
   ASSERT_EQ(v["pre-hook"].size(), 2u);
   EXPECT_EQ(v["pre-hook"][1]["sql"], "select 'file'");
   EXPECT_EQ(v["materialized"], "table");
-  EXPECT_EQ(m.config.provenance.at("schema"), ConfigLayer::kInFile);
-  EXPECT_EQ(m.config.provenance.at("unique_key"), ConfigLayer::kProperties);
-  EXPECT_EQ(m.config.provenance.at("materialized"), ConfigLayer::kDefault);
+  EXPECT_EQ(config.provenance.at("schema"), ConfigLayer::kInFile);
+  EXPECT_EQ(config.provenance.at("unique_key"), ConfigLayer::kProperties);
+  EXPECT_EQ(config.provenance.at("materialized"), ConfigLayer::kDefault);
+  EXPECT_EQ(m.config.layer_of("unique_key"), ConfigLayer::kProperties);
+  EXPECT_EQ(m.config.layer_of("no_such_key"), std::nullopt);
   EXPECT_EQ(m.relation.rendered, "ANALYTICS.dbt_me_from_file.orders");
 }
 
@@ -80,8 +83,8 @@ TEST(ProjectLoader, PythonDefaultMaterializationOutranksTheProjectWithAWarning) 
   f.write("models/c.py", py_model("    return dbt.ref('b')\n"));
   f.write("models/props.yml", "models:\n  - name: c\n    config: {materialized: incremental}\n");
   Project p = f.load();
-  EXPECT_EQ(ProjectFixture::model(p, "model.jaffle.a").config.values["materialized"], "table");
-  EXPECT_EQ(ProjectFixture::model(p, "model.jaffle.c").config.values["materialized"],
+  EXPECT_EQ(ProjectFixture::model(p, "model.jaffle.a").config.values()["materialized"], "table");
+  EXPECT_EQ(ProjectFixture::model(p, "model.jaffle.c").config.values()["materialized"],
             "incremental");
   const Diagnostic& w = diag(p, "DBTPY240");
   EXPECT_EQ(w.severity, Severity::kWarning);
@@ -371,10 +374,10 @@ vars:
           "models:\n  - name: m\n    config:\n      schema: \"{{ var('region') }}_{{ var('suffix') "
           "}}\"\n");
   Project p = f.load();
-  EXPECT_EQ(ProjectFixture::model(p, "model.jaffle.m").config.values["schema"], "scoped_g");
+  EXPECT_EQ(ProjectFixture::model(p, "model.jaffle.m").config.values()["schema"], "scoped_g");
   f.options.cli_vars = {{"suffix", "cli"}};
   Project q = f.load();
-  EXPECT_EQ(ProjectFixture::model(q, "model.jaffle.m").config.values["schema"], "scoped_cli");
+  EXPECT_EQ(ProjectFixture::model(q, "model.jaffle.m").config.values()["schema"], "scoped_cli");
 }
 
 TEST(ProjectLoader, SecretEnvVarsAreRefusedOutsideProfiles) {

@@ -1,0 +1,330 @@
+#include "compiler/resolved_config.h"
+
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
+namespace dbtpy::compiler {
+namespace {
+
+// Layout of PackedConfig::bytes_:
+//   value(values) varint(count) { varint(ref) [string(key) when ref == 0] byte(layer) }*
+// where ref is 1 + the index of the provenance key among the members of `values` (keys are
+// almost always the same), and
+//   value  = tag, then: null/false/true/discarded: nothing; int64/uint64/double: 8 bytes;
+//            string: varint(size) bytes; array: varint(n) value*; object: varint(n)
+//            { string(key) value }* in key order; binary: varint(size) bytes byte(has
+//            subtype) 8 bytes(subtype).
+// Each Json value type is kept as it was (integer, unsigned, float), so what unpack() gives
+// back compares, prints and converts exactly as the packed value did.
+enum Tag : uint8_t {
+  kNull,
+  kFalse,
+  kTrue,
+  kInt,
+  kUnsigned,
+  kFloat,
+  kString,
+  kArray,
+  kObject,
+  kBinary,
+  kDiscarded
+};
+
+void put_varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out += static_cast<char>((v & 0x7F) | 0x80);
+    v >>= 7;
+  }
+  out += static_cast<char>(v);
+}
+
+template <typename T>
+void put_raw(std::string& out, T v) {
+  char buf[sizeof(T)];
+  std::memcpy(buf, &v, sizeof(T));
+  out.append(buf, sizeof(T));
+}
+
+void put_string(std::string& out, std::string_view s) {
+  put_varint(out, s.size());
+  out += s;
+}
+
+void put_value(std::string& out, const Json& v) {
+  switch (v.type()) {
+    case Json::value_t::null:
+      out += static_cast<char>(kNull);
+      break;
+    case Json::value_t::boolean:
+      out += static_cast<char>(v.get<bool>() ? kTrue : kFalse);
+      break;
+    case Json::value_t::number_integer:
+      out += static_cast<char>(kInt);
+      put_raw(out, v.get<Json::number_integer_t>());
+      break;
+    case Json::value_t::number_unsigned:
+      out += static_cast<char>(kUnsigned);
+      put_raw(out, v.get<Json::number_unsigned_t>());
+      break;
+    case Json::value_t::number_float:
+      out += static_cast<char>(kFloat);
+      put_raw(out, v.get<Json::number_float_t>());
+      break;
+    case Json::value_t::string:
+      out += static_cast<char>(kString);
+      put_string(out, v.get_ref<const std::string&>());
+      break;
+    case Json::value_t::array:
+      out += static_cast<char>(kArray);
+      put_varint(out, v.size());
+      for (const auto& item : v)
+        put_value(out, item);
+      break;
+    case Json::value_t::object:
+      out += static_cast<char>(kObject);
+      put_varint(out, v.size());
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        put_string(out, it.key());
+        put_value(out, *it);
+      }
+      break;
+    case Json::value_t::binary: {
+      const auto& b = v.get_binary();
+      out += static_cast<char>(kBinary);
+      put_string(out, std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+      out += static_cast<char>(b.has_subtype() ? 1 : 0);
+      put_raw(out, static_cast<uint64_t>(b.has_subtype() ? b.subtype() : 0));
+      break;
+    }
+    case Json::value_t::discarded:
+      out += static_cast<char>(kDiscarded);
+      break;
+  }
+}
+
+// Reads what put_* wrote. The bytes are only ever produced by PackedConfig itself, so running
+// off the end is a bug, reported as such rather than read past.
+class Reader {
+ public:
+  explicit Reader(std::string_view bytes) : s_(bytes) {}
+
+  bool at_end() const { return pos_ >= s_.size(); }
+
+  uint8_t byte() {
+    need(1);
+    return static_cast<uint8_t>(s_[pos_++]);
+  }
+  uint64_t varint() {
+    uint64_t v = 0;
+    for (int shift = 0;; shift += 7) {
+      uint8_t b = byte();
+      v |= static_cast<uint64_t>(b & 0x7F) << shift;
+      if (!(b & 0x80)) return v;
+    }
+  }
+  template <typename T>
+  T raw() {
+    need(sizeof(T));
+    T v;
+    std::memcpy(&v, s_.data() + pos_, sizeof(T));
+    pos_ += sizeof(T);
+    return v;
+  }
+  std::string_view string() {
+    size_t n = static_cast<size_t>(varint());
+    need(n);
+    std::string_view v = s_.substr(pos_, n);
+    pos_ += n;
+    return v;
+  }
+
+  Json value() {
+    switch (byte()) {
+      case kNull:
+        return Json(nullptr);
+      case kFalse:
+        return Json(false);
+      case kTrue:
+        return Json(true);
+      case kInt:
+        return Json(raw<Json::number_integer_t>());
+      case kUnsigned:
+        return Json(raw<Json::number_unsigned_t>());
+      case kFloat:
+        return Json(raw<Json::number_float_t>());
+      case kString:
+        return Json(std::string(string()));
+      case kArray: {
+        Json out = Json::array();
+        auto& items = out.get_ref<Json::array_t&>();
+        size_t n = static_cast<size_t>(varint());
+        items.reserve(n);
+        for (size_t i = 0; i < n; ++i)
+          items.push_back(value());
+        return out;
+      }
+      case kObject: {
+        Json out = Json::object();
+        auto& members = out.get_ref<Json::object_t&>();
+        size_t n = static_cast<size_t>(varint());
+        for (size_t i = 0; i < n; ++i) {
+          std::string key(string());
+          members.emplace_hint(members.end(), std::move(key), value());
+        }
+        return out;
+      }
+      case kBinary: {
+        std::string_view data = string();
+        bool has_subtype = byte() != 0;
+        uint64_t subtype = raw<uint64_t>();
+        Json::binary_t::container_type bytes(data.begin(), data.end());
+        if (has_subtype) return Json::binary(std::move(bytes), static_cast<std::uint8_t>(subtype));
+        return Json::binary(std::move(bytes));
+      }
+      case kDiscarded:
+        return Json(Json::value_t::discarded);
+      default:
+        throw std::logic_error("PackedConfig: corrupt bytes");
+    }
+  }
+
+  void skip_value() {
+    switch (byte()) {
+      case kNull:
+      case kFalse:
+      case kTrue:
+      case kDiscarded:
+        return;
+      case kInt:
+      case kUnsigned:
+      case kFloat:
+        raw<uint64_t>();
+        return;
+      case kString:
+        string();
+        return;
+      case kArray: {
+        size_t n = static_cast<size_t>(varint());
+        for (size_t i = 0; i < n; ++i)
+          skip_value();
+        return;
+      }
+      case kObject: {
+        size_t n = static_cast<size_t>(varint());
+        for (size_t i = 0; i < n; ++i) {
+          string();
+          skip_value();
+        }
+        return;
+      }
+      case kBinary:
+        string();
+        byte();
+        raw<uint64_t>();
+        return;
+      default:
+        throw std::logic_error("PackedConfig: corrupt bytes");
+    }
+  }
+
+  // The top-level member keys of a packed object value (skipping their values), or none for
+  // another value.
+  std::vector<std::string_view> object_keys() {
+    std::vector<std::string_view> keys;
+    if (byte() != kObject) {
+      --pos_;
+      skip_value();
+      return keys;
+    }
+    size_t n = static_cast<size_t>(varint());
+    keys.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      keys.push_back(string());
+      skip_value();
+    }
+    return keys;
+  }
+
+ private:
+  void need(size_t n) const {
+    if (s_.size() - pos_ < n) throw std::logic_error("PackedConfig: truncated bytes");
+  }
+  std::string_view s_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+PackedConfig::PackedConfig(const ResolvedConfig& config) {
+  const Json& values = config.values;
+  if (values.is_object() && values.empty() && config.provenance.empty()) return;
+  put_value(bytes_, values);
+  put_varint(bytes_, config.provenance.size());
+  // Both are sorted by key: one merge walk finds each provenance key's member index.
+  auto member = values.is_object() ? values.begin() : values.end();
+  const auto members_end = values.end();
+  size_t index = 0;
+  for (const auto& [key, layer] : config.provenance) {
+    while (member != members_end && member.key() < key) {
+      ++member;
+      ++index;
+    }
+    if (member != members_end && member.key() == key) {
+      put_varint(bytes_, index + 1);
+    } else {
+      put_varint(bytes_, 0);
+      put_string(bytes_, key);
+    }
+    bytes_ += static_cast<char>(layer);
+  }
+  bytes_.shrink_to_fit();
+}
+
+ResolvedConfig PackedConfig::unpack() const {
+  ResolvedConfig out;
+  if (bytes_.empty()) return out;
+  Reader r(bytes_);
+  out.values = r.value();
+  std::vector<std::string_view> keys;
+  if (out.values.is_object()) {
+    keys.reserve(out.values.size());
+    for (auto it = out.values.begin(); it != out.values.end(); ++it)
+      keys.push_back(it.key());
+  }
+  size_t count = static_cast<size_t>(r.varint());
+  for (size_t i = 0; i < count; ++i) {
+    size_t ref = static_cast<size_t>(r.varint());
+    std::string key(ref == 0 ? r.string() : keys.at(ref - 1));
+    out.provenance.emplace_hint(out.provenance.end(), std::move(key),
+                                static_cast<ConfigLayer>(r.byte()));
+  }
+  return out;
+}
+
+Json PackedConfig::values() const {
+  if (bytes_.empty()) return Json::object();
+  Reader r(bytes_);
+  return r.value();
+}
+
+std::map<std::string, ConfigLayer> PackedConfig::provenance() const {
+  return unpack().provenance;
+}
+
+std::optional<ConfigLayer> PackedConfig::layer_of(std::string_view key) const {
+  if (bytes_.empty()) return std::nullopt;
+  Reader r(bytes_);
+  std::vector<std::string_view> keys = r.object_keys();
+  size_t count = static_cast<size_t>(r.varint());
+  for (size_t i = 0; i < count; ++i) {
+    size_t ref = static_cast<size_t>(r.varint());
+    std::string_view k = ref == 0 ? r.string() : keys.at(ref - 1);
+    uint8_t layer = r.byte();
+    if (k == key) return static_cast<ConfigLayer>(layer);
+  }
+  return std::nullopt;
+}
+
+}  // namespace dbtpy::compiler
