@@ -661,6 +661,9 @@ class PayloadExecution final : public Execution, private FollowIo {
   }
 
   void collect() {
+    // A cleanup's remote work (a DROP, a BigQuery job) is not the model's: its ids and output
+    // must not replace the ones the user reads.
+    if (in_cleanup()) return;
     follower_->describe(adapter_);
     if (std::string out = follower_->remote_output(); !out.empty()) remote_output_ = out;
     for (auto& n : follower_->code_names())
