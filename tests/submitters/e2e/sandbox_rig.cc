@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "sandbox/catalog.h"
@@ -121,8 +123,18 @@ SandboxRig::SandboxRig(const std::string& yaml) : harness_(std::make_unique<sbt:
 }
 
 SandboxRig::~SandboxRig() {
+  const bool trace = std::getenv("DBTPY_E2E_TRACE") != nullptr;
+  auto t0 = std::chrono::steady_clock::now();
   clients_.clear();
+  auto t1 = std::chrono::steady_clock::now();
   harness_.reset();
+  auto t2 = std::chrono::steady_clock::now();
+  if (trace)
+    fprintf(stderr, "teardown: clients %lld ms, sandbox %lld ms\n",
+            static_cast<long long>(
+                std::chrono::duration_cast<std::chrono::milliseconds>(t1 - t0).count()),
+            static_cast<long long>(
+                std::chrono::duration_cast<std::chrono::milliseconds>(t2 - t1).count()));
 }
 
 void SandboxRig::new_run_id() {
@@ -197,6 +209,8 @@ RunResult SandboxRig::run(const codegen::Payload& payload, const RunOptions& opt
   auto execution = make_execution(payload, eo, clients_for(platform), result.observer);
   const auto start = std::chrono::steady_clock::now();
   bool cancelled = false;
+  // DBTPY_E2E_TRACE=1: one line per advance (time, what it asked for), to see where time goes.
+  const bool trace = std::getenv("DBTPY_E2E_TRACE") != nullptr;
   for (;;) {
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - start);
@@ -212,6 +226,10 @@ RunResult SandboxRig::run(const codegen::Payload& payload, const RunOptions& opt
     }
     Next n = execution->advance();
     ++result.advances;
+    if (trace)
+      fprintf(stderr, "%6lld ms advance -> kind %d not_before %lld events %zu\n",
+              static_cast<long long>(elapsed.count()), static_cast<int>(n.kind),
+              static_cast<long long>(n.not_before.count()), result.observer.events.size());
     if (n.kind == Next::Kind::kDone) break;
     if (n.kind == Next::Kind::kPoll) {
       auto wait = std::max(n.not_before, options.poll);
