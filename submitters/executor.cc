@@ -407,9 +407,11 @@ class PayloadExecution final : public Execution, private FollowIo {
 
   // 409 to a create that carries our own idempotent id: an earlier send of this very request
   // arrived (the transport resent it after a lost answer). Follow that work.
+  // Used for main steps (phase kFollow) and cleanup steps (kCleanupFollow) alike.
   std::optional<Next> attach(const RequestStep& step, const http::HttpRequest& request,
                              const http::HttpResponse& response, std::unique_ptr<Follower> follower,
-                             const PlaceholderValues& values) {
+                             const PlaceholderValues& values, Phase phase = Phase::kFollow) {
+    const bool cleanup = phase == Phase::kCleanupFollow;
     FollowTarget pre;
     pre.step = &step;
     try {
@@ -427,18 +429,24 @@ class PayloadExecution final : public Execution, private FollowIo {
     }
     if (!handle) {
       const http::HttpError e = http::status_error(request, response);
-      fail({codes::kRequestFailed,
-            fmt::format("step {}: {} (the id is this run's own, but the existing work could not "
-                        "be found to follow it)",
-                        step.name, e.what()),
-            {},
-            codes::hint(codes::kRequestFailed)});
+      const std::string message = fmt::format(
+          "step {}: {} (the id is this run's own, but the existing work could not "
+          "be found to follow it)",
+          step.name, e.what());
+      if (cleanup) {
+        cleanup_problem(step, message);
+        ++cleanup_index_;
+      } else {
+        fail({codes::kRequestFailed, message, {}, codes::hint(codes::kRequestFailed)});
+      }
       return std::nullopt;
     }
     spdlog::info("{}: step {} was already created by an earlier send ({}); following it",
                  payload_.unique_id, step.name, json_text(*handle));
-    if (!start_follow(step, std::move(follower), *handle, values, Phase::kFollow))
+    if (!start_follow(step, std::move(follower), *handle, values, phase)) {
+      if (cleanup) ++cleanup_index_;
       return std::nullopt;
+    }
     return apply(FollowUpdate::running("ATTACHED"));
   }
 
@@ -880,6 +888,10 @@ class PayloadExecution final : public Execution, private FollowIo {
       return std::nullopt;
     }
     if (!response.ok() && !(follower && follower->reads_submit_status(response.status))) {
+      // A cleanup job whose first send arrived although its answer was lost (a BigQuery DROP
+      // job resent with the same job id): follow that one.
+      if (response.status == 409 && follower && keyed(step))
+        return attach(step, request, response, std::move(follower), values, Phase::kCleanupFollow);
       const http::PlatformError pe = http::parse_error_body(response.body);
       if (response.status == 404 || pe.code == "RESOURCE_DOES_NOT_EXIST") {
         observer_.cleanup(step.name, record, true);  // already gone

@@ -254,6 +254,39 @@ TEST(DataprocIncremental, DuplicateJobAfterAResendAttachesInsteadOfRunningTwice)
   EXPECT_GE(gets.size(), 1u);
 }
 
+TEST(DataprocIncremental, CleanupJobWhoseAnswerWasLostIsFollowedNotReportedAsFailed) {
+  Rig rig;
+  rig.script();
+  dbtpy::testing::RecordingSleeper sleeper(&rig.clock);
+  dbtpy::testing::FixedRandom random(0.5);
+  auto loop = http::RetryLoop::with_settings({}, rig.clock, sleeper, random);
+  http::RetryingHttpClient retrying(rig.g, loop, rig.clock, sleeper);
+  int drops = 0;
+  rig.g.on("POST " + std::string(kJobs), [&](const http::HttpRequest& r) -> Answer {
+    Json job = Json::parse(r.body);
+    if (job["jobReference"]["jobId"].get<std::string>().starts_with("dbtpy_drop")) {
+      if (++drops == 1) return dropped();  // the DROP job was created, its answer lost
+      return json_reply(409, Json{{"error",
+                                   {{"code", 409},
+                                    {"status", "ALREADY_EXISTS"},
+                                    {"message", "Already Exists: Job acme-analytics:US.x"}}}});
+    }
+    job["status"] = {{"state", "DONE"}};
+    return json_reply(200, job);
+  });
+  auto payload = serverless(true);
+  auto e =
+      make_execution(payload, rig.options(), Clients{nullptr, nullptr, &retrying}, rig.observer);
+  const Outcome& o = drive(*e, rig.clock);
+  ASSERT_EQ(o.status, FinalStatus::kSucceeded) << o.message;
+  EXPECT_EQ(drops, 2);
+  EXPECT_TRUE(o.cleanup_failures.empty()) << o.cleanup_failures.front();
+  EXPECT_TRUE(rig.observer.has("cleaned drop_staging")) << rig.observer.dump();
+  EXPECT_GE(rig.g.sent_prefix("GET " + std::string(kJobs) + "/dbtpy_drop_orders_").size(), 1u);
+  // The merge's ids stay the model's.
+  EXPECT_TRUE(o.adapter_response["job_id"].get<std::string>().starts_with("dbtpy_merge_orders_"));
+}
+
 TEST(DataprocBatch, ConflictForOurOwnBatchAttachesThroughItsOperation) {
   Rig rig;
   rig.script();
