@@ -67,6 +67,24 @@ TEST_P(Materialize, FirstRunIncrementalRunAndFullRefresh) {
   EXPECT_TRUE(rig.has_relation(payload.relation));
 }
 
+// A main file above the threshold goes to Cloud Storage as a resumable upload in 256 KiB
+// chunks; the batch runs it and the object is deleted afterwards.
+TEST(LargeMainFile, IsUploadedResumablyAndRuns) {
+  SandboxRig rig;
+  codegen::Payload payload = rig.retarget(codegen::testing::bigquery_fixture()).generate();
+  for (auto& f : payload.files)
+    if (f.name == "main.py") f.content += "#" + std::string(700 * 1024, 'x') + "\n";
+  RunOptions opts;
+  opts.limits.resumable_upload_bytes = 100 * 1024;
+  RunResult r = rig.run(payload, opts);
+  ASSERT_EQ(r.outcome.status, FinalStatus::kSucceeded) << r.outcome.message;
+  const Json requests = rig.stats()["requests"];
+  EXPECT_GE(requests["gcs.objects.upload_session"].value("count", 0), 3) << requests.dump(2);
+  EXPECT_EQ(rig.executions("dataproc"), 1);
+  EXPECT_TRUE(rig.has_relation(payload.relation));
+  EXPECT_TRUE(r.observer.has("cleaned delete_main"));
+}
+
 INSTANTIATE_TEST_SUITE_P(GoldenCases, Materialize, ::testing::ValuesIn(golden_cases()),
                          [](const ::testing::TestParamInfo<GoldenCase>& param_info) {
                            return param_info.param.name;
