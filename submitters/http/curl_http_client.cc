@@ -200,6 +200,9 @@ HttpResponse CurlHttpClient::send(const HttpRequest& request) {
     header_lines.push_back(hd.name + ": " + hd.value);
   // libcurl would otherwise wait up to a second for "100 Continue" before sending a body.
   header_lines.emplace_back("Expect:");
+  // ...and would label a POST without a Content-Type application/x-www-form-urlencoded, which
+  // JSON APIs refuse (Snowflake: 415) — send none instead.
+  if (!request.header("Content-Type")) header_lines.emplace_back("Content-Type:");
   Slist headers = make_slist(header_lines);
 
   curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
@@ -243,6 +246,12 @@ HttpResponse CurlHttpClient::send(const HttpRequest& request) {
     curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
   } else {
     if (method != "POST") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
+    // A POST or PATCH is never sent on a reused connection: when a reused connection dies
+    // before any answer arrives, libcurl silently sends the request again on a fresh one —
+    // but the server may have acted on the first copy (it accepted a submission, then the
+    // connection dropped), and that hidden resend lacks what makes a resend safe (Snowflake's
+    // retry=true): a second remote execution. Resends are the retry loop's decision only.
+    if (method == "POST" || method == "PATCH") curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
     if (method == "POST" || !request.body.empty()) {
       curl_easy_setopt(h, CURLOPT_POST, 1L);
       curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
