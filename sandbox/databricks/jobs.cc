@@ -409,9 +409,13 @@ void DatabricksApi::advance_run(JobRun& run, SteadyTime now) {
     }
   }
   if (all_done && !run.finalized) {
+    // The tasks can be over while the run still reports TERMINATING (cancel/cleanup latency);
+    // it is counted once it has its result state, as clients see it.
     Json state = run_json(run, now, "")["state"];
-    run.finalized = true;
-    stats_.run_finished("databricks", state.value("result_state", "UNKNOWN"));
+    if (state.contains("result_state")) {
+      run.finalized = true;
+      stats_.run_finished("databricks", state["result_state"].get<std::string>());
+    }
   }
 }
 

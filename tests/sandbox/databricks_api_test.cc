@@ -492,6 +492,8 @@ TEST(DatabricksRuns, CancelEndsCanceledAndLeavesNothing) {
   EXPECT_FALSE(h.relations().value("databricks", Json::object()).contains("main.analytics.slow"));
   EXPECT_EQ(post(h, "/api/2.1/jobs/runs/cancel", {{"run_id", "x"}})->status, 400);
   EXPECT_EQ(h.stats()["cancels"]["databricks"], 1);
+  // Counted by the state clients read, not by its tasks' end (once, as CANCELED).
+  EXPECT_EQ(h.stats()["runs"]["databricks"], (Json{{"CANCELED", 1}})) << h.stats().dump(2);
 }
 
 TEST(DatabricksRuns, TimeoutEndsTimedOut) {

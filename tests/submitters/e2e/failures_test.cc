@@ -82,7 +82,9 @@ TEST_P(PythonError, FailsWithTheErrorFirstAndTheTracebackMappedToTheModelFile) {
   EXPECT_EQ(rig.executions(counter_of(payload)), 1);
   EXPECT_FALSE(rig.has_relation(payload.relation));
   for (const auto& e : r.observer.events) {
-    if (e.rfind("armed ", 0) == 0) EXPECT_TRUE(r.observer.has("cleaned " + e.substr(6))) << e;
+    if (e.rfind("armed ", 0) == 0) {
+      EXPECT_TRUE(r.observer.has("cleaned " + e.substr(6))) << e;
+    }
   }
 }
 
@@ -139,8 +141,7 @@ TEST_P(Cancel, IsAFailureThePlatformSawAndNothingIsLeftRunning) {
   bool cancelled_state = false;
   for (auto it = stats["runs"][platform].begin(); it != stats["runs"][platform].end(); ++it)
     cancelled_state |= to_upper(it.key()).find("CANCEL") != std::string::npos;
-  // The sandbox counts a Databricks job run by the result_state it had when its last task
-  // ended, before the run's own state caught up ("UNKNOWN"); ask the run itself instead.
+  // What a client reads must say so too: ask the run itself.
   for (const auto& h : r.observer.handles) {
     if (h.kind != "databricks_run") continue;
     auto got =
@@ -151,7 +152,9 @@ TEST_P(Cancel, IsAFailureThePlatformSawAndNothingIsLeftRunning) {
   }
   EXPECT_TRUE(cancelled_state) << stats.dump(2);
   for (const auto& e : r.observer.events) {
-    if (e.rfind("armed ", 0) == 0) EXPECT_TRUE(r.observer.has("cleaned " + e.substr(6))) << e;
+    if (e.rfind("armed ", 0) == 0) {
+      EXPECT_TRUE(r.observer.has("cleaned " + e.substr(6))) << e;
+    }
   }
 }
 
