@@ -89,7 +89,7 @@ LedgerSummary read_ledger(const fs::path& path) {
       s.finished_at = str(j, "ts");
       s.status = str(j, "status");
     } else if (event == "cancel_replayed") {
-      s.replayed = true;
+      s.replayed = s.replayed || j.value("ok", true);
     }
   }
   if (!started)
