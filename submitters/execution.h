@@ -15,7 +15,11 @@
 //
 // Threading: advance() is called by one engine worker at a time per Execution (never
 // concurrently with itself); different Executions advance concurrently. cancel() may be
-// called from any thread at any time (signal handling, --fail-fast, timeouts).
+// called from any thread at any time (signal handling, --fail-fast, timeouts): it only
+// records the request and never does I/O, so the engine keeps calling advance() (promptly,
+// whatever delay the last Next asked for) until kDone; those calls send the platform's cancel,
+// follow it to a terminal state (bounded by ExecutionLimits::cancel_confirm) and run the
+// armed cleanups.
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -27,6 +31,7 @@
 #include "submitters/http/http_client.h"
 #include "util/clock.h"
 #include "util/json.h"
+#include "util/redactor.h"
 
 namespace dbtpy::submitters {
 
@@ -52,7 +57,9 @@ class ExecutionObserver {
   // Before a request that creates or changes remote state is sent (every non-GET step):
   // method, URL (no secrets), idempotency key if any.
   virtual void before_send(std::string_view step, const Json& request_summary) = 0;
-  // A remote handle became known (from a response or a capture).
+  // A remote handle became known (from a response or a capture). May be called again for the
+  // same step and id when more becomes known (e.g. a Databricks run_page_url, learnt from the
+  // first status call): the later record supersedes the earlier one.
   virtual void handle_created(const RemoteHandle& handle) = 0;
   // The followed remote work reported a (new) state, e.g. "PENDING" -> "RUNNING".
   virtual void remote_state(std::string_view step, std::string_view state,
@@ -78,6 +85,10 @@ struct Outcome {
   // dbt's adapter_response: remote ids, URLs, query/statement ids, code, rows when known.
   Json adapter_response = Json::object();
   std::vector<std::string> cleanup_failures;  // reported, never hiding the model's own error
+  // For failures: the stable error code (DBTPY5nn, docs/errors.md) and one line on what to do,
+  // so the reporter can print `error[CODE]: <first line of message>` and `= help: <hint>`.
+  std::string code;
+  std::string hint;
 };
 
 // The next thing the engine should do with this Execution.
@@ -112,12 +123,44 @@ struct Clients {
   submitters::http::HttpClient* google = nullptr;
 };
 
+// Bounds on waiting that is not the model's own run time (which the engine's per-model
+// timeout covers). Defaults suit real platforms; tests shrink them.
+struct ExecutionLimits {
+  // An unknown remote state is logged and waited on this long, then the model fails (and its
+  // remote work is cancelled).
+  std::chrono::milliseconds unknown_state{15 * 60'000};
+  // Status calls that keep failing (after the transport's retries) are tolerated this long
+  // before dbtpy gives up following (and cancels the remote work).
+  std::chrono::milliseconds status_failures{10 * 60'000};
+  // After a cancel was sent, how long to wait for the platform to confirm a terminal state.
+  std::chrono::milliseconds cancel_confirm{120'000};
+  // Remote work started by a cleanup step (a DROP statement, a BigQuery job).
+  std::chrono::milliseconds cleanup_follow{10 * 60'000};
+  // A Databricks cluster reaching RUNNING with its libraries installed.
+  std::chrono::milliseconds cluster_ready{30 * 60'000};
+  // Databricks execution contexts created before giving up (each failed one is destroyed).
+  int context_attempts = 5;
+  // Driver output kept for messages and --show-output (the tail, when longer).
+  size_t output_tail_bytes = 64 * 1024;
+  // Files larger than this go to Cloud Storage as a resumable upload in chunks of this size
+  // (a multiple of 256 KiB) instead of one media upload.
+  size_t resumable_upload_bytes = size_t{8} << 20;
+};
+
+class RunLookups;  // submitters/run_lookups.h
+
 struct ExecutionOptions {
-  std::string run_id;         // ${RUN_ID}
-  bool full_refresh = false;  // ${FULL_REFRESH}
-  int attempt = 1;            // for request ids (codegen::request_id)
-  bool show_output = false;   // fetch remote output on success too (always on failure)
-  const Clock* clock = nullptr;
+  std::string run_id;            // ${RUN_ID}
+  bool full_refresh = false;     // ${FULL_REFRESH}
+  int attempt = 1;               // for request ids (codegen::request_id)
+  bool show_output = false;      // fetch remote output on success too (always on failure)
+  const Clock* clock = nullptr;  // null: the system clock
+  // Removes the profile's secrets from messages and remote text (null: nothing to remove).
+  std::shared_ptr<const Redactor> redactor;
+  // Values resolved once per run and shared by its Executions (Databricks ${USER_NAME}).
+  // Null: each Execution resolves its own. Must outlive the Executions.
+  RunLookups* lookups = nullptr;
+  ExecutionLimits limits;
 };
 
 // Replays what a crashed run left behind, from its ledger: cancels each handle that may still
