@@ -14,10 +14,12 @@ using runner::ResultStatus;
 // dbt pads the text between the message and the status with dots to a fixed width.
 constexpr size_t kLineWidth = 80;
 
-std::string dotted(const std::string& left, const std::string& status) {
+// `status_width`: the printed width of `status` (it may hold colour codes).
+std::string dotted(const std::string& left, const std::string& status, size_t status_width = 0) {
+  if (status_width == 0) status_width = status.size();
   std::string out = left + " ";
-  if (out.size() + status.size() + 1 < kLineWidth)
-    out.append(kLineWidth - out.size() - status.size() - 1, '.');
+  if (out.size() + status_width + 1 + 3 <= kLineWidth)
+    out.append(kLineWidth - out.size() - status_width - 1, '.');
   else
     out += "...";
   return out + " " + status;
@@ -145,7 +147,7 @@ void RunPrinter::model_finished(const runner::PlannedModel& m, const runner::Mod
       line("model_ok",
            dotted(fmt::format("{} of {} OK created {} {}", r.index, total, model_kind(m),
                               relation_text(m)),
-                  reporter_.paint("[OK", Tone::kGood) + " in " + secs + "]"),
+                  reporter_.paint("[OK", Tone::kGood) + " in " + secs + "]", secs.size() + 8),
            fields, Tone::kPlain, /*force=*/true);
       if (options_.show_output && !r.remote_output.empty()) {
         clear_live_locked();
@@ -161,13 +163,13 @@ void RunPrinter::model_finished(const runner::PlannedModel& m, const runner::Mod
       line("model_error",
            dotted(fmt::format("{} of {} ERROR creating {} {}", r.index, total, model_kind(m),
                               relation_text(m)),
-                  reporter_.paint("[ERROR", Tone::kBad) + " in " + secs + "]"),
+                  reporter_.paint("[ERROR", Tone::kBad) + " in " + secs + "]", secs.size() + 11),
            fields, Tone::kPlain, /*force=*/true);
       break;
     case ResultStatus::kSkipped:
       line("model_skipped",
            dotted(fmt::format("{} of {} SKIP relation {}", r.index, total, relation_text(m)),
-                  reporter_.paint("[SKIP]", Tone::kWarn)),
+                  reporter_.paint("[SKIP]", Tone::kWarn), 6),
            fields, Tone::kPlain, /*force=*/true);
       break;
   }
