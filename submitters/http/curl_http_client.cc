@@ -200,6 +200,9 @@ HttpResponse CurlHttpClient::send(const HttpRequest& request) {
     header_lines.push_back(hd.name + ": " + hd.value);
   // libcurl would otherwise wait up to a second for "100 Continue" before sending a body.
   header_lines.emplace_back("Expect:");
+  // A POST without a body (Snowflake's /cancel) would otherwise carry libcurl's default
+  // "Content-Type: application/x-www-form-urlencoded", which the SQL API rejects with 415.
+  if (!request.header("Content-Type")) header_lines.emplace_back("Content-Type:");
   Slist headers = make_slist(header_lines);
 
   curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
