@@ -70,7 +70,15 @@ class Engine::ModelObserver final : public submitters::ExecutionObserver {
   void handle_created(const submitters::RemoteHandle& handle) override {
     {
       std::lock_guard lock(mu_);
-      handles_.push_back(handle);
+      // A handle reported again (more became known, e.g. its run page URL) supersedes the
+      // earlier record.
+      auto same = std::find_if(handles_.begin(), handles_.end(), [&](const auto& h) {
+        return h.step == handle.step && h.id == handle.id;
+      });
+      if (same != handles_.end())
+        *same = handle;
+      else
+        handles_.push_back(handle);
     }
     if (ledger_)
       ledger_->append("handle",
@@ -133,6 +141,7 @@ struct Engine::Running {
   uint64_t generation = 0;  // current timer entry
   SteadyTime started{};
   std::optional<CancelReason> cancelled;
+  SteadyTime cancelled_at{};
   bool timed_out = false;
   bool wake_after_advance = false;  // cancelled while advancing: advance again at once
 };
@@ -402,7 +411,17 @@ void Engine::on_advanced(size_t m, const submitters::Next& next, const std::stri
       }
       r.phase = Phase::kWaiting;
       ++r.generation;
-      timers_.push(now + options_.polling.delay_for(next), m, r.generation);
+      if (r.cancelled) {
+        // Confirming a cancellation (and running the cleanups after it) is short work whatever
+        // the job's age: poll it as a job that started when the cancel was requested, so a
+        // 30 s cancel wait is not spent in one 10 s gap of a long job's schedule.
+        submitters::Next since_cancel = next;
+        since_cancel.remote_elapsed =
+            std::chrono::duration_cast<std::chrono::milliseconds>(now - r.cancelled_at);
+        timers_.push(now + options_.polling.delay_for(since_cancel), m, r.generation);
+      } else {
+        timers_.push(now + options_.polling.delay_for(next), m, r.generation);
+      }
       return;
   }
 }
@@ -555,6 +574,7 @@ void Engine::cancel_model(size_t m, CancelReason reason) {
   Running* r = running_[m].get();
   if (!r || r->phase == Phase::kFinal || !r->execution || r->cancelled) return;
   r->cancelled = reason;
+  r->cancelled_at = options_.clock->steady_now();
   // Thread-safe by contract, and quick: it records the request; the next advance() sends it.
   r->execution->cancel(reason);
   if (r->phase == Phase::kWaiting) {

@@ -72,7 +72,15 @@ LedgerSummary read_ledger(const fs::path& path) {
       h.id = str(j, "id");
       h.url = str(j, "url");
       if (j.contains("detail")) h.detail = j["detail"];
-      model(id).handles.push_back(std::move(h));
+      auto& hs = model(id).handles;
+      // A handle recorded again (more became known) supersedes the earlier line.
+      auto same = std::find_if(hs.begin(), hs.end(), [&](const submitters::RemoteHandle& o) {
+        return o.step == h.step && o.id == h.id;
+      });
+      if (same != hs.end())
+        *same = std::move(h);
+      else
+        hs.push_back(std::move(h));
     } else if (event == "cleanup" && !id.empty()) {
       ModelRecord& m = model(id);
       const std::string step = str(j, "step");

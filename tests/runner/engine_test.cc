@@ -209,6 +209,21 @@ TEST_F(EngineTest, TimeoutCancelsTheRemoteWorkAndFailsTheModel) {
   EXPECT_EQ(out.results[1].status, ResultStatus::kSkipped);
 }
 
+TEST_F(EngineTest, ACancelledLongJobIsFollowedQuicklyNotOnItsLongJobSchedule) {
+  // After 20 minutes a job is polled every 10 s; once cancelled, its confirmation (3 s here)
+  // must be noticed promptly, or a bounded cancel wait is spent in one polling gap.
+  auto h = testing::make_plan(1);
+  h.plan.models[0].timeout = 1'200'000ms;
+  platform_.set_job(model_id(0), {.duration = 3'600'000ms, .cancel_latency = 3'000ms});
+  RunOutcome out = run(h.plan, options(1));
+  auto rec = platform_.record(model_id(0));
+  ASSERT_TRUE(rec.cancel_sent && rec.terminal_seen);
+  const auto noticed = at(*rec.terminal_seen) - at(*rec.cancel_sent);
+  EXPECT_GE(noticed, 3'000ms);
+  EXPECT_LE(noticed, 3'000ms + PollingPolicy{}.delay(3'000ms));
+  EXPECT_TRUE(out.results[0].timed_out);
+}
+
 TEST_F(EngineTest, TimeoutWhoseCancelIsNeverConfirmedIsGivenUpAfterTheGrace) {
   auto h = testing::make_plan(1);
   h.plan.models[0].timeout = 2'000ms;
