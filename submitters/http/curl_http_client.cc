@@ -246,6 +246,12 @@ HttpResponse CurlHttpClient::send(const HttpRequest& request) {
     curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
   } else {
     if (method != "POST") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
+    // libcurl silently resends a request whose reused keep-alive connection died before any
+    // answer byte — for a POST that created remote work (a Snowflake statement, a Databricks
+    // command) that is a second execution, without the `retry=true` marker the idempotency
+    // policy adds. A fresh connection has no such resend, so every request that changes
+    // remote state gets one; the retry loop alone decides what is resent, and how.
+    curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
     if (method == "POST" || !request.body.empty()) {
       curl_easy_setopt(h, CURLOPT_POST, 1L);
       curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
