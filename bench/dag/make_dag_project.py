@@ -29,6 +29,8 @@ p.add_argument("--seed", type=int, default=1)
 p.add_argument("--min-duration", type=float, default=0.5)
 p.add_argument("--max-duration", type=float, default=3.0)
 p.add_argument("--independent", action="store_true", help="no refs between models")
+p.add_argument("--project-config", default="",
+               help="YAML lines under `models: jaffle_py:` (e.g. '+create_notebook: true')")
 a = p.parse_args()
 
 rng = random.Random(a.seed)
@@ -72,6 +74,10 @@ with open(os.path.join(a.out, "dbt_project.yml"), "w") as f:
         "name: jaffle_py\nversion: '1.0.0'\nconfig-version: 2\nprofile: jaffle_py\n"
         "model-paths: [models]\ntarget-path: target\n"
     )
+    if a.project_config:
+        f.write("models:\n  jaffle_py:\n")
+        for line in a.project_config.split(";"):
+            f.write(f"    {line.strip()}\n")
 shutil.copy(os.path.join(root, "examples", "jaffle_py", "profiles.yml"), a.out)
 with open(os.path.join(a.out, "sandbox_rules.yml"), "w") as f:
     f.write("rules:\n")

@@ -149,6 +149,14 @@ Json SandboxProcess::stats() const {
   return Json::parse(r->body);
 }
 
+Json SandboxProcess::relations() const {
+  httplib::Client client(url_);
+  client.set_read_timeout(10, 0);
+  auto r = client.Get("/_sandbox/relations");
+  if (!r || r->status != 200) return Json::object();
+  return Json::parse(r->body);
+}
+
 Child start_dbtpy(const std::vector<std::string>& args,
                   const std::map<std::string, std::string>& env, const fs::path& dir) {
   static int n = 0;

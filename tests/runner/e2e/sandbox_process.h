@@ -42,6 +42,7 @@ class SandboxProcess {
   // sandbox.env's variables: what examples/jaffle_py's profiles.yml reads.
   const std::map<std::string, std::string>& env() const { return env_; }
   Json stats() const;
+  Json relations() const;  // the catalog: platform -> relation -> {unique_id, writes, ...}
 
  private:
   Child child_;
