@@ -16,11 +16,14 @@
 //
 // Every line is written with one write(2) on an O_APPEND descriptor before the call that
 // reports it returns, so the kernel has it even if the process dies the next instant; lines
-// that record remote effects are also fdatasync'ed, so they survive a machine crash. Lines
+// that record remote effects are also fdatasync'ed (group commit: concurrent callers share
+// one flush) before the call returns, so they survive a machine crash. Lines
 // pass through the redactor. While a run is active its process holds an exclusive flock on
 // the file: `dbtpy cancel` uses it to tell a live run from one that died.
 //
 // Thread-safe: append() may be called from every engine thread at once.
+#include <condition_variable>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -72,7 +75,12 @@ class RunLedger {
   int fd_ = -1;
   LedgerOptions options_;
   SystemClock system_clock_;
-  std::mutex mu_;
+  std::mutex mu_;         // one write(2) at a time; guards written_
+  uint64_t written_ = 0;  // lines written so far
+  std::mutex sync_mu_;    // guards synced_ and syncing_ (group commit of fdatasync)
+  std::condition_variable sync_cv_;
+  uint64_t synced_ = 0;  // lines known durable
+  bool syncing_ = false;
 };
 
 // True when a live process holds the ledger's lock (the run is still going).

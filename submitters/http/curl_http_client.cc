@@ -250,8 +250,11 @@ HttpResponse CurlHttpClient::send(const HttpRequest& request) {
     // answer byte — for a POST that created remote work (a Snowflake statement, a Databricks
     // command) that is a second execution, without the `retry=true` marker the idempotency
     // policy adds. A fresh connection has no such resend, so every request that changes
-    // remote state gets one; the retry loop alone decides what is resent, and how.
+    // remote state gets one; the retry loop alone decides what is resent, and how. It is
+    // closed afterwards: kept, such connections pile up idle in the cache (one per submit)
+    // and hold server resources (a thread each on thread-per-connection servers).
     curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+    curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
     if (method == "POST" || !request.body.empty()) {
       curl_easy_setopt(h, CURLOPT_POST, 1L);
       curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
