@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <map>
 #include <set>
 
@@ -330,14 +332,22 @@ class PayloadExecution final : public Execution, private FollowIo {
       return std::nullopt;
     }
     announce_cleanups(step.name);
-    if (request.method != "GET")
+    const bool uploading = upload_ && upload_->step == step.name;  // a later chunk
+    if (request.method != "GET" && !uploading)
       observer_.before_send(step.name, send_summary(step, request, values));
     sent_.insert(step.name);
 
     http::HttpResponse response;
     try {
-      response = exchange(step.credential, request);
+      if (resumable(request)) {
+        std::optional<http::HttpResponse> done = upload_exchange(step, request);
+        if (!done) return std::nullopt;  // one chunk (or the session) sent; more to come
+        response = std::move(*done);
+      } else {
+        response = exchange(step.credential, request);
+      }
     } catch (const http::HttpError& e) {
+      upload_.reset();
       fail_send(step, request, e);
       return std::nullopt;
     }
@@ -400,6 +410,76 @@ class PayloadExecution final : public Execution, private FollowIo {
     return apply(follower_->on_submit(response, body, *this));
   }
 
+  // ---- Cloud Storage resumable upload ---------------------------------------------------------
+  // A media upload larger than ExecutionLimits::resumable_upload_bytes goes as a resumable
+  // session instead, one exchange per advance(): the session start, then one chunk each (a
+  // multiple of 256 KiB), until GCS answers with the object. A lost answer to a chunk is resent
+  // by the transport (PUT; GCS accepts overlapping chunks); the server's Range header says
+  // where to go on.
+  bool resumable(const http::HttpRequest& r) const {
+    return r.method == "POST" && r.body.size() > options_.limits.resumable_upload_bytes &&
+           r.url.find("/upload/storage/v1/") != std::string::npos &&
+           http::query_param(r.url, "uploadType").value_or("") == "media";
+  }
+
+  size_t chunk_bytes() const {
+    constexpr size_t kQuantum = 256 * 1024;
+    return std::max(kQuantum, options_.limits.resumable_upload_bytes / kQuantum * kQuantum);
+  }
+
+  std::optional<http::HttpResponse> upload_exchange(const RequestStep& step,
+                                                    const http::HttpRequest& media) {
+    const size_t total = media.body.size();
+    if (!upload_ || upload_->step != step.name) {
+      http::HttpRequest start;
+      start.method = "POST";
+      start.url = http::with_query_param(media.url, "uploadType", "resumable");
+      start.headers = media.headers;
+      start.remove_header("Content-Type");
+      start.set_header("X-Upload-Content-Type",
+                       media.header("Content-Type").value_or("application/octet-stream"));
+      start.set_header("X-Upload-Content-Length", std::to_string(total));
+      start.set_header("Content-Type", "application/json; charset=UTF-8");
+      start.body = "{}";
+      // Opening a session creates nothing (an unused one expires): safe to resend.
+      start.idempotency = http::Idempotency::kIdempotent;
+      http::HttpResponse r = exchange(step.credential, start);
+      if (!r.ok()) return r;
+      auto location = r.header("Location");
+      if (!location || location->empty()) {
+        r.status = 502;  // reported as a refused step, with the answer
+        r.body = "the resumable upload session answer has no Location header: " + r.body;
+        return r;
+      }
+      upload_ = Upload{step.name, *location, 0};
+      return std::nullopt;
+    }
+    const size_t end = std::min(total, upload_->offset + chunk_bytes());
+    http::HttpRequest put;
+    put.method = "PUT";
+    put.url = upload_->session_url;
+    put.set_header("Content-Range", fmt::format("bytes {}-{}/{}", upload_->offset, end - 1, total));
+    put.set_header("Content-Type",
+                   media.header("Content-Type").value_or("application/octet-stream"));
+    put.body = media.body.substr(upload_->offset, end - upload_->offset);
+    put.timeout = media.timeout;
+    http::HttpResponse r = exchange(step.credential, put);
+    if (r.status == 308) {
+      // "bytes=0-N": the first N+1 bytes are stored (none when there is no Range header).
+      size_t stored = 0;
+      if (auto range = r.header("Range"); range && range->find('-') != std::string::npos) {
+        const std::string last = range->substr(range->find('-') + 1);
+        size_t n = 0;
+        auto [ptr, ec] = std::from_chars(last.data(), last.data() + last.size(), n);
+        if (ec == std::errc() && ptr != last.data()) stored = n + 1;
+      }
+      upload_->offset = stored;
+      return std::nullopt;
+    }
+    upload_.reset();
+    return r;  // the object (200/201), or the refusal
+  }
+
   static bool keyed(const RequestStep& step) {
     const auto& loc = step.idempotency.location;
     return loc.starts_with("query:") || loc.starts_with("body:");
@@ -407,9 +487,11 @@ class PayloadExecution final : public Execution, private FollowIo {
 
   // 409 to a create that carries our own idempotent id: an earlier send of this very request
   // arrived (the transport resent it after a lost answer). Follow that work.
+  // Used for main steps (phase kFollow) and cleanup steps (kCleanupFollow) alike.
   std::optional<Next> attach(const RequestStep& step, const http::HttpRequest& request,
                              const http::HttpResponse& response, std::unique_ptr<Follower> follower,
-                             const PlaceholderValues& values) {
+                             const PlaceholderValues& values, Phase phase = Phase::kFollow) {
+    const bool cleanup = phase == Phase::kCleanupFollow;
     FollowTarget pre;
     pre.step = &step;
     try {
@@ -427,18 +509,24 @@ class PayloadExecution final : public Execution, private FollowIo {
     }
     if (!handle) {
       const http::HttpError e = http::status_error(request, response);
-      fail({codes::kRequestFailed,
-            fmt::format("step {}: {} (the id is this run's own, but the existing work could not "
-                        "be found to follow it)",
-                        step.name, e.what()),
-            {},
-            codes::hint(codes::kRequestFailed)});
+      const std::string message = fmt::format(
+          "step {}: {} (the id is this run's own, but the existing work could not "
+          "be found to follow it)",
+          step.name, e.what());
+      if (cleanup) {
+        cleanup_problem(step, message);
+        ++cleanup_index_;
+      } else {
+        fail({codes::kRequestFailed, message, {}, codes::hint(codes::kRequestFailed)});
+      }
       return std::nullopt;
     }
     spdlog::info("{}: step {} was already created by an earlier send ({}); following it",
                  payload_.unique_id, step.name, json_text(*handle));
-    if (!start_follow(step, std::move(follower), *handle, values, Phase::kFollow))
+    if (!start_follow(step, std::move(follower), *handle, values, phase)) {
+      if (cleanup) ++cleanup_index_;
       return std::nullopt;
+    }
     return apply(FollowUpdate::running("ATTACHED"));
   }
 
@@ -661,6 +749,9 @@ class PayloadExecution final : public Execution, private FollowIo {
   }
 
   void collect() {
+    // A cleanup's remote work (a DROP, a BigQuery job) is not the model's: its ids and output
+    // must not replace the ones the user reads.
+    if (in_cleanup()) return;
     follower_->describe(adapter_);
     if (std::string out = follower_->remote_output(); !out.empty()) remote_output_ = out;
     for (auto& n : follower_->code_names())
@@ -877,6 +968,10 @@ class PayloadExecution final : public Execution, private FollowIo {
       return std::nullopt;
     }
     if (!response.ok() && !(follower && follower->reads_submit_status(response.status))) {
+      // A cleanup job whose first send arrived although its answer was lost (a BigQuery DROP
+      // job resent with the same job id): follow that one.
+      if (response.status == 409 && follower && keyed(step))
+        return attach(step, request, response, std::move(follower), values, Phase::kCleanupFollow);
       const http::PlatformError pe = http::parse_error_body(response.body);
       if (response.status == 404 || pe.code == "RESOURCE_DOES_NOT_EXIST") {
         observer_.cleanup(step.name, record, true);  // already gone
@@ -1105,6 +1200,12 @@ class PayloadExecution final : public Execution, private FollowIo {
   std::optional<Failure> failure_;
   Json adapter_ = Json::object();
   std::string remote_output_;
+  struct Upload {
+    std::string step;
+    std::string session_url;
+    size_t offset = 0;
+  };
+  std::optional<Upload> upload_;  // a resumable upload in progress
   std::string last_summary_;
   std::vector<std::string> code_names_;
   Outcome outcome_;

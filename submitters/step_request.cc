@@ -127,10 +127,10 @@ std::optional<http::HttpRequest> build_cancel_request(const codegen::Follow& fol
   r.method = to_upper(follow.cancel_method.empty() ? "POST" : follow.cancel_method);
   r.url = codegen::substitute_url(follow.cancel_url, values);
   r.set_header("Accept", "application/json");
-  if (follow.cancel_body) {
-    r.body = codegen::substitute_json(*follow.cancel_body, values).dump();
-    r.set_header("Content-Type", "application/json");
-  }
+  if (follow.cancel_body) r.body = codegen::substitute_json(*follow.cancel_body, values).dump();
+  // Also without a body: libcurl labels a bodyless POST application/x-www-form-urlencoded,
+  // which the Snowflake SQL API refuses with 415 (390415) — and the statement keeps running.
+  if (r.method != "GET" && r.method != "DELETE") r.set_header("Content-Type", "application/json");
   // Cancelling work that is already cancelled or finished changes nothing: safe to resend.
   r.idempotency = http::Idempotency::kIdempotent;
   return r;

@@ -200,8 +200,8 @@ HttpResponse CurlHttpClient::send(const HttpRequest& request) {
     header_lines.push_back(hd.name + ": " + hd.value);
   // libcurl would otherwise wait up to a second for "100 Continue" before sending a body.
   header_lines.emplace_back("Expect:");
-  // A POST without a body (Snowflake's /cancel) would otherwise carry libcurl's default
-  // "Content-Type: application/x-www-form-urlencoded", which the SQL API rejects with 415.
+  // ...and would label a POST without a Content-Type application/x-www-form-urlencoded, which
+  // JSON APIs refuse (Snowflake: 415) — send none instead.
   if (!request.header("Content-Type")) header_lines.emplace_back("Content-Type:");
   Slist headers = make_slist(header_lines);
 
@@ -246,15 +246,18 @@ HttpResponse CurlHttpClient::send(const HttpRequest& request) {
     curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
   } else {
     if (method != "POST") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
-    // libcurl silently resends a request whose reused keep-alive connection died before any
-    // answer byte — for a POST that created remote work (a Snowflake statement, a Databricks
-    // command) that is a second execution, without the `retry=true` marker the idempotency
-    // policy adds. A fresh connection has no such resend, so every request that changes
-    // remote state gets one; the retry loop alone decides what is resent, and how. It is
-    // closed afterwards: kept, such connections pile up idle in the cache (one per submit)
-    // and hold server resources (a thread each on thread-per-connection servers).
-    curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
-    curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+    // A POST or PATCH is never sent on a reused connection: when a reused connection dies
+    // before any answer arrives, libcurl silently sends the request again on a fresh one —
+    // but the server may have acted on the first copy (it accepted a submission, then the
+    // connection dropped), and that hidden resend lacks what makes a resend safe (Snowflake's
+    // retry=true): a second remote execution. Resends are the retry loop's decision only.
+    // Such a connection is closed afterwards too: kept, they pile up idle in the cache (one
+    // per submit) and hold server resources (a thread each on thread-per-connection servers:
+    // the 500-model benchmark stalled for seconds on the sandbox until they timed out).
+    if (method == "POST" || method == "PATCH") {
+      curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+      curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+    }
     if (method == "POST" || !request.body.empty()) {
       curl_easy_setopt(h, CURLOPT_POST, 1L);
       curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());

@@ -46,6 +46,9 @@ class CurlClientTest : public ::testing::Test {
     server_.server().Post("/echo", [](const httplib::Request& req, httplib::Response& res) {
       res.set_content(req.body, "application/json");
     });
+    server_.server().Post("/content-type", [](const httplib::Request& req, httplib::Response& res) {
+      res.set_content(req.get_header_value("Content-Type"), "text/plain");
+    });
     server_.start();
   }
 
@@ -155,6 +158,28 @@ TEST_F(CurlClientTest, KeepAliveReusesTheConnection) {
   auto second = client.send(get("/hello"));
   EXPECT_FALSE(first.reused_connection);
   EXPECT_TRUE(second.reused_connection);
+}
+
+TEST_F(CurlClientTest, PostsNeverReuseAConnection) {
+  // libcurl silently resends a request whose reused connection died before any answer; for a
+  // POST that may have been acted on, only the retry loop may decide to resend.
+  CurlHttpClient client(trusted());
+  HttpRequest r = get("/echo");
+  r.method = "POST";
+  r.body = "{}";
+  r.set_header("Content-Type", "application/json");
+  EXPECT_FALSE(client.send(r).reused_connection);
+  EXPECT_FALSE(client.send(r).reused_connection);
+  EXPECT_TRUE(client.send(get("/hello")).reused_connection);  // GETs still reuse
+}
+
+TEST_F(CurlClientTest, BodylessPostCarriesNoFormContentType) {
+  CurlHttpClient client(trusted());
+  HttpRequest r = get("/content-type");
+  r.method = "POST";
+  EXPECT_EQ(client.send(r).body, "");  // not application/x-www-form-urlencoded
+  r.set_header("Content-Type", "application/json");
+  EXPECT_EQ(client.send(r).body, "application/json");
 }
 
 TEST_F(CurlClientTest, CompressedResponsesAreDecoded) {
