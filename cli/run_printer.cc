@@ -261,15 +261,25 @@ void RunPrinter::summary(const runner::RunPlan& plan, const runner::RunOutcome& 
       line("failure",
            reporter_.paint(fmt::format("  Failure in model {} ({})", m.name, m.original_file_path),
                            Tone::kBad),
-           {{"unique_id", m.unique_id}, {"path", m.original_file_path}, {"message", r.message}},
+           {{"unique_id", m.unique_id},
+            {"path", m.original_file_path},
+            {"message", r.message},
+            {"code", r.code},
+            {"hint", r.hint}},
            Tone::kPlain, true);
       size_t b = 0;
       while (!reporter_.json() && b < r.message.size()) {
         size_t e = r.message.find('\n', b);
         if (e == std::string::npos) e = r.message.size();
-        line("failure_detail", "    " + r.message.substr(b, e - b), {}, Tone::kPlain, true);
+        std::string text = r.message.substr(b, e - b);
+        // The first line carries the stable code, as every other dbtpy error does.
+        if (b == 0 && !r.code.empty() && text.find("error[") == std::string::npos)
+          text = "error[" + r.code + "]: " + text;
+        line("failure_detail", "    " + text, {}, Tone::kPlain, true);
         b = e + 1;
       }
+      if (!reporter_.json() && !r.hint.empty())
+        line("failure_hint", "    = help: " + r.hint, {}, Tone::kPlain, true);
     }
   }
   const size_t unsettled = o.unsettled();

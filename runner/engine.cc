@@ -470,6 +470,8 @@ void Engine::finish_model(size_t m, const submitters::Outcome& outcome, SteadyTi
     case FinalStatus::kFailed:
       result.status = ResultStatus::kError;
       result.message = outcome.message.empty() ? std::string("The model failed.") : outcome.message;
+      result.code = outcome.code;
+      result.hint = outcome.hint;
       if (r.timed_out) result.message = cancel_message(outcome, m);
       break;
     case FinalStatus::kCancelled:

@@ -22,6 +22,8 @@ enum class StopReason { kNone, kFailFast, kSignal };
 struct ModelResult {
   ResultStatus status = ResultStatus::kSkipped;
   std::string message;  // error text, skip reason, or the success summary
+  std::string code;     // a failure's stable DBTPYnnn code (docs/errors.md), when the platform
+  std::string hint;     // failed the model; and one line on what to do
   Json adapter_response = Json::object();
   std::string remote_output;                            // driver stdout / procedure return value
   std::vector<std::string> cleanup_failures;            // reported as warnings

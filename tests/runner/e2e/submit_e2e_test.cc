@@ -139,6 +139,9 @@ TEST_F(SubmitE2e, UpstreamFailureSkipsDescendantsAndShowsTheRemoteError) {
       << r.out;
   EXPECT_NE(r.out.find("no orders for customer 42"), std::string::npos);
   EXPECT_NE(r.out.find("SKIP relation"), std::string::npos);
+  // The failure carries its stable code and what to do.
+  EXPECT_NE(r.out.find("error[DBTPY5"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("= help: "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("ERROR=1 SKIP=2 TOTAL=6"), std::string::npos) << r.out;
   // Skipped models never reached the platform.
   EXPECT_EQ(count(sandbox.stats(), "executions", "snowflake"), 4);
