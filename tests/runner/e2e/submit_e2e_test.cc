@@ -193,6 +193,28 @@ INSTANTIATE_TEST_SUITE_P(
       return std::string(p.param.signal == SIGINT ? "Sigint_" : "Sigterm_") + p.param.target;
     });
 
+TEST_F(SubmitE2e, SecondSigintStopsWaitingAndSaysHowToCancel) {
+  // The platform takes a minute to confirm cancellations: a second Ctrl-C must not wait.
+  SandboxProcess sandbox(work_.path(),
+                         "defaults: {duration: 120s, startup_delay: 0s, cancel_latency: 60s}\n");
+  const fs::path project = copy_example(work_.path());
+  Child dbtpy = start_dbtpy(submit(project, "snowflake"), sandbox.env(), work_.path());
+  ASSERT_TRUE(
+      eventually([&] { return count(sandbox.stats(), "executions", "snowflake") >= 3; }, 60));
+  kill(dbtpy.pid, SIGINT);
+  ASSERT_TRUE(eventually([&] {
+    return dbtpy.stdout_text().find("cancelling 3 models in flight") != std::string::npos;
+  }));
+  kill(dbtpy.pid, SIGINT);
+  EXPECT_EQ(wait_exit(dbtpy), 130);
+  const std::string out = dbtpy.stdout_text();
+  EXPECT_NE(out.find("3 models may still be running remotely"), std::string::npos) << out;
+  EXPECT_NE(out.find("To cancel what may still be running: dbtpy cancel --run "), std::string::npos)
+      << out;
+  const fs::path results = project / "target/run_results.json";
+  EXPECT_EQ(run_results_violations(results), "");
+}
+
 class KillNine : public SubmitE2e, public ::testing::WithParamInterface<std::string> {};
 
 TEST_P(KillNine, CancelAllOpenCleansUpWhatACrashedRunLeft) {
@@ -322,7 +344,9 @@ TEST_F(SubmitE2e, UnkeyedDatabricksCommandsFailHonestly) {
   const std::map<std::string, long long> writes = writes_by_model(sandbox.relations());
   for (const auto& res : results["results"]) {
     const std::string id = res["unique_id"];
-    if (res["status"] == "success") EXPECT_EQ(writes.count(id) ? writes.at(id) : 0, 1) << id;
+    if (res["status"] == "success") {
+      EXPECT_EQ(writes.count(id) ? writes.at(id) : 0, 1) << id;
+    }
   }
   EXPECT_LE(count(stats, "executions", "databricks"), 60) << stats.dump();
   EXPECT_EQ(ok + errors, 60u);
