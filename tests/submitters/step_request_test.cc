@@ -112,6 +112,20 @@ TEST(CancelRequest, SubstitutesTheHandleVerbatim) {
   EXPECT_FALSE(build_cancel_request(f, v));
 }
 
+TEST(CancelRequest, BodylessCancelStillSaysJson) {
+  // The Snowflake SQL API refuses a cancel labelled as a form (415); the statement would run on.
+  codegen::Follow f;
+  f.cancel_url = "https://acct.snowflakecomputing.com/api/v2/statements/${HANDLE}/cancel";
+  codegen::PlaceholderValues v;
+  v.values["HANDLE"] = "01b0-handle";
+  auto r = build_cancel_request(f, v);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->method, "POST");
+  EXPECT_EQ(r->body, "");
+  EXPECT_EQ(r->header("Content-Type").value_or(""), "application/json");
+  EXPECT_EQ(r->idempotency, http::Idempotency::kIdempotent);
+}
+
 TEST(StepFiles, NamesEveryFileAStepSends) {
   codegen::RequestStep s;
   s.json_body = Json{{"a", "${FILE_TEXT:procedure.sql}"}, {"b", "${FILE_BASE64:notebook.py}"}};
