@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <httplib.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -74,6 +75,8 @@ Child spawn(const std::vector<std::string>& argv, const std::map<std::string, st
   c.err = err;
   c.pid = fork();
   if (c.pid == 0) {
+    // Dies with the test: a failed or killed test must not leave a sandbox or a run behind.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
     int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (o < 0 || e < 0) _exit(126);
