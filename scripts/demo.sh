@@ -26,6 +26,8 @@ done
 
 say() { printf '\n==> %s\n' "$*"; }
 
+[[ $build == /* ]] || build=$root/$build
+
 say "building dbtpy and dbtpy-sandbox in $build/"
 if [[ ! -f $build/build.ninja ]]; then
   launcher=()
@@ -33,10 +35,10 @@ if [[ ! -f $build/build.ninja ]]; then
   cmake -S . -B "$build" -G Ninja "${launcher[@]}" >/dev/null
 fi
 cmake --build "$build" --target dbtpy dbtpy-sandbox
-dbtpy=$root/$build/cli/dbtpy
-sandbox=$root/$build/sandbox/dbtpy-sandbox
+dbtpy=$build/cli/dbtpy
+sandbox=$build/sandbox/dbtpy-sandbox
 
-work=$root/$build/demo
+work=$build/demo
 creds=$work/.sandbox
 project=$work/jaffle_py
 mkdir -p "$work"
