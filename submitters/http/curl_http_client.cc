@@ -251,7 +251,13 @@ HttpResponse CurlHttpClient::send(const HttpRequest& request) {
     // but the server may have acted on the first copy (it accepted a submission, then the
     // connection dropped), and that hidden resend lacks what makes a resend safe (Snowflake's
     // retry=true): a second remote execution. Resends are the retry loop's decision only.
-    if (method == "POST" || method == "PATCH") curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+    // Such a connection is closed afterwards too: kept, they pile up idle in the cache (one
+    // per submit) and hold server resources (a thread each on thread-per-connection servers:
+    // the 500-model benchmark stalled for seconds on the sandbox until they timed out).
+    if (method == "POST" || method == "PATCH") {
+      curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+      curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+    }
     if (method == "POST" || !request.body.empty()) {
       curl_easy_setopt(h, CURLOPT_POST, 1L);
       curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
