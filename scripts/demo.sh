@@ -28,6 +28,7 @@ say() { printf '\n==> %s\n' "$*"; }
 
 [[ $build == /* ]] || build=$root/$build
 
+scripts/deps.sh
 say "building dbtpy and dbtpy-sandbox in $build/"
 if [[ ! -f $build/build.ninja ]]; then
   launcher=()

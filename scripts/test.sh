@@ -3,6 +3,7 @@
 # Usage: scripts/test.sh [build-dir] [extra cmake args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/deps.sh
 build=${1:-build}
 shift || true
 cmake -S . -B "$build" -G Ninja "$@"
