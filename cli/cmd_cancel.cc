@@ -150,7 +150,10 @@ int run_cancel(Invocation& inv, const CancelFlags& flags) {
     for (const auto& line : lines) {
       ok = ok && !line_failed(line);
       inv.reporter->event("cancel_item", "  " + line, {{"run_id", s.run_id}, {"line", line}},
-                          line_failed(line) ? Tone::kBad : Tone::kPlain, true);
+                          line_failed(line)                ? Tone::kBad
+                          : line.rfind("warning:", 0) == 0 ? Tone::kWarn
+                                                           : Tone::kPlain,
+                          true);
     }
     all_ok = all_ok && ok;
     ledger->append("cancel_replayed",

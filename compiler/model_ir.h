@@ -4,7 +4,6 @@
 // Value types; built once by the compiler and then only read (safe to share across threads).
 // The model's source text is NOT kept here (10,000 models would not fit the memory goal);
 // codegen receives it separately, read from `absolute_path` and checked against `checksum`.
-#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -58,9 +57,9 @@ struct ModelIR {
   std::string package_name;        // project name
   std::string unique_id;           // model.<package>.<name>
   std::string original_file_path;  // relative to the project root, '/'-separated
-  std::filesystem::path absolute_path;
-  std::string checksum;    // sha256 hex of the file bytes
-  int model_def_line = 0;  // line of `def model(dbt, session)`
+  std::string absolute_path;       // a string, not fs::path: a path allocates every component
+  std::string checksum;            // sha256 hex of the file bytes
+  int model_def_line = 0;          // line of `def model(dbt, session)`
 
   std::vector<RefCall> refs;
   std::vector<SourceCall> sources;

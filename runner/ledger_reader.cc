@@ -21,7 +21,11 @@ std::string str(const Json& j, const char* key) {
 
 struct ModelRecord {
   std::vector<submitters::RemoteHandle> handles;
-  std::map<std::string, Json> armed;  // cleanup step -> request, until done
+  std::map<std::string, Json> sent;  // step -> before_send summary
+  std::vector<std::string> sent_order;
+  std::set<std::string> answered;       // steps with a recorded handle
+  std::set<std::string> cleanup_steps;  // steps that are cleanups (replayed as such)
+  std::map<std::string, Json> armed;    // cleanup step -> request, until done
   std::vector<std::string> armed_order;
   bool settled = false;  // finished with its remote work seen to end
 };
@@ -77,13 +81,20 @@ LedgerSummary read_ledger(const fs::path& path) {
       auto same = std::find_if(hs.begin(), hs.end(), [&](const submitters::RemoteHandle& o) {
         return o.step == h.step && o.id == h.id;
       });
+      model(id).answered.insert(h.step);
       if (same != hs.end())
         *same = std::move(h);
       else
         hs.push_back(std::move(h));
+    } else if (event == "before_send" && !id.empty()) {
+      ModelRecord& m = model(id);
+      const std::string step = str(j, "step");
+      if (!m.sent.count(step)) m.sent_order.push_back(step);
+      m.sent[step] = j.contains("request") ? j["request"] : Json::object();
     } else if (event == "cleanup" && !id.empty()) {
       ModelRecord& m = model(id);
       const std::string step = str(j, "step");
+      m.cleanup_steps.insert(step);
       const bool done = j.value("done", false);
       if (done) {
         m.armed.erase(step);
@@ -109,6 +120,16 @@ LedgerSummary read_ledger(const fs::path& path) {
         submitters::LedgerItem item;
         item.unique_id = id;
         item.handle = h;
+        s.open_items.push_back(std::move(item));
+      }
+      // Sent, but the run died before the answer (and its handle) was written.
+      for (const auto& step : m.sent_order) {
+        if (m.answered.count(step) || m.cleanup_steps.count(step)) continue;
+        if (!submitters::may_start_remote_work(m.sent.at(step))) continue;
+        submitters::LedgerItem item;
+        item.unique_id = id;
+        item.step = step;
+        item.unanswered = m.sent.at(step);
         s.open_items.push_back(std::move(item));
       }
     }

@@ -169,9 +169,20 @@ struct ExecutionOptions {
 struct LedgerItem {
   std::string unique_id;
   std::optional<RemoteHandle> handle;  // a handle to cancel, or
-  std::optional<Json> cleanup;         // an armed cleanup request to send
+  std::optional<Json> cleanup;         // an armed cleanup request to send, or
+  // a state-changing request that was sent (before_send's summary: method, url, credential,
+  // idempotency key) but whose answer never reached the ledger: the run died in between, so
+  // remote work may have started without a handle. Looked up where the platform allows it
+  // (a Dataproc batch has a client-chosen id), otherwise reported for the user to check.
+  std::optional<Json> unanswered;
+  std::string step;  // the step of `unanswered`
 };
 std::vector<std::string> replay_cancel(const std::vector<LedgerItem>& items, Clients clients);
+
+// Whether a before_send summary is a request that starts followed remote work (a statement, a
+// command, a job or batch, a run) — the ones that leave a handle once answered, as opposed to
+// uploads, folder creation and the like.
+bool may_start_remote_work(const Json& request_summary);
 
 // Creates the Execution of one compiled model. The payload, clients and observer must outlive
 // it. Never sends anything until the first advance().

@@ -436,7 +436,7 @@ TEST(ProjectLoader, ModelFacts) {
   const ModelIR& m = ProjectFixture::model(p, "model.jaffle.m");
   EXPECT_EQ(m.checksum, sha256_hex(text));
   EXPECT_EQ(m.original_file_path, "models/sub/m.py");
-  EXPECT_EQ(m.absolute_path, f.dir.path() / "models/sub/m.py");
+  EXPECT_EQ(m.absolute_path, (f.dir.path() / "models/sub/m.py").string());
   EXPECT_EQ(m.model_def_line, 1);
   EXPECT_EQ(m.description, "The model.");
   ASSERT_EQ(m.config_keys_used.size(), 1u);

@@ -216,6 +216,52 @@ TEST_F(LedgerTest, UnconfirmedWorkAndArmedCleanupsAreOpenItems) {
   EXPECT_TRUE(s.finished_at.empty());  // run_finished is the CLI's to write
 }
 
+TEST_F(LedgerTest, WorkSentButNeverAnsweredIsAnOpenItem) {
+  // kill -9 between sending a batch creation and writing its handle: the batch may run with
+  // no handle in the ledger. Uploads and answered submissions are not open items.
+  const auto path = dir_.path() / "crashed.jsonl";
+  const std::string batches =
+      "https://dataproc/v1/projects/p/locations/r/batches?batchId=b-1&requestId=q-1";
+  std::ofstream(path)
+      << Json{{"event", "run_started"}, {"run_id", "run-9"}}.dump() << "\n"
+      << Json{{"event", "model_started"}, {"unique_id", "model.p.a"}}.dump() << "\n"
+      << Json{{"event", "before_send"},
+              {"unique_id", "model.p.a"},
+              {"step", "upload_main"},
+              {"request", {{"method", "POST"}, {"url", "https://gcs/upload/storage/v1/b/x/o"}}}}
+             .dump()
+      << "\n"
+      << Json{{"event", "before_send"},
+              {"unique_id", "model.p.a"},
+              {"step", "create_batch"},
+              {"request", {{"method", "POST"}, {"url", batches}, {"credential", "google"}}}}
+             .dump()
+      << "\n"
+      << Json{{"event", "model_started"}, {"unique_id", "model.p.b"}}.dump() << "\n"
+      << Json{{"event", "before_send"},
+              {"unique_id", "model.p.b"},
+              {"step", "create_batch"},
+              {"request", {{"method", "POST"}, {"url", batches}, {"credential", "google"}}}}
+             .dump()
+      << "\n"
+      << Json{{"event", "handle"},
+              {"unique_id", "model.p.b"},
+              {"step", "create_batch"},
+              {"kind", "dataproc_batch"},
+              {"id", "operations/o-2"}}
+             .dump()
+      << "\n";
+  LedgerSummary s = read_ledger(path);
+  ASSERT_EQ(s.open_items.size(), 2u);
+  EXPECT_EQ(s.open_items[0].unique_id, "model.p.a");
+  ASSERT_TRUE(s.open_items[0].unanswered);
+  EXPECT_EQ(s.open_items[0].step, "create_batch");
+  EXPECT_EQ((*s.open_items[0].unanswered)["url"], batches);
+  EXPECT_EQ(s.open_items[1].unique_id, "model.p.b");
+  ASSERT_TRUE(s.open_items[1].handle);  // answered: its handle, not the request
+  EXPECT_FALSE(s.open_items[1].unanswered);
+}
+
 TEST_F(LedgerTest, ReadingSurvivesALineCutShortByACrash) {
   auto ledger = make_ledger();
   ledger->append("model_started", {{"unique_id", "model.p.a"}});

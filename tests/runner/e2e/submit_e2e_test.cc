@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -33,6 +34,25 @@ Json read_json(const fs::path& p) {
   std::stringstream ss;
   ss << in.rdbuf();
   return Json::parse(ss.str());
+}
+
+// Models whose main remote work has a handle in the run's ledger (the answer was recorded).
+size_t models_with_work_handles(const fs::path& project) {
+  std::set<std::string> models;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(project / "target/dbtpy/runs", ec)) {
+    std::ifstream in(e.path());
+    std::string line;
+    while (std::getline(in, line)) {
+      Json j = Json::parse(line, nullptr, /*allow_exceptions=*/false);
+      if (!j.is_object() || j.value("event", "") != "handle") continue;
+      const std::string kind = j.value("kind", "");
+      if (kind == "snowflake_statement" || kind == "databricks_command" ||
+          kind == "databricks_run" || kind == "dataproc_batch" || kind == "dataproc_job")
+        models.insert(j.value("unique_id", ""));
+    }
+  }
+  return models.size();
 }
 
 std::map<std::string, std::string> statuses(const Json& run_results) {
@@ -223,7 +243,14 @@ TEST_P(KillNine, CancelAllOpenCleansUpWhatACrashedRunLeft) {
   const fs::path project = copy_example(work_.path());
   const std::string platform = stats_platform(target);
   Child dbtpy = start_dbtpy(submit(project, target), sandbox.env(), work_.path());
-  ASSERT_TRUE(eventually([&] { return count(sandbox.stats(), "executions", platform) >= 3; }, 60))
+  // Killed once three models' work is running and recorded. (Work sent but whose answer the
+  // ledger never got is the unit tests' subject: ReplayCancel, LedgerTest.)
+  ASSERT_TRUE(eventually(
+      [&] {
+        return count(sandbox.stats(), "executions", platform) >= 3 &&
+               models_with_work_handles(project) >= 3;
+      },
+      60))
       << sandbox.stats().dump() << dbtpy.stdout_text() << dbtpy.stderr_text();
   kill(dbtpy.pid, SIGKILL);
   EXPECT_EQ(wait_exit(dbtpy), 128 + SIGKILL);
