@@ -36,6 +36,18 @@ std::optional<int> parse_int(std::string_view s) {
   return v;
 }
 
+// The line number that starts at s[n] into f.line, and what follows it into f.rest.
+bool take_line_number(std::string_view s, size_t n, Frame& f) {
+  size_t e = n;
+  while (e < s.size() && is_digit(s[e]))
+    ++e;
+  auto v = parse_int(s.substr(n, e - n));
+  if (!v) return false;
+  f.line = *v;
+  f.rest = std::string(s.substr(e));
+  return true;
+}
+
 std::optional<Frame> parse_frame(std::string_view line) {
   size_t i = 0;
   while (i < line.size() && (line[i] == ' ' || line[i] == '\t'))
@@ -47,13 +59,7 @@ std::optional<Frame> parse_frame(std::string_view line) {
     size_t close = s.find("\", line ", 6);
     if (close == std::string_view::npos) return std::nullopt;
     f.file = std::string(s.substr(6, close - 6));
-    size_t n = close + 8, e = n;
-    while (e < s.size() && is_digit(s[e]))
-      ++e;
-    auto v = parse_int(s.substr(n, e - n));
-    if (!v) return std::nullopt;
-    f.line = *v;
-    f.rest = std::string(s.substr(e));
+    if (!take_line_number(s, close + 8, f)) return std::nullopt;
     return f;
   }
   if (s.starts_with("File ")) {  // IPython: File <command-12>:7, in model(dbt, session)
@@ -77,13 +83,7 @@ std::optional<Frame> parse_frame(std::string_view line) {
     size_t close = s.find("], line ");
     if (close == std::string_view::npos) return std::nullopt;
     f.file = std::string(s.substr(0, close + 1));
-    size_t n = close + 8, e = n;
-    while (e < s.size() && is_digit(s[e]))
-      ++e;
-    auto v = parse_int(s.substr(n, e - n));
-    if (!v) return std::nullopt;
-    f.line = *v;
-    f.rest = std::string(s.substr(e));
+    if (!take_line_number(s, close + 8, f)) return std::nullopt;
     f.ipython = true;
     return f;
   }
