@@ -1,6 +1,8 @@
 #include "util/fs.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,6 +11,47 @@
 #include <stdexcept>
 
 namespace dbtpy {
+namespace {
+
+// `abs` and `rel` are the folder's path (absolute, and relative to the walk's root); both are
+// restored before returning, so one pair of buffers serves the whole walk.
+void walk_folder(std::string& abs, std::string& rel,
+                 const std::function<void(std::string_view)>& fn) {
+  DIR* dir = ::opendir(abs.c_str());
+  if (!dir) return;
+  const size_t abs_len = abs.size();
+  const size_t rel_len = rel.size();
+  while (const dirent* e = ::readdir(dir)) {
+    const char* name = e->d_name;
+    if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
+    abs.resize(abs_len);
+    if (abs.empty() || abs.back() != '/') abs += '/';
+    abs += name;
+    rel.resize(rel_len);
+    if (!rel.empty()) rel += '/';
+    rel += name;
+    bool is_dir = e->d_type == DT_DIR;
+    bool is_file = e->d_type == DT_REG;
+    if (e->d_type == DT_LNK || e->d_type == DT_UNKNOWN) {
+      struct stat st {};
+      if (e->d_type == DT_UNKNOWN && ::lstat(abs.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+        is_dir = true;
+      } else if (::stat(abs.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+        is_file = true;  // a symlink to a folder is not entered, as std::filesystem does
+      }
+    }
+    if (is_dir) {
+      walk_folder(abs, rel, fn);
+    } else if (is_file) {
+      fn(rel);
+    }
+  }
+  ::closedir(dir);
+  abs.resize(abs_len);
+  rel.resize(rel_len);
+}
+
+}  // namespace
 
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -73,6 +116,12 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
   AtomicFileWriter out(path);
   out.write(content);
   out.commit();
+}
+
+void for_each_file_under(const std::string& dir, const std::function<void(std::string_view)>& fn) {
+  std::string abs = dir;
+  std::string rel;
+  walk_folder(abs, rel, fn);
 }
 
 std::string display_path(const std::filesystem::path& path, const std::filesystem::path& base) {
