@@ -19,6 +19,8 @@
 #include <set>
 #include <tuple>
 #include <type_traits>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "compiler/config_merge.h"
 #include "compiler/dbt_manifest.h"
@@ -93,6 +95,17 @@ struct FolderConfig {
   ResolvedConfig config;
   const Json* level = nullptr;
   std::string path;
+};
+
+// For unordered maps keyed by (package index, name[, flag]).
+struct KeyHash {
+  size_t operator()(const std::pair<size_t, std::string>& k) const {
+    return std::hash<std::string>{}(k.second) ^ (k.first * 0x9e3779b97f4a7c15ULL);
+  }
+  size_t operator()(const std::tuple<size_t, std::string, bool>& k) const {
+    return std::hash<std::string>{}(std::get<1>(k)) ^ (std::get<0>(k) * 0x9e3779b97f4a7c15ULL) ^
+           static_cast<size_t>(std::get<2>(k));
+  }
 };
 
 // A node being built, before the final sort.
@@ -367,55 +380,96 @@ class Loader {
 
   // ---- files ----------------------------------------------------------------------------
 
-  void add_files(size_t pkg, const std::vector<std::string>& paths,
-                 const std::function<std::optional<FileKind>(const fs::path&)>& kind_of) {
+  using KindOf = std::optional<FileKind> (*)(std::string_view extension);
+
+  // A file's extension and stem as std::filesystem::path splits a file name: the extension
+  // starts at the last '.', unless that is the name's first character.
+  static std::pair<std::string_view, std::string_view> split_name(std::string_view name) {
+    size_t dot = name.rfind('.');
+    if (dot == std::string_view::npos || dot == 0) return {std::string_view(), name};
+    return {name.substr(dot), name.substr(0, dot)};
+  }
+
+  // `rel` ('/'-separated, no "." or ".." parts) under the folder `norm` (lexically normal),
+  // relative to `from` is this prefix + rel, unless `from` lies strictly under `norm` (then
+  // the ".." parts depend on rel): nullopt.
+  static std::optional<std::string> relative_prefix(const fs::path& norm, const fs::path& from) {
+    fs::path back = from.lexically_relative(norm);
+    if (!back.empty() && back != "." && *back.begin() != "..") return std::nullopt;
+    std::string r = (norm / "x").lexically_relative(from).generic_string();
+    if (r == "x") return std::string();
+    if (r.size() > 2 && r.ends_with("/x")) return r.substr(0, r.size() - 1);
+    return std::nullopt;
+  }
+
+  void add_files(size_t pkg, const std::vector<std::string>& paths, KindOf kind_of) {
     const PackageState& p = packages_[pkg];
+    const fs::path& root = packages_[0].project.root;
     for (const auto& base_name : paths) {
       fs::path base = p.project.root / base_name;
       std::error_code ec;
       if (!fs::is_directory(base, ec)) continue;
-      for (auto it = fs::recursive_directory_iterator(base, ec);
-           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (!it->is_regular_file(ec)) continue;
-        auto kind = kind_of(it->path());
-        if (!kind) continue;
-        fs::path abs = it->path().lexically_normal();
-        if (!seen_.insert(abs.string()).second) continue;
+      // Paths are strings built from the folder's once (fs::path work per file dominated
+      // discovery): normalizing base/rel is normalizing base, then appending rel.
+      const fs::path norm = base.lexically_normal();
+      std::string abs_prefix = norm.string();
+      if (abs_prefix.empty() || abs_prefix.back() != '/') abs_prefix += '/';
+      const std::optional<std::string> rel_prefix = relative_prefix(norm, p.project.root);
+      const std::optional<std::string> display_prefix = relative_prefix(norm, root);
+      for_each_file_under(base.string(), [&](std::string_view rel) {
+        size_t slash = rel.rfind('/');
+        std::string_view name = slash == std::string_view::npos ? rel : rel.substr(slash + 1);
+        auto [extension, stem] = split_name(name);
+        auto kind = kind_of(extension);
+        if (!kind) return;
+        std::string abs = abs_prefix;
+        abs += rel;
+        if (!seen_.insert(abs).second) return;
         SourceFile f;
         f.kind = *kind;
         f.package = pkg;
-        f.absolute = abs.string();
         // Lexical, not fs::relative: resolving symlinks costs a readlink per path component
         // per file, which dominated discovery on 10,000 files.
-        f.rel = abs.lexically_relative(p.project.root).generic_string();
-        f.display = abs.lexically_relative(packages_[0].project.root).generic_string();
-        fs::path within = abs.lexically_relative(base.lexically_normal());
-        for (auto part = within.begin(); part != within.end(); ++part) {
-          if (std::next(part) == within.end()) break;
-          f.dirs.push_back(part->string());
+        if (rel_prefix) {
+          f.rel = *rel_prefix;
+          f.rel += rel;
+        } else {
+          f.rel = fs::path(abs).lexically_relative(p.project.root).generic_string();
         }
-        f.stem = abs.stem().string();
+        if (display_prefix) {
+          f.display = *display_prefix;
+          f.display += rel;
+        } else {
+          f.display = fs::path(abs).lexically_relative(root).generic_string();
+        }
+        f.absolute = std::move(abs);
+        for (size_t at = 0; slash != std::string_view::npos && at < slash;) {
+          size_t next = rel.find('/', at);
+          f.dirs.emplace_back(rel.substr(at, next - at));
+          at = next + 1;
+        }
+        f.stem = std::string(stem);
         files_.push_back(std::move(f));
-      }
+      });
     }
   }
 
   void discover_files(size_t pkg) {
     const DbtProjectFile& p = packages_[pkg].project;
-    add_files(pkg, p.model_paths, [](const fs::path& f) -> std::optional<FileKind> {
-      if (has_ext(f, {".py"})) return FileKind::kPython;
-      if (has_ext(f, {".sql"})) return FileKind::kSqlModel;
-      if (has_ext(f, {".yml", ".yaml"})) return FileKind::kProperties;
+    add_files(pkg, p.model_paths, [](std::string_view e) -> std::optional<FileKind> {
+      if (e == ".py") return FileKind::kPython;
+      if (e == ".sql") return FileKind::kSqlModel;
+      if (e == ".yml" || e == ".yaml") return FileKind::kProperties;
       return std::nullopt;
     });
-    add_files(pkg, p.seed_paths, [](const fs::path& f) -> std::optional<FileKind> {
-      if (has_ext(f, {".csv"})) return FileKind::kSeed;
-      if (has_ext(f, {".yml", ".yaml"})) return FileKind::kProperties;
+    add_files(pkg, p.seed_paths, [](std::string_view e) -> std::optional<FileKind> {
+      if (e == ".csv") return FileKind::kSeed;
+      if (e == ".yml" || e == ".yaml") return FileKind::kProperties;
       return std::nullopt;
     });
-    add_files(pkg, p.snapshot_paths, [](const fs::path& f) -> std::optional<FileKind> {
-      if (has_ext(f, {".sql"})) return FileKind::kSnapshot;
-      if (has_ext(f, {".yml", ".yaml"})) return FileKind::kProperties;
+    add_files(pkg, p.snapshot_paths, [](std::string_view e) -> std::optional<FileKind> {
+      if (e == ".sql") return FileKind::kSnapshot;
+      if (e == ".yml" || e == ".yaml") return FileKind::kProperties;
       return std::nullopt;
     });
   }
@@ -685,15 +739,23 @@ class Loader {
                       : "did you mean '" + close.front() + "'? fix the name or remove the entry"));
   }
 
-  void apply_properties() {
-    std::map<size_t, std::vector<std::string>> model_names, seed_names, snapshot_names;
-    for (const auto& p : pending_) {
-      size_t pkg = package_index(p.node->package_name);
-      (p.node->kind == NodeKind::kModel  ? model_names
-       : p.node->kind == NodeKind::kSeed ? seed_names
-                                         : snapshot_names)[pkg]
-          .push_back(p.node->name);
+  // The names of file nodes of `kind` in package `pkg` as files named them (before versions
+  // renamed any), in node order: for "did you mean" only, so collected on the first miss.
+  const std::vector<std::string>& file_node_names(NodeKind kind, size_t pkg) {
+    if (!file_node_names_built_) {
+      file_node_names_built_ = true;
+      for (size_t i = 0; i < file_node_count_; ++i) {
+        const Pending& p = pending_[i];
+        const SourceFile& f = files_[static_cast<size_t>(p.file)];
+        file_node_names_[{p.node->kind, f.package}].push_back(
+            p.block >= 0 ? sql_[f.result].scan.blocks[static_cast<size_t>(p.block)].name : f.stem);
+      }
     }
+    return file_node_names_[{kind, pkg}];
+  }
+
+  void apply_properties() {
+    file_node_count_ = pending_.size();
     for (size_t i = 0; i < files_.size(); ++i) {
       const SourceFile& f = files_[i];
       if (f.kind != FileKind::kProperties) continue;
@@ -703,11 +765,11 @@ class Loader {
         diags_.push_back(d);
       }
       for (const auto& e : r.props.models)
-        patch_model(f, e, model_names[f.package]);
+        patch_model(f, e);
       for (const auto& e : r.props.seeds) {
         auto it = by_stem_.find({f.package, e.name, true});
         if (it == by_stem_.end()) {
-          missing_entry(e, "seed", seed_names[f.package], "");
+          missing_entry(e, "seed", file_node_names(NodeKind::kSeed, f.package), "");
           continue;
         }
         patch_once(pending_[it->second], e, "seed");
@@ -736,18 +798,18 @@ class Loader {
           pending_.push_back(std::move(p));
           continue;
         }
-        missing_entry(e, "snapshot", snapshot_names[f.package], "");
+        missing_entry(e, "snapshot", file_node_names(NodeKind::kSnapshot, f.package), "");
       }
       for (const auto& s : r.props.sources)
         add_source(f, s);
     }
   }
 
-  void patch_model(const SourceFile& f, const NodeEntry& e, const std::vector<std::string>& names) {
+  void patch_model(const SourceFile& f, const NodeEntry& e) {
     if (e.versions.empty()) {
       auto it = by_stem_.find({f.package, e.name, false});
       if (it == by_stem_.end()) {
-        missing_entry(e, "model", names, "");
+        missing_entry(e, "model", file_node_names(NodeKind::kModel, f.package), "");
         return;
       }
       patch_once(pending_[it->second], e, "model");
@@ -939,7 +1001,9 @@ class Loader {
       const char* mat = n.kind == NodeKind::kSeed       ? "seed"
                         : n.kind == NodeKind::kSnapshot ? "snapshot"
                                                         : "view";
-      merge_config_layer(cfg, Json{{"materialized", mat}}, ConfigLayer::kDefault);
+      // Set directly: a one-key layer object per node cost more than the merge.
+      cfg.values["materialized"] = mat;
+      cfg.provenance["materialized"] = ConfigLayer::kDefault;
     }
     apply_folder(cfg, p.own_folder, n.fqn.back());
     bool properties_materialized = false;
@@ -954,7 +1018,7 @@ class Loader {
       auto it = cfg.values.find("materialized");
       if (it != cfg.values.end() && cfg.provenance["materialized"] == ConfigLayer::kProject)
         project_materialized = *it;
-      merge_config_layer(cfg, Json{{"materialized", "table"}}, ConfigLayer::kProperties);
+      cfg.values["materialized"] = "table";
       cfg.provenance["materialized"] = ConfigLayer::kDefault;
     }
     if (analysis) {
@@ -1108,7 +1172,9 @@ class Loader {
     // moves up.
     size_t kept_nodes = 0;
     size_t kept_irs = 0;
-    std::map<std::pair<std::string, std::string>, std::string> first_file;  // duplicates
+    // "package\x1fname" -> display path of the first enabled node, for duplicates
+    std::unordered_map<std::string, const std::string*> first_file;
+    first_file.reserve(pending_.size());
     for (auto& p : pending_) {
       if (p.dropped) continue;
       Node& n = *p.node;
@@ -1120,12 +1186,14 @@ class Loader {
           p.file >= 0 ? files_[static_cast<size_t>(p.file)].display : p.yaml_snapshot_entry->file;
       // Two enabled nodes with one name in one package are ambiguous for ref().
       if (!n.version) {
-        auto key = std::make_pair(n.package_name, n.name);
-        auto [it, inserted] = first_file.emplace(key, display);
+        std::string key = n.package_name;
+        key += '\x1f';
+        key += n.name;
+        auto [it, inserted] = first_file.emplace(std::move(key), &display);
         if (!inserted) {
           project_error(make_diag(
               Severity::kError, "DBTPY222", display, 0, 0,
-              "two resources are named '" + n.name + "': " + it->second + " and " + display,
+              "two resources are named '" + n.name + "': " + *it->second + " and " + display,
               "rename one of them, disable one (`enabled: false`), or declare "
               "versions in a properties file"));
           continue;
@@ -1166,6 +1234,7 @@ class Loader {
     // then nodes point at them.
     apply_order(irs, [](const ModelIR& a, const ModelIR& b) { return a.unique_id < b.unique_id; });
     size_t next_ir = 0;
+    out_.node_index.reserve(enabled.size());
     for (size_t i = 0; i < enabled.size(); ++i) {
       Node& n = enabled[i];
       if (n.python_model >= 0) n.python_model = static_cast<int>(next_ir++);
@@ -1174,22 +1243,41 @@ class Loader {
 
     apply_dbt_manifest();
 
+    // Refs resolve in parallel, over chunks of consecutive nodes; the chunks' diagnostics
+    // join in node order, as one serial pass would have added them.
     RefResolver resolver(out_.nodes, out_.name, disabled_);
-    for (size_t i = 0; i < out_.nodes.size(); ++i) {
-      Node& n = out_.nodes[i];
-      if (n.kind == NodeKind::kSource) continue;
-      if (n.python_model >= 0) {
-        resolve_python(n, resolver);
-      } else if (!n.relation_from_manifest ||
-                 manifest_parents_.find(n.unique_id) == manifest_parents_.end()) {
-        resolve_sql(n, sorted_origins[i], resolver);
-      } else {
-        for (const auto& parent : manifest_parents_[n.unique_id])
-          if (out_.node_index.count(parent)) n.depends_on.push_back(parent);
-      }
-      std::sort(n.depends_on.begin(), n.depends_on.end());
-      n.depends_on.erase(std::unique(n.depends_on.begin(), n.depends_on.end()), n.depends_on.end());
+    constexpr size_t kChunk = 64;
+    const size_t count = out_.nodes.size();
+    std::vector<Findings> found((count + kChunk - 1) / kChunk);
+    parallel_for(found.size(), threads(), [&](size_t c, size_t) {
+      for (size_t i = c * kChunk; i < std::min(count, (c + 1) * kChunk); ++i)
+        resolve_refs_of(out_.nodes[i], sorted_origins[i], resolver, found[c]);
+    });
+    for (auto& f : found) {
+      for (auto& d : f.diagnostics)
+        diags_.push_back(std::move(d));
+      out_.project_errors = out_.project_errors || f.project_errors;
+      out_.model_errors = out_.model_errors || f.model_errors;
     }
+  }
+
+  // Thread-safe for distinct nodes: writes `n`, its ModelIR and `findings` only.
+  void resolve_refs_of(Node& n, const NodeOrigin* origin, const RefResolver& resolver,
+                       Findings& findings) {
+    if (n.kind == NodeKind::kSource) return;
+    auto manifest =
+        n.relation_from_manifest ? manifest_parents_.find(n.unique_id) : manifest_parents_.end();
+    if (n.python_model >= 0) {
+      resolve_python(n, out_.python_models[static_cast<size_t>(n.python_model)], resolver,
+                     findings);
+    } else if (manifest == manifest_parents_.end()) {
+      resolve_sql(n, origin, resolver, findings);
+    } else {
+      for (const auto& parent : manifest->second)
+        if (out_.node_index.count(parent)) n.depends_on.push_back(parent);
+    }
+    std::sort(n.depends_on.begin(), n.depends_on.end());
+    n.depends_on.erase(std::unique(n.depends_on.begin(), n.depends_on.end()), n.depends_on.end());
   }
 
   static void python_checks(Node& n, const ModelIR& ir, const ResolvedConfig& config,
@@ -1217,23 +1305,23 @@ class Loader {
     }
   }
 
-  void resolve_python(Node& n, const RefResolver& resolver) {
-    ModelIR& ir = out_.python_models[static_cast<size_t>(n.python_model)];
+  void resolve_python(Node& n, ModelIR& ir, const RefResolver& resolver, Findings& findings) const {
     const std::string display = display_of(n);
     for (const auto& ref : ir.refs) {
       Resolution r = resolver.ref(ref.name, ref.package, ref.version, n.package_name);
       if (!r.node) {
         n.has_errors = true;
-        model_error(make_diag(Severity::kError, r.code, display, ref.where.line, ref.where.column,
-                              "dbt.ref(): " + r.message, r.hint));
+        findings.model_error(make_diag(Severity::kError, r.code, display, ref.where.line,
+                                       ref.where.column, "dbt.ref(): " + r.message, r.hint));
         continue;
       }
       const Node& target = out_.nodes[*r.node];
       if (target.unique_id == n.unique_id) {
         n.has_errors = true;
-        model_error(make_diag(Severity::kError, "DBTPY236", display, ref.where.line,
-                              ref.where.column, "model '" + n.name + "' refers to itself",
-                              "a model cannot read its own output with dbt.ref(); use dbt.this"));
+        findings.model_error(
+            make_diag(Severity::kError, "DBTPY236", display, ref.where.line, ref.where.column,
+                      "model '" + n.name + "' refers to itself",
+                      "a model cannot read its own output with dbt.ref(); use dbt.this"));
         continue;
       }
       ir.depends_on.push_back(target.unique_id);
@@ -1245,8 +1333,8 @@ class Loader {
       Resolution r = resolver.source(src.source_name, src.table_name, n.package_name);
       if (!r.node) {
         n.has_errors = true;
-        model_error(make_diag(Severity::kError, r.code, display, src.where.line, src.where.column,
-                              "dbt.source(): " + r.message, r.hint));
+        findings.model_error(make_diag(Severity::kError, r.code, display, src.where.line,
+                                       src.where.column, "dbt.source(): " + r.message, r.hint));
         continue;
       }
       const Node& target = out_.nodes[*r.node];
@@ -1259,47 +1347,51 @@ class Loader {
                         ir.depends_on.end());
   }
 
-  void resolve_sql(Node& n, const NodeOrigin* p, const RefResolver& resolver) {
-    std::vector<SqlRef> refs;
-    std::vector<SqlSource> sources;
+  void resolve_sql(Node& n, const NodeOrigin* p, const RefResolver& resolver,
+                   Findings& findings) const {
+    std::vector<SqlRef> yaml_refs;
+    std::vector<SqlSource> yaml_sources;
+    const std::vector<SqlRef>* refs = &yaml_refs;
+    const std::vector<SqlSource>* sources = &yaml_sources;
     if (p && p->yaml_snapshot_entry) {
       const NodeEntry& e = *p->yaml_snapshot_entry;
       if (e.relation_ref_name)
-        refs.push_back({*e.relation_ref_name, e.relation_ref_package, {}, e.line});
+        yaml_refs.push_back({*e.relation_ref_name, e.relation_ref_package, {}, e.line});
       if (e.relation_source)
-        sources.push_back({e.relation_source->first, e.relation_source->second, e.line});
+        yaml_sources.push_back({e.relation_source->first, e.relation_source->second, e.line});
     } else if (p && p->file >= 0) {
       const SourceFile& f = files_[static_cast<size_t>(p->file)];
       if (f.kind == FileKind::kSqlModel || f.kind == FileKind::kSnapshot) {
         const SqlResult& r = sql_[f.result];
         size_t b = p->block < 0 ? 0 : static_cast<size_t>(p->block);
         if (b < r.scan.blocks.size()) {
-          refs = r.scan.blocks[b].refs;
-          sources = r.scan.blocks[b].sources;
+          refs = &r.scan.blocks[b].refs;
+          sources = &r.scan.blocks[b].sources;
         }
       }
     }
     const bool root = n.package_name == out_.name;
     const std::string display = display_of(n);
-    for (const auto& ref : refs) {
+    for (const auto& ref : *refs) {
       Resolution r = resolver.ref(ref.name, ref.package, ref.version, n.package_name);
       if (r.node) {
         n.depends_on.push_back(out_.nodes[*r.node].unique_id);
       } else if (root && r.code != "DBTPY233") {
-        warning(make_diag(Severity::kWarning, "DBTPY235", display, ref.line, 0,
-                          "ref('" + ref.name + "') in a SQL node does not resolve: " + r.message,
-                          r.hint));
+        findings.diagnostics.push_back(make_diag(
+            Severity::kWarning, "DBTPY235", display, ref.line, 0,
+            "ref('" + ref.name + "') in a SQL node does not resolve: " + r.message, r.hint));
       }
     }
-    for (const auto& s : sources) {
+    for (const auto& s : *sources) {
       Resolution r = resolver.source(s.source_name, s.table_name, n.package_name);
       if (r.node) {
         n.depends_on.push_back(out_.nodes[*r.node].unique_id);
       } else if (root) {
-        warning(make_diag(Severity::kWarning, "DBTPY235", display, s.line, 0,
-                          "source('" + s.source_name + "', '" + s.table_name +
-                              "') in a SQL node does not resolve: " + r.message,
-                          r.hint));
+        findings.diagnostics.push_back(
+            make_diag(Severity::kWarning, "DBTPY235", display, s.line, 0,
+                      "source('" + s.source_name + "', '" + s.table_name +
+                          "') in a SQL node does not resolve: " + r.message,
+                      r.hint));
       }
     }
   }
@@ -1565,13 +1657,17 @@ class Loader {
   Project out_;
   std::vector<PackageState> packages_;
   std::vector<SourceFile> files_;
-  std::set<std::string> seen_;
+  std::unordered_set<std::string> seen_;  // absolute paths: a file under two paths loads once
   std::vector<SqlResult> sql_;
   std::vector<YamlResult> yaml_;
   std::vector<Pending> pending_;
   std::vector<NodeOrigin> enabled_origins_;  // parallel to the enabled nodes before sorting
-  std::map<std::tuple<size_t, std::string, bool>, size_t> by_stem_;  // (pkg, stem, is_seed)
-  std::map<std::pair<size_t, std::string>, size_t> snapshot_by_name_;
+  std::unordered_map<std::tuple<size_t, std::string, bool>, size_t, KeyHash>
+      by_stem_;  // (pkg, stem, is_seed)
+  std::unordered_map<std::pair<size_t, std::string>, size_t, KeyHash> snapshot_by_name_;
+  size_t file_node_count_ = 0;  // nodes from files, before properties added any
+  bool file_node_names_built_ = false;
+  std::map<std::pair<NodeKind, size_t>, std::vector<std::string>> file_node_names_;
   std::vector<Node> sources_;
   std::set<std::string> source_ids_;
   std::vector<DisabledNode> disabled_;

@@ -470,5 +470,34 @@ TEST(ProjectLoader, SeedsAndSnapshots) {
   EXPECT_EQ(snap->depends_on, V{"seed.jaffle.countries"});
 }
 
+// Paths are derived per folder, not per file: overlapping model paths, "./" and trailing
+// slashes give dbt's relative paths and fqns, each file loads once, and names split at the
+// last dot ("x.py" with no stem is not a model).
+TEST(ProjectLoader, DiscoveryPathsAcrossOverlappingModelPaths) {
+  ProjectFixture f;
+  f.write("dbt_project.yml",
+          "name: jaffle\nprofile: jaffle\nmodel-paths: [models, ./models/sub/]\n");
+  f.write("models/sub/a.py", py_model("    dbt.ref('nope')\n    return dbt.ref('b')\n"));
+  f.write("models/sub/deeper/b.sql", "select 1\n");
+  f.write("models/.py", py_model());
+  f.write("models/c.d.py", py_model("    return dbt.ref('b')\n"));
+  Project p = f.load();
+  std::vector<std::string> ids;
+  for (const auto& n : p.nodes)
+    ids.push_back(n.unique_id);
+  EXPECT_EQ(ids,
+            (std::vector<std::string>{"model.jaffle.a", "model.jaffle.b", "model.jaffle.c.d"}));
+  const Node* a = p.find("model.jaffle.a");
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->original_file_path, "models/sub/a.py");
+  EXPECT_EQ(a->fqn, (std::vector<std::string>{"jaffle", "sub", "a"}));
+  EXPECT_EQ(p.find("model.jaffle.b")->fqn,
+            (std::vector<std::string>{"jaffle", "sub", "deeper", "b"}));
+  EXPECT_EQ(p.find("model.jaffle.c.d")->original_file_path, "models/c.d.py");
+  EXPECT_EQ(ProjectFixture::codes(p), (std::vector<std::string>{"models/sub/a.py:2: DBTPY230"}));
+  EXPECT_EQ(ProjectFixture::model(p, "model.jaffle.a").depends_on,
+            (std::vector<std::string>{"model.jaffle.b"}));
+}
+
 }  // namespace
 }  // namespace dbtpy::compiler
