@@ -1,6 +1,7 @@
 #include "compiler/config_merge.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "util/strings.h"
 
@@ -44,6 +45,11 @@ MergeBehavior merge_behavior(std::string_view key) {
 }
 
 std::string normalize_config_key(std::string_view key) {
+  // Most keys are already spelled dbt's way: one copy, no trimming passes.
+  auto plain = [](char c) { return c != '+' && !std::isspace(static_cast<unsigned char>(c)); };
+  if (!key.empty() && plain(key.front()) && plain(key.back()) && key != "pre_hook" &&
+      key != "post_hook")
+    return std::string(key);
   std::string k(trim(key));
   while (!k.empty() && k.front() == '+')
     k.erase(k.begin());
