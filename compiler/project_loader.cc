@@ -131,7 +131,9 @@ struct Pending {
   Pending& operator=(Pending&&) noexcept = default;
   int file = -1;   // index into files
   int block = -1;  // snapshot block index within its file
-  std::vector<Json> properties_layers;
+  // Config layers of properties entries (in yaml_, which outlives node resolution): pointed
+  // at, not copied.
+  std::vector<const Json*> properties_layers;
   const NodeEntry* patched_by = nullptr;
   bool yaml_snapshot = false;
   const NodeEntry* yaml_snapshot_entry = nullptr;
@@ -476,8 +478,8 @@ class Loader {
 
   // Phase 1: SQL and properties files (small, needed before Python models can be resolved).
   void read_sql_and_yaml() {
-    // Deterministic order whatever the file system returns.
-    std::sort(files_.begin(), files_.end(), [](const SourceFile& a, const SourceFile& b) {
+    // Deterministic order whatever the file system returns (each file moved once).
+    apply_order(files_, [](const SourceFile& a, const SourceFile& b) {
       return a.package != b.package ? a.package < b.package : a.rel < b.rel;
     });
     std::vector<size_t> work;
@@ -725,7 +727,7 @@ class Loader {
     p.patched_by = &e;
     p.node->patch_path = e.file;
     p.node->description = e.description;
-    p.properties_layers.push_back(e.config);
+    p.properties_layers.push_back(&e.config);
   }
 
   void missing_entry(const NodeEntry& e, const char* what, const std::vector<std::string>& names,
@@ -793,7 +795,7 @@ class Loader {
           n.original_file_path = f.rel;
           n.patch_path = e.file;
           n.description = e.description;
-          p.properties_layers.push_back(e.config);
+          p.properties_layers.push_back(&e.config);
           snapshot_by_name_[{f.package, e.name}] = pending_.size();
           pending_.push_back(std::move(p));
           continue;
@@ -854,8 +856,8 @@ class Loader {
       p.node->patch_path = e.file;
       p.node->description = e.description;
       p.patched_by = &e;
-      p.properties_layers.push_back(e.config);
-      p.properties_layers.push_back(v.config);
+      p.properties_layers.push_back(&e.config);
+      p.properties_layers.push_back(&v.config);
     }
   }
 
@@ -1007,9 +1009,9 @@ class Loader {
     }
     apply_folder(cfg, p.own_folder, n.fqn.back());
     bool properties_materialized = false;
-    for (const auto& layer : p.properties_layers) {
-      merge_config_layer(cfg, layer, ConfigLayer::kProperties);
-      if (layer.is_object() && layer.contains("materialized")) properties_materialized = true;
+    for (const Json* layer : p.properties_layers) {
+      merge_config_layer(cfg, *layer, ConfigLayer::kProperties);
+      if (layer->is_object() && layer->contains("materialized")) properties_materialized = true;
     }
     std::optional<Json> project_materialized;
     if (n.language == Language::kPython && !properties_materialized) {
