@@ -286,9 +286,7 @@ class Loader {
     Stopwatch clock;
     discover_packages(project_ctx);
     compute_vars();
-    for (size_t p = 0; p < packages_.size(); ++p)
-      discover_files(p);
-    seen_ = {};
+    discover_files();
     clock.lap("discover files");
     read_sql_and_yaml();
     build_file_nodes();
@@ -405,76 +403,162 @@ class Loader {
     return std::nullopt;
   }
 
-  void add_files(size_t pkg, const std::vector<std::string>& paths, KindOf kind_of) {
+  // A resource path (models, seeds, snapshots) of a package, with the path prefixes of its
+  // files: paths are strings built from the folder's once (fs::path work per file dominated
+  // discovery), as normalizing base/rel is normalizing base, then appending rel.
+  struct ResourceFolder {
+    size_t pkg = 0;
+    KindOf kind_of = nullptr;
+    std::string dir;                            // as the project names it, to walk
+    std::string abs_prefix;                     // lexically normal, ending in '/'
+    std::optional<std::string> rel_prefix;      // relative to the package root
+    std::optional<std::string> display_prefix;  // relative to the root project
+  };
+
+  // A share of the walk: a resource path's own files, or one of its subfolders.
+  struct WalkShare {
+    size_t folder = 0;               // index into the resource folders
+    std::vector<std::string> names;  // the resource path's own files, or
+    std::string sub;                 // a subfolder to walk
+    std::vector<SourceFile> found;
+  };
+
+  // The file at `rel` (relative to the resource path), when its extension makes it one.
+  // Thread-safe: reads the packages only.
+  void add_file(const ResourceFolder& r, std::string_view rel, std::vector<SourceFile>& out) const {
+    size_t slash = rel.rfind('/');
+    std::string_view name = slash == std::string_view::npos ? rel : rel.substr(slash + 1);
+    auto [extension, stem] = split_name(name);
+    auto kind = r.kind_of(extension);
+    if (!kind) return;
+    SourceFile f;
+    f.kind = *kind;
+    f.package = r.pkg;
+    f.absolute = r.abs_prefix;
+    f.absolute += rel;
+    // Lexical, not fs::relative: resolving symlinks costs a readlink per path component
+    // per file, which dominated discovery on 10,000 files.
+    if (r.rel_prefix) {
+      f.rel = *r.rel_prefix;
+      f.rel += rel;
+    } else {
+      f.rel =
+          fs::path(f.absolute).lexically_relative(packages_[r.pkg].project.root).generic_string();
+    }
+    if (r.display_prefix) {
+      f.display = *r.display_prefix;
+      f.display += rel;
+    } else {
+      f.display =
+          fs::path(f.absolute).lexically_relative(packages_[0].project.root).generic_string();
+    }
+    for (size_t at = 0; slash != std::string_view::npos && at < slash;) {
+      size_t next = rel.find('/', at);
+      f.dirs.emplace_back(rel.substr(at, next - at));
+      at = next + 1;
+    }
+    f.stem = std::string(stem);
+    out.push_back(std::move(f));
+  }
+
+  void add_resource_folders(size_t pkg, const std::vector<std::string>& paths, KindOf kind_of,
+                            std::vector<ResourceFolder>& out) const {
     const PackageState& p = packages_[pkg];
-    const fs::path& root = packages_[0].project.root;
     for (const auto& base_name : paths) {
       fs::path base = p.project.root / base_name;
       std::error_code ec;
       if (!fs::is_directory(base, ec)) continue;
-      // Paths are strings built from the folder's once (fs::path work per file dominated
-      // discovery): normalizing base/rel is normalizing base, then appending rel.
       const fs::path norm = base.lexically_normal();
-      std::string abs_prefix = norm.string();
-      if (abs_prefix.empty() || abs_prefix.back() != '/') abs_prefix += '/';
-      const std::optional<std::string> rel_prefix = relative_prefix(norm, p.project.root);
-      const std::optional<std::string> display_prefix = relative_prefix(norm, root);
-      for_each_file_under(base.string(), [&](std::string_view rel) {
-        size_t slash = rel.rfind('/');
-        std::string_view name = slash == std::string_view::npos ? rel : rel.substr(slash + 1);
-        auto [extension, stem] = split_name(name);
-        auto kind = kind_of(extension);
-        if (!kind) return;
-        std::string abs = abs_prefix;
-        abs += rel;
-        if (!seen_.insert(abs).second) return;
-        SourceFile f;
-        f.kind = *kind;
-        f.package = pkg;
-        // Lexical, not fs::relative: resolving symlinks costs a readlink per path component
-        // per file, which dominated discovery on 10,000 files.
-        if (rel_prefix) {
-          f.rel = *rel_prefix;
-          f.rel += rel;
-        } else {
-          f.rel = fs::path(abs).lexically_relative(p.project.root).generic_string();
-        }
-        if (display_prefix) {
-          f.display = *display_prefix;
-          f.display += rel;
-        } else {
-          f.display = fs::path(abs).lexically_relative(root).generic_string();
-        }
-        f.absolute = std::move(abs);
-        for (size_t at = 0; slash != std::string_view::npos && at < slash;) {
-          size_t next = rel.find('/', at);
-          f.dirs.emplace_back(rel.substr(at, next - at));
-          at = next + 1;
-        }
-        f.stem = std::string(stem);
-        files_.push_back(std::move(f));
-      });
+      ResourceFolder r;
+      r.pkg = pkg;
+      r.kind_of = kind_of;
+      r.dir = base.string();
+      r.abs_prefix = norm.string();
+      if (r.abs_prefix.empty() || r.abs_prefix.back() != '/') r.abs_prefix += '/';
+      r.rel_prefix = relative_prefix(norm, p.project.root);
+      r.display_prefix = relative_prefix(norm, packages_[0].project.root);
+      out.push_back(std::move(r));
     }
   }
 
-  void discover_files(size_t pkg) {
-    const DbtProjectFile& p = packages_[pkg].project;
-    add_files(pkg, p.model_paths, [](std::string_view e) -> std::optional<FileKind> {
-      if (e == ".py") return FileKind::kPython;
-      if (e == ".sql") return FileKind::kSqlModel;
-      if (e == ".yml" || e == ".yaml") return FileKind::kProperties;
-      return std::nullopt;
+  // Every model, seed, snapshot and properties file of every package. Subfolders are walked
+  // in parallel; files join in folder order, and a file under two resource paths (one inside
+  // the other) loads once, for the first.
+  void discover_files() {
+    std::vector<ResourceFolder> folders;
+    for (size_t pkg = 0; pkg < packages_.size(); ++pkg) {
+      const DbtProjectFile& p = packages_[pkg].project;
+      add_resource_folders(
+          pkg, p.model_paths,
+          [](std::string_view e) -> std::optional<FileKind> {
+            if (e == ".py") return FileKind::kPython;
+            if (e == ".sql") return FileKind::kSqlModel;
+            if (e == ".yml" || e == ".yaml") return FileKind::kProperties;
+            return std::nullopt;
+          },
+          folders);
+      add_resource_folders(
+          pkg, p.seed_paths,
+          [](std::string_view e) -> std::optional<FileKind> {
+            if (e == ".csv") return FileKind::kSeed;
+            if (e == ".yml" || e == ".yaml") return FileKind::kProperties;
+            return std::nullopt;
+          },
+          folders);
+      add_resource_folders(
+          pkg, p.snapshot_paths,
+          [](std::string_view e) -> std::optional<FileKind> {
+            if (e == ".sql") return FileKind::kSnapshot;
+            if (e == ".yml" || e == ".yaml") return FileKind::kProperties;
+            return std::nullopt;
+          },
+          folders);
+    }
+    std::vector<WalkShare> shares;
+    for (size_t i = 0; i < folders.size(); ++i) {
+      FolderListing listing = list_folder(folders[i].dir);
+      WalkShare own;
+      own.folder = i;
+      own.names = std::move(listing.files);
+      shares.push_back(std::move(own));
+      for (auto& sub : listing.folders) {
+        WalkShare share;
+        share.folder = i;
+        share.sub = std::move(sub);
+        shares.push_back(std::move(share));
+      }
+    }
+    parallel_for(shares.size(), threads(), [&](size_t s, size_t) {
+      WalkShare& share = shares[s];
+      const ResourceFolder& r = folders[share.folder];
+      if (share.sub.empty()) {
+        for (const auto& name : share.names)
+          add_file(r, name, share.found);
+        return;
+      }
+      std::string rel = share.sub + "/";
+      for_each_file_under(r.dir + "/" + share.sub, [&](std::string_view under) {
+        rel.resize(share.sub.size() + 1);
+        rel += under;
+        add_file(r, rel, share.found);
+      });
     });
-    add_files(pkg, p.seed_paths, [](std::string_view e) -> std::optional<FileKind> {
-      if (e == ".csv") return FileKind::kSeed;
-      if (e == ".yml" || e == ".yaml") return FileKind::kProperties;
-      return std::nullopt;
-    });
-    add_files(pkg, p.snapshot_paths, [](std::string_view e) -> std::optional<FileKind> {
-      if (e == ".sql") return FileKind::kSnapshot;
-      if (e == ".yml" || e == ".yaml") return FileKind::kProperties;
-      return std::nullopt;
-    });
+    // Files repeat only when one resource path lies inside another (or is named twice).
+    bool nested = false;
+    for (const auto& a : folders)
+      for (const auto& b : folders)
+        if (&a != &b && b.abs_prefix.starts_with(a.abs_prefix)) nested = true;
+    std::unordered_set<std::string_view> seen;
+    size_t total = 0;
+    for (const auto& share : shares)
+      total += share.found.size();
+    files_.reserve(total);
+    for (auto& share : shares) {
+      for (auto& f : share.found) {
+        files_.push_back(std::move(f));  // reserved: never moves, so views of it stay valid
+        if (nested && !seen.insert(files_.back().absolute).second) files_.pop_back();
+      }
+    }
   }
 
   // Phase 1: SQL and properties files (small, needed before Python models can be resolved).
@@ -1685,7 +1769,6 @@ class Loader {
   Project out_;
   std::vector<PackageState> packages_;
   std::vector<SourceFile> files_;
-  std::unordered_set<std::string> seen_;  // absolute paths: a file under two paths loads once
   std::vector<SqlResult> sql_;
   std::vector<YamlResult> yaml_;
   std::vector<Pending> pending_;

@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dbtpy {
 
@@ -44,6 +45,15 @@ class AtomicFileWriter {
 // discovering 10,000 files. A folder that cannot be read is skipped (the rest is still walked).
 // Order is the file system's.
 void for_each_file_under(const std::string& dir, const std::function<void(std::string_view)>& fn);
+
+// The regular files and the folders directly in `dir` (names only, the file system's order),
+// told apart as for_each_file_under does; both empty when `dir` cannot be read. With
+// for_each_file_under on each folder, a walk that can be split across threads.
+struct FolderListing {
+  std::vector<std::string> files;
+  std::vector<std::string> folders;
+};
+FolderListing list_folder(const std::string& dir);
 
 // A path relative to `base` when it lies under it, else the path unchanged; '/' separators.
 std::string display_path(const std::filesystem::path& path, const std::filesystem::path& base);
