@@ -100,6 +100,14 @@ TEST(Fs, ForEachFileUnderVisitsWhatTheStandardIteratorVisits) {
   EXPECT_EQ(got, (std::vector<std::string>{".hidden/h.py", "a/b/two.yml", "a/link.py", "a/one.sql",
                                            "top.py"}));
 
+  // One level, told apart the same way: symlinked folders are neither files nor folders.
+  FolderListing top = list_folder(dir.string());
+  std::sort(top.files.begin(), top.files.end());
+  std::sort(top.folders.begin(), top.folders.end());
+  EXPECT_EQ(top.files, std::vector<std::string>{"top.py"});
+  EXPECT_EQ(top.folders, (std::vector<std::string>{".hidden", "a", "empty"}));
+  EXPECT_TRUE(list_folder((dir / "nonexistent").string()).files.empty());
+
   got.clear();
   for_each_file_under((dir / "nonexistent").string(),
                       [&](std::string_view rel) { got.emplace_back(rel); });
