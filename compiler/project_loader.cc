@@ -662,7 +662,6 @@ class Loader {
     out_.nodes.reserve(count + later);
     for (size_t i = 0; i < files_.size(); ++i) {
       const SourceFile& f = files_[i];
-      const std::string& pkg = packages_[f.package].project.name;
       switch (f.kind) {
         case FileKind::kPython:
         case FileKind::kSqlModel:
@@ -679,10 +678,7 @@ class Loader {
           n.language = f.kind == FileKind::kPython ? Language::kPython
                        : f.kind == FileKind::kSeed ? Language::kNone
                                                    : Language::kSql;
-          n.name = f.stem;
-          n.package_name = pkg;
-          n.fqn = fqn_for(f, f.stem);
-          n.original_file_path = f.rel;
+          // Names and paths are filled in parallel below.
           by_stem_[{f.package, f.stem, n.kind == NodeKind::kSeed}] = pending_.size();
           pending_.push_back(std::move(p));
           break;
@@ -713,7 +709,7 @@ class Loader {
             n.kind = NodeKind::kSnapshot;
             n.language = Language::kSql;
             n.name = block.name;
-            n.package_name = pkg;
+            n.package_name = packages_[f.package].project.name;
             std::vector<std::string> fqn = fqn_for(f, f.stem);
             fqn.push_back(block.name);
             n.fqn = std::move(fqn);
@@ -732,6 +728,21 @@ class Loader {
                                 "close the Jinja block"));
       }
     }
+    // Each model and seed node's strings, copied from its file (10,000 nodes' worth of small
+    // allocations): in parallel, each node written by one worker.
+    constexpr size_t kChunk = 256;
+    parallel_for((pending_.size() + kChunk - 1) / kChunk, threads(), [&](size_t c, size_t) {
+      for (size_t i = c * kChunk; i < std::min(pending_.size(), (c + 1) * kChunk); ++i) {
+        const Pending& p = pending_[i];
+        if (p.block >= 0) continue;  // snapshot blocks are named above
+        const SourceFile& f = files_[static_cast<size_t>(p.file)];
+        Node& n = *p.node;
+        n.name = f.stem;
+        n.package_name = packages_[f.package].project.name;
+        n.fqn = fqn_for(f, f.stem);
+        n.original_file_path = f.rel;
+      }
+    });
   }
 
   // Looked up once (a stat per SQL file added up on large projects).
