@@ -1429,12 +1429,13 @@ class Loader {
   }
 
   void resolve_python(Node& n, ModelIR& ir, const RefResolver& resolver, Findings& findings) const {
-    const std::string display = display_of(n);
+    // Only messages need the display path.
+    auto display = [&] { return display_of(n); };
     for (const auto& ref : ir.refs) {
       Resolution r = resolver.ref(ref.name, ref.package, ref.version, n.package_name);
       if (!r.node) {
         n.has_errors = true;
-        findings.model_error(make_diag(Severity::kError, r.code, display, ref.where.line,
+        findings.model_error(make_diag(Severity::kError, r.code, display(), ref.where.line,
                                        ref.where.column, "dbt.ref(): " + r.message, r.hint));
         continue;
       }
@@ -1442,7 +1443,7 @@ class Loader {
       if (target.unique_id == n.unique_id) {
         n.has_errors = true;
         findings.model_error(
-            make_diag(Severity::kError, "DBTPY236", display, ref.where.line, ref.where.column,
+            make_diag(Severity::kError, "DBTPY236", display(), ref.where.line, ref.where.column,
                       "model '" + n.name + "' refers to itself",
                       "a model cannot read its own output with dbt.ref(); use dbt.this"));
         continue;
@@ -1450,19 +1451,20 @@ class Loader {
       ir.depends_on.push_back(target.unique_id);
       std::string key = ref.package ? *ref.package + "." + ref.name : ref.name;
       if (ref.version) key += ".v" + *ref.version;
-      ir.ref_relations[key] = out_.relation_of(target).rendered;
+      ir.ref_relations.insert_or_assign(std::move(key), out_.relation_of(target).rendered);
     }
     for (const auto& src : ir.sources) {
       Resolution r = resolver.source(src.source_name, src.table_name, n.package_name);
       if (!r.node) {
         n.has_errors = true;
-        findings.model_error(make_diag(Severity::kError, r.code, display, src.where.line,
+        findings.model_error(make_diag(Severity::kError, r.code, display(), src.where.line,
                                        src.where.column, "dbt.source(): " + r.message, r.hint));
         continue;
       }
       const Node& target = out_.nodes[*r.node];
       ir.depends_on.push_back(target.unique_id);
-      ir.source_relations[src.source_name + "." + src.table_name] = target.relation.rendered;
+      ir.source_relations.insert_or_assign(src.source_name + "." + src.table_name,
+                                           target.relation.rendered);
     }
     // Python models keep their parents in the ModelIR only (Project::depends_on_of).
     std::sort(ir.depends_on.begin(), ir.depends_on.end());
@@ -1494,14 +1496,15 @@ class Loader {
       }
     }
     const bool root = n.package_name == out_.name;
-    const std::string display = display_of(n);
+    // Only messages need the display path.
+    auto display = [&] { return display_of(n); };
     for (const auto& ref : *refs) {
       Resolution r = resolver.ref(ref.name, ref.package, ref.version, n.package_name);
       if (r.node) {
         n.depends_on.push_back(out_.nodes[*r.node].unique_id);
       } else if (root && r.code != "DBTPY233") {
         findings.diagnostics.push_back(make_diag(
-            Severity::kWarning, "DBTPY235", display, ref.line, 0,
+            Severity::kWarning, "DBTPY235", display(), ref.line, 0,
             "ref('" + ref.name + "') in a SQL node does not resolve: " + r.message, r.hint));
       }
     }
@@ -1511,7 +1514,7 @@ class Loader {
         n.depends_on.push_back(out_.nodes[*r.node].unique_id);
       } else if (root) {
         findings.diagnostics.push_back(
-            make_diag(Severity::kWarning, "DBTPY235", display, s.line, 0,
+            make_diag(Severity::kWarning, "DBTPY235", display(), s.line, 0,
                       "source('" + s.source_name + "', '" + s.table_name +
                           "') in a SQL node does not resolve: " + r.message,
                       r.hint));
