@@ -1041,9 +1041,26 @@ class Loader {
   // so they are merged once per folder (here, sequentially) and reused by the parallel phase;
   // only a block named after the node itself (rare) is merged per node. Records the visited
   // config paths for the unused-paths warning.
+  // The last folder prepare_folder found for one caller: nodes come in file order, so
+  // consecutive nodes mostly share their folder and skip the key building and map lookup.
+  struct LastFolder {
+    const Json* tree = nullptr;
+    const std::vector<std::string>* fqn = nullptr;
+    FolderConfig* folder = nullptr;
+  };
+
+  static bool same_folder(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end() - 1, b.begin());
+  }
+
   const FolderConfig* prepare_folder(const Json& tree, const std::vector<std::string>& fqn,
-                                     std::set<std::string>& visited) {
+                                     std::set<std::string>& visited, LastFolder& last) {
     if (fqn.empty()) return nullptr;
+    if (last.folder && last.tree == &tree && same_folder(*last.fqn, fqn)) {
+      last.fqn = &fqn;
+      visit_leaf(*last.folder, fqn, visited);
+      return last.folder;
+    }
     std::string key;
     for (size_t i = 0; i + 1 < fqn.size(); ++i) {
       key += fqn[i];
@@ -1065,12 +1082,19 @@ class Loader {
         folder.path = join(prefix, ".");
       }
     }
+    last = {&tree, &fqn, &folder};
+    visit_leaf(folder, fqn, visited);
+    return &folder;
+  }
+
+  // Records a block named after the node itself as a used config path.
+  static void visit_leaf(const FolderConfig& folder, const std::vector<std::string>& fqn,
+                         std::set<std::string>& visited) {
     if (folder.level && folder.level->is_object()) {
       auto leaf = folder.level->find(fqn.back());
       if (leaf != folder.level->end() && leaf->is_object())
         visited.insert(folder.path.empty() ? fqn.back() : folder.path + "." + fqn.back());
     }
-    return &folder;
   }
 
   static void apply_folder(ResolvedConfig& cfg, const FolderConfig* folder,
@@ -1089,14 +1113,15 @@ class Loader {
   }
 
   void prepare_folders() {
+    LastFolder own, root;
     for (auto& p : pending_) {
       const Node& n = *p.node;
       size_t pkg = package_index(n.package_name);
-      p.own_folder =
-          prepare_folder(tree_for(packages_[pkg], n.kind), n.fqn, visited(pkg, tree_name(n.kind)));
+      p.own_folder = prepare_folder(tree_for(packages_[pkg], n.kind), n.fqn,
+                                    visited(pkg, tree_name(n.kind)), own);
       if (pkg != 0)
-        p.root_folder =
-            prepare_folder(tree_for(packages_[0], n.kind), n.fqn, visited(0, tree_name(n.kind)));
+        p.root_folder = prepare_folder(tree_for(packages_[0], n.kind), n.fqn,
+                                       visited(0, tree_name(n.kind)), root);
     }
   }
 
