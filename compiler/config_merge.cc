@@ -85,7 +85,12 @@ void merge_config_layer(ResolvedConfig& config, const Json& layer, ConfigLayer w
       case MergeBehavior::kAppend: {
         Json& into = values[key];
         if (!into.is_array()) into = Json::array();
-        append_unique(into, is_hook_key(key) ? normalize_hooks(v) : v);
+        // Not a ?: expression: its Json result would copy `v` for every non-hook key.
+        if (is_hook_key(key)) {
+          append_unique(into, normalize_hooks(v));
+        } else {
+          append_unique(into, v);
+        }
         break;
       }
       case MergeBehavior::kUpdate: {
