@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <thread>
 #include <tuple>
 #include <type_traits>
 #include <unordered_map>
@@ -1378,28 +1379,34 @@ class Loader {
     // them.
     std::vector<size_t> ir_order;
     ir_order.reserve(irs.size());
-    out_.node_index.reserve(enabled.size());
-    for (size_t i = 0; i < enabled.size(); ++i) {
-      Node& n = enabled[i];
+    for (auto& n : enabled) {
       if (n.python_model >= 0) {
         ir_order.push_back(static_cast<size_t>(n.python_model));
         n.python_model = static_cast<int>(ir_order.size() - 1);
       }
-      out_.node_index.emplace(n.unique_id, i);
     }
-    apply_permutation(irs, ir_order);
-
-    apply_dbt_manifest();
+    std::optional<RefResolver> resolver;
+    {
+      // The id index is built on a second thread meanwhile: until it joins, this thread
+      // writes no unique_id and reads no index (distinct Node members).
+      std::jthread index([&] {
+        out_.node_index.reserve(enabled.size());
+        for (size_t i = 0; i < enabled.size(); ++i)
+          out_.node_index.emplace(enabled[i].unique_id, i);
+      });
+      apply_permutation(irs, ir_order);
+      apply_dbt_manifest();
+      resolver.emplace(out_.nodes, out_.name, disabled_);
+    }
 
     // Refs resolve in parallel, over chunks of consecutive nodes; the chunks' diagnostics
     // join in node order, as one serial pass would have added them.
-    RefResolver resolver(out_.nodes, out_.name, disabled_);
     constexpr size_t kChunk = 64;
     const size_t count = out_.nodes.size();
     std::vector<Findings> found((count + kChunk - 1) / kChunk);
     parallel_for(found.size(), threads(), [&](size_t c, size_t) {
       for (size_t i = c * kChunk; i < std::min(count, (c + 1) * kChunk); ++i)
-        resolve_refs_of(out_.nodes[i], sorted_origins[i], resolver, found[c]);
+        resolve_refs_of(out_.nodes[i], sorted_origins[i], *resolver, found[c]);
     });
     for (auto& f : found) {
       for (auto& d : f.diagnostics)
