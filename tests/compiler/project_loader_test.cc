@@ -499,5 +499,38 @@ TEST(ProjectLoader, DiscoveryPathsAcrossOverlappingModelPaths) {
             (std::vector<std::string>{"model.jaffle.b"}));
 }
 
+// Discovery, node building, ref resolution and the DAG run on the loader's threads; what
+// they produce, diagnostics included, is the same whatever the thread count.
+TEST(ProjectLoader, ResultsDoNotDependOnTheThreadCount) {
+  auto load = [](int threads) {
+    ProjectFixture f;
+    f.options.threads = threads;
+    for (int d = 0; d < 6; ++d) {
+      for (int i = 0; i < 40; ++i) {
+        std::string name = "m" + std::to_string(d) + "_" + std::to_string(i);
+        std::string body = "    dbt.ref('missing_" + std::to_string(i % 3) + "')\n" +
+                           "    return dbt.ref('m" + std::to_string(d) + "_" +
+                           std::to_string((i + 1) % 40) + "')\n";
+        f.write("models/d" + std::to_string(d) + "/" + name + ".py", py_model(body));
+      }
+      f.write("models/d" + std::to_string(d) + "/s.sql", "select * from {{ ref('nope') }}\n");
+    }
+    return f.load();
+  };
+  Project one = load(1);
+  Project four = load(4);
+  EXPECT_EQ(ProjectFixture::codes(one), ProjectFixture::codes(four));
+  ASSERT_EQ(one.diagnostics.size(), four.diagnostics.size());
+  for (size_t i = 0; i < one.diagnostics.size(); ++i)
+    EXPECT_EQ(one.diagnostics[i].message, four.diagnostics[i].message);
+  ASSERT_EQ(one.nodes.size(), 241u);  // 240 Python models, one of six same-named SQL models
+  ASSERT_EQ(four.nodes.size(), one.nodes.size());
+  for (size_t i = 0; i < one.nodes.size(); ++i) {
+    EXPECT_EQ(one.nodes[i].unique_id, four.nodes[i].unique_id);
+    EXPECT_EQ(one.depends_on_of(one.nodes[i]), four.depends_on_of(four.nodes[i]));
+    EXPECT_EQ(one.dag.parents(i), four.dag.parents(i));
+  }
+}
+
 }  // namespace
 }  // namespace dbtpy::compiler
