@@ -50,23 +50,38 @@ size_t utf8_length(std::string_view s, size_t i) {
   return 0;
 }
 
+// The index of the first byte at or after `i` that cannot be copied as it is, or n.
+inline size_t next_special(const char* p, size_t n, size_t i) {
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    if (special_in_word(w)) break;
+  }
+  while (i < n && !is_special(static_cast<unsigned char>(p[i])))
+    ++i;
+  return i;
+}
+
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
   // Runs of bytes that need no escaping are found 8 bytes at a time and appended in one go.
   const char* p = s.data();
   const size_t n = s.size();
+  size_t i = next_special(p, n, 0);
+  if (i == n) {  // the common case: quotes around the bytes as they are, one append
+    size_t at = out.size();
+    out.resize(at + n + 2);
+    char* d = out.data() + at;
+    d[0] = '"';
+    if (n) std::memcpy(d + 1, p, n);
+    d[n + 1] = '"';
+    return;
+  }
   size_t run = 0;
-  size_t i = 0;
   out += '"';
   while (true) {
-    for (; i + 8 <= n; i += 8) {
-      uint64_t w;
-      std::memcpy(&w, p + i, 8);
-      if (special_in_word(w)) break;
-    }
-    while (i < n && !is_special(static_cast<unsigned char>(p[i])))
-      ++i;
+    i = next_special(p, n, i);
     if (i >= n) break;
     unsigned char c = static_cast<unsigned char>(p[i]);
     if (c >= 0x80) {
