@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <bit>
 #include <cstring>
+#include <memory>
+#include <type_traits>
 
 #include "compiler/python/unicode_tables.h"
 #include "util/utf8.h"
@@ -43,91 +46,85 @@ constexpr uint64_t pack(std::string_view w) {
   return v;
 }
 
-// `w` must be followed by at least 8 - w.size() readable bytes when `padded` (a direct 8-byte
-// load avoids a store-forwarding stall of a variable-length copy).
-Tok keyword_kind(std::string_view w, bool padded) {
-  if (w.size() < 2 || w.size() > 8) return Tok::kName;
-  uint64_t v = 0;
-  if (padded) {
-    std::memcpy(&v, w.data(), 8);
-    if (w.size() < 8) v &= (uint64_t{1} << (8 * w.size())) - 1;
-  } else {
-    std::memcpy(&v, w.data(), w.size());  // little-endian, as pack()
+// Keywords by a perfect hash of their packed bytes: one multiply, one table load and one
+// compare per name instead of a search through 35 values. The multiplier was searched offline
+// for no collisions in 64 slots; the static_assert below proves it for this table.
+struct KeywordSlot {
+  uint64_t word = 0;  // 0 never packs a keyword: an empty slot
+  Tok kind = Tok::kName;
+};
+constexpr uint64_t kKeywordHashMul = 0xb57c8e05e3c9b0e1;
+constexpr size_t keyword_slot(uint64_t packed) {
+  return static_cast<size_t>((packed * kKeywordHashMul) >> 58);
+}
+struct KeywordDef {
+  std::string_view word;
+  Tok kind;
+};
+constexpr KeywordDef kKeywordDefs[] = {
+    {"False", Tok::kFalse},
+    {"None", Tok::kNone},
+    {"True", Tok::kTrue},
+    {"and", Tok::kAnd},
+    {"as", Tok::kAs},
+    {"assert", Tok::kAssert},
+    {"async", Tok::kAsync},
+    {"await", Tok::kAwait},
+    {"break", Tok::kBreak},
+    {"class", Tok::kClass},
+    {"continue", Tok::kContinue},
+    {"def", Tok::kDef},
+    {"del", Tok::kDel},
+    {"elif", Tok::kElif},
+    {"else", Tok::kElse},
+    {"except", Tok::kExcept},
+    {"finally", Tok::kFinally},
+    {"for", Tok::kFor},
+    {"from", Tok::kFrom},
+    {"global", Tok::kGlobal},
+    {"if", Tok::kIf},
+    {"import", Tok::kImport},
+    {"in", Tok::kIn},
+    {"is", Tok::kIs},
+    {"lambda", Tok::kLambda},
+    {"nonlocal", Tok::kNonlocal},
+    {"not", Tok::kNot},
+    {"or", Tok::kOr},
+    {"pass", Tok::kPass},
+    {"raise", Tok::kRaise},
+    {"return", Tok::kReturn},
+    {"try", Tok::kTry},
+    {"while", Tok::kWhile},
+    {"with", Tok::kWith},
+    {"yield", Tok::kYield},
+};
+constexpr std::array<KeywordSlot, 64> make_keyword_table() {
+  std::array<KeywordSlot, 64> t{};
+  for (const KeywordDef& d : kKeywordDefs)
+    t[keyword_slot(pack(d.word))] = KeywordSlot{pack(d.word), d.kind};
+  return t;
+}
+constexpr std::array<KeywordSlot, 64> kKeywordTable = make_keyword_table();
+constexpr bool keyword_table_complete() {
+  for (const KeywordDef& d : kKeywordDefs) {
+    if (d.word.size() < 2 || d.word.size() > 8) return false;
+    if (kKeywordTable[keyword_slot(pack(d.word))].kind != d.kind) return false;
   }
-  switch (v) {
-    case pack("if"):
-      return Tok::kIf;
-    case pack("in"):
-      return Tok::kIn;
-    case pack("is"):
-      return Tok::kIs;
-    case pack("or"):
-      return Tok::kOr;
-    case pack("as"):
-      return Tok::kAs;
-    case pack("def"):
-      return Tok::kDef;
-    case pack("for"):
-      return Tok::kFor;
-    case pack("not"):
-      return Tok::kNot;
-    case pack("and"):
-      return Tok::kAnd;
-    case pack("del"):
-      return Tok::kDel;
-    case pack("try"):
-      return Tok::kTry;
-    case pack("None"):
-      return Tok::kNone;
-    case pack("True"):
-      return Tok::kTrue;
-    case pack("else"):
-      return Tok::kElse;
-    case pack("elif"):
-      return Tok::kElif;
-    case pack("from"):
-      return Tok::kFrom;
-    case pack("pass"):
-      return Tok::kPass;
-    case pack("with"):
-      return Tok::kWith;
-    case pack("False"):
-      return Tok::kFalse;
-    case pack("class"):
-      return Tok::kClass;
-    case pack("while"):
-      return Tok::kWhile;
-    case pack("yield"):
-      return Tok::kYield;
-    case pack("break"):
-      return Tok::kBreak;
-    case pack("raise"):
-      return Tok::kRaise;
-    case pack("async"):
-      return Tok::kAsync;
-    case pack("await"):
-      return Tok::kAwait;
-    case pack("return"):
-      return Tok::kReturn;
-    case pack("import"):
-      return Tok::kImport;
-    case pack("lambda"):
-      return Tok::kLambda;
-    case pack("assert"):
-      return Tok::kAssert;
-    case pack("except"):
-      return Tok::kExcept;
-    case pack("global"):
-      return Tok::kGlobal;
-    case pack("finally"):
-      return Tok::kFinally;
-    case pack("continue"):
-      return Tok::kContinue;
-    case pack("nonlocal"):
-      return Tok::kNonlocal;
-    default:
-      return Tok::kName;
-  }
+  return true;
+}
+static_assert(keyword_table_complete(), "keyword hash collision: search a new multiplier");
+
+// The kind of the ASCII name w[0, len). `w` must be followed by at least 8 - len readable bytes
+// (the lexer's source is padded): a direct 8-byte load avoids a store-forwarding stall of a
+// variable-length copy.
+inline Tok keyword_kind(const char* w, size_t len) {
+  if (len - 2 > 6) return Tok::kName;  // shorter than 2 or longer than 8 (unsigned wrap)
+  static_assert(std::endian::native == std::endian::little, "pack() is little-endian");
+  uint64_t v;
+  std::memcpy(&v, w, 8);
+  if (len < 8) v &= (uint64_t{1} << (8 * len)) - 1;
+  const KeywordSlot& slot = kKeywordTable[keyword_slot(v)];
+  return slot.word == v ? slot.kind : Tok::kName;
 }
 
 // Whether the identifier `w` is a string prefix CPython accepts (any case).
@@ -184,14 +181,30 @@ bool is_printable_non_ascii(char32_t cp) {
   return true;
 }
 
+// Zero bytes after the lexer's copy of the source: at least the 8 bytes keyword_kind() loads
+// and the two characters of lookahead scan_token() reads.
+constexpr size_t kPadding = 16;
+
 class Lexer {
  public:
+  // `src` must be followed by kPadding zero bytes and hold no zero byte itself: a zero byte
+  // marks the end, so the hot loops need no bounds checks.
   Lexer(std::string_view src, TokenizeResult& result)
       : src_(src), s_(src.data()), n_(src.size()), out_(result.tokens), err_(result.error) {
-    out_.reserve(n_ / 3 + 16);  // typical code has a token every 4-6 bytes
+    // Raw storage, not a sized vector: value-initializing the slots costs more than copying
+    // the tokens once at the end.
+    cap_ = n_ / 3 + 16;  // typical code has a token every 4-6 bytes
+    buf_ = TokenAlloc().allocate(cap_);
+    next_tok_ = buf_;
+    tok_limit_ = buf_ + cap_;
   }
+  ~Lexer() { TokenAlloc().deallocate(buf_, cap_); }
+  Lexer(const Lexer&) = delete;
+  Lexer& operator=(const Lexer&) = delete;
 
   void run();
+  // Moves the tokens emitted into the result.
+  void finish() { out_.assign(buf_, next_tok_); }
 
  private:
   // One entry of the f-string mode stack. An f-string entry scans literal text; a field entry
@@ -236,14 +249,27 @@ class Lexer {
 
   [[gnu::always_inline]] void emit(Tok kind, size_t begin, size_t end, uint32_t line,
                                    uint8_t flags = 0) {
+    if (next_tok_ == tok_limit_) [[unlikely]]
+      grow();
     Token t;
     t.begin = static_cast<uint32_t>(begin);
     t.end = static_cast<uint32_t>(end);
     t.line = line;
     t.kind = kind;
     t.flags = flags;
-    out_.push_back(t);
+    *next_tok_++ = t;
   }
+  [[gnu::noinline]] void grow() {
+    const size_t used = emitted();
+    Token* bigger = TokenAlloc().allocate(cap_ * 2);
+    std::memcpy(static_cast<void*>(bigger), buf_, used * sizeof(Token));
+    TokenAlloc().deallocate(buf_, cap_);
+    buf_ = bigger;
+    cap_ *= 2;
+    next_tok_ = buf_ + used;
+    tok_limit_ = buf_ + cap_;
+  }
+  size_t emitted() const { return static_cast<size_t>(next_tok_ - buf_); }
 
   [[gnu::always_inline]] bool op(Tok kind, size_t start, size_t len) {
     pos_ += len;
@@ -268,18 +294,24 @@ class Lexer {
   bool handle_indentation();
   // Skips a comment up to the line break, checking that it is valid UTF-8 without NUL bytes.
   bool skip_comment() {
-    while (pos_ < n_) {
-      unsigned char c = static_cast<unsigned char>(s_[pos_]);
+    size_t p = pos_;
+    while (true) {
+      unsigned char c = static_cast<unsigned char>(s_[p]);
       if (c == '\n' || c == '\r') break;
       if (c >= 0x80) {
         size_t len;
-        if (!check_utf8(pos_, len)) return false;
-        pos_ += len;
+        pos_ = p;
+        if (!check_utf8(p, len)) return false;
+        p += len;
+      } else if (c == 0) {
+        if (p >= n_) break;
+        pos_ = p;
+        return fail_here(p, "source code cannot contain null bytes");
       } else {
-        if (c == 0) return fail_here(pos_, "source code cannot contain null bytes");
-        ++pos_;
+        ++p;
       }
     }
+    pos_ = p;
     return true;
   }
   bool scan_token();
@@ -301,7 +333,13 @@ class Lexer {
   size_t n_;
   size_t pos_ = 0;
   uint32_t line_ = 1;
-  std::vector<Token>& out_;
+  using TokenAlloc = std::allocator<Token>;
+  static_assert(std::is_trivially_copyable_v<Token> && std::is_trivially_destructible_v<Token>);
+  std::vector<Token>& out_;  // receives the tokens at finish()
+  Token* buf_ = nullptr;     // cap_ slots; next_tok_ is the next one to fill
+  size_t cap_ = 0;
+  Token* next_tok_ = nullptr;
+  Token* tok_limit_ = nullptr;
   SyntaxErrorInfo& err_;
 
   bool at_line_start_ = true;
@@ -383,12 +421,27 @@ void Lexer::run() {
       if (!handle_indentation()) return;
       if (at_line_start_) continue;  // a blank line was consumed
     }
-    // Skip whitespace.
-    while (pos_ < n_ && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\f'))
-      ++pos_;
-    if (pos_ >= n_) {
+    // The hot path on locals (stores of tokens may alias the members): skip whitespace, then
+    // an ASCII name that is no string prefix and not continued by a non-ASCII character.
+    const char* const s = s_;
+    size_t p = pos_;
+    while (s[p] == ' ' || s[p] == '\t' || s[p] == '\f')
+      ++p;
+    pos_ = p;
+    if (p >= n_) {
       end_of_file();
       return;
+    }
+    if (kClass[static_cast<unsigned char>(s[p])] & kIdStart) {
+      size_t q = p + 1;
+      while (kClass[static_cast<unsigned char>(s[q])] & kIdCont)
+        ++q;
+      const unsigned char after = static_cast<unsigned char>(s[q]);
+      if (after < 0x80 && after != '"' && after != '\'') {
+        emit(keyword_kind(s + p, q - p), p, q, line_);
+        pos_ = q;
+        continue;
+      }
     }
     if (!scan_token()) return;
   }
@@ -449,7 +502,7 @@ bool Lexer::handle_indentation() {
       ++dedents;
     }
     if (col != indents_[indent_top_]) {
-      out_.resize(out_.size() - dedents);  // CPython produces no DEDENT before this error
+      next_tok_ -= dedents;  // CPython produces no DEDENT before this error
       // CPython points after the end of the offending line.
       size_t eol = p;
       while (eol < n_ && s_[eol] != '\n' && s_[eol] != '\r')
@@ -470,8 +523,8 @@ bool Lexer::end_of_file() {
     err_.unclosed_bracket = true;
     return false;
   }
-  if (!out_.empty()) {
-    Tok last = out_.back().kind;
+  if (emitted() > 0) {
+    Tok last = next_tok_[-1].kind;
     if (last != Tok::kNewline && last != Tok::kDedent && last != Tok::kIndent) {
       emit(Tok::kNewline, n_, n_, line_);
     }
@@ -518,8 +571,8 @@ bool Lexer::scan_token() {
   const uint8_t k = cls(c);
   if (k & kIdStart) return scan_name();
   if (k & kDigit) return scan_number();
-  const char c1 = at(pos_ + 1);
-  const char c2 = at(pos_ + 2);
+  const char c1 = s_[pos_ + 1];  // the padding holds zeros after the end
+  const char c2 = s_[pos_ + 2];
   switch (c) {
     case '\n':
     case '\r':
@@ -670,7 +723,7 @@ bool Lexer::scan_name() {
   const size_t start = pos_;
   uint8_t flags = 0;
   size_t p = pos_;
-  while (p < n_ && (kClass[static_cast<unsigned char>(s_[p])] & kIdCont))
+  while (kClass[static_cast<unsigned char>(s_[p])] & kIdCont)
     ++p;
   pos_ = p;
   while (pos_ < n_) {
@@ -698,7 +751,7 @@ bool Lexer::scan_name() {
     Prefix pr = string_prefix(word);
     if (pr.ok) return scan_string(start, pos_, pr);
   }
-  Tok kind = flags ? Tok::kName : keyword_kind(word, start + 8 <= n_);
+  Tok kind = flags ? Tok::kName : keyword_kind(word.data(), word.size());
   emit(kind, start, pos_, line_, flags);
   return true;
 }
@@ -870,9 +923,13 @@ bool Lexer::scan_string(size_t begin, size_t quote_pos, const Prefix& prefix) {
                             triple ? "triple-quoted " : "", triple ? detected_line() : line_));
   };
   while (true) {
-    // Fast skip of ordinary characters.
-    while (pos_ < n_ && !(cls(s_[pos_]) & kSpecialInString))
-      ++pos_;
+    // Fast skip of ordinary characters (the zero after the end is special).
+    {
+      size_t p = pos_;
+      while (!(cls(s_[p]) & kSpecialInString))
+        ++p;
+      pos_ = p;
+    }
     if (pos_ >= n_) return unterminated();
     const char c = s_[pos_];
     if (c == q) {
@@ -1109,8 +1166,14 @@ TokenizeResult tokenize(std::string_view source) {
     result.error.line = line;
     return result;
   }
-  Lexer lexer(source, result);
+  // No zero byte in the source (checked above): a copy with zeros after its end lets the lexer
+  // find the end without bounds checks.
+  auto padded = std::make_unique_for_overwrite<char[]>(source.size() + kPadding);
+  std::memcpy(padded.get(), source.data(), source.size());
+  std::memset(padded.get() + source.size(), 0, kPadding);
+  Lexer lexer(std::string_view(padded.get(), source.size()), result);
   lexer.run();
+  lexer.finish();
   return result;
 }
 
