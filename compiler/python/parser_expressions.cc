@@ -1,5 +1,7 @@
 // Expressions for the parser: precedence climbing for operators, primaries with the dbt.*
 // callee chain, calls (where dbt.* call sites are recorded), displays, f-string fields.
+#include <array>
+
 #include "compiler/python/parser_internal.h"
 
 namespace dbtpy::compiler::python::detail {
@@ -88,7 +90,80 @@ void Parser::lambda_head() {
   expect(Tok::kColon, ":");
 }
 
+// Binary operators by precedence: 1 or, 2 and, 3 not (prefix), 4 comparisons, 5 |, 6 ^, 7 &,
+// 8 shifts, 9 + -, 10 * / // % @. Left-associative chains loop instead of recursing.
+constexpr int binary_prec(Tok k) {
+  switch (k) {
+    case Tok::kOr:
+      return 1;
+    case Tok::kAnd:
+      return 2;
+    case Tok::kEqEqual:
+    case Tok::kNotEqual:
+    case Tok::kLess:
+    case Tok::kLessEqual:
+    case Tok::kGreater:
+    case Tok::kGreaterEqual:
+    case Tok::kIn:
+    case Tok::kIs:
+    case Tok::kNot:  // `not in`
+      return 4;
+    case Tok::kVBar:
+      return 5;
+    case Tok::kCircumflex:
+      return 6;
+    case Tok::kAmper:
+      return 7;
+    case Tok::kLeftShift:
+    case Tok::kRightShift:
+      return 8;
+    case Tok::kPlus:
+    case Tok::kMinus:
+      return 9;
+    case Tok::kStar:
+    case Tok::kSlash:
+    case Tok::kDoubleSlash:
+    case Tok::kPercent:
+    case Tok::kAt:
+      return 10;
+    default:
+      return 0;
+  }
+}
+
+// Tokens after which an operand is complete: no trailer (`.` `(` `[`), no `**`, no binary
+// operator, no `if` of a conditional expression and no string (adjacent literals concatenate)
+// follows. A lone atom before one of them is the whole expression.
+constexpr std::array<bool, 256> make_ends_operand() {
+  std::array<bool, 256> t{};
+  for (int i = 0; i <= static_cast<int>(Tok::kYield); ++i) {
+    Tok k = static_cast<Tok>(i);
+    t[static_cast<size_t>(i)] = binary_prec(k) == 0 && k != Tok::kDot && k != Tok::kLPar &&
+                                k != Tok::kLSqb && k != Tok::kDoubleStar && k != Tok::kIf &&
+                                k != Tok::kString && k != Tok::kFStringStart;
+  }
+  return t;
+}
+constexpr std::array<bool, 256> kEndsOperand = make_ends_operand();
+
 Expr Parser::expression() {
+  // Fast path: a lone name, number, constant or string literal right before a token that ends
+  // the operand is what binary(1) would return, without its descent (no failure is possible).
+  if (!failed_ && depth_ < kMaxDepth && kEndsOperand[static_cast<uint8_t>(tk_at(p_ + 1))]) {
+    switch (tk()) {
+      case Tok::kName:
+      case Tok::kNumber:
+      case Tok::kString:
+      case Tok::kTrue:
+      case Tok::kFalse:
+      case Tok::kNone:
+      case Tok::kEllipsis:
+        last_disjunction_ = static_cast<uint32_t>(p_);
+        return atom();
+      default:
+        break;
+    }
+  }
   if (!enter()) return Expr{};
   const uint32_t first = static_cast<uint32_t>(p_);
   const bool starts_with_lambda = tk() == Tok::kLambda;
@@ -142,47 +217,6 @@ Expr Parser::yield_expr() {
     star_expressions();
   }
   return e;
-}
-
-// Binary operators by precedence: 1 or, 2 and, 3 not (prefix), 4 comparisons, 5 |, 6 ^, 7 &,
-// 8 shifts, 9 + -, 10 * / // % @. Left-associative chains loop instead of recursing.
-static int binary_prec(Tok k) {
-  switch (k) {
-    case Tok::kOr:
-      return 1;
-    case Tok::kAnd:
-      return 2;
-    case Tok::kEqEqual:
-    case Tok::kNotEqual:
-    case Tok::kLess:
-    case Tok::kLessEqual:
-    case Tok::kGreater:
-    case Tok::kGreaterEqual:
-    case Tok::kIn:
-    case Tok::kIs:
-    case Tok::kNot:  // `not in`
-      return 4;
-    case Tok::kVBar:
-      return 5;
-    case Tok::kCircumflex:
-      return 6;
-    case Tok::kAmper:
-      return 7;
-    case Tok::kLeftShift:
-    case Tok::kRightShift:
-      return 8;
-    case Tok::kPlus:
-    case Tok::kMinus:
-      return 9;
-    case Tok::kStar:
-    case Tok::kSlash:
-    case Tok::kDoubleSlash:
-    case Tok::kPercent:
-    case Tok::kAt:
-      return 10;
-    default:
-      return 0;
-  }
 }
 
 Expr Parser::binary(int min_prec) {

@@ -443,6 +443,54 @@ void Lexer::run() {
         continue;
       }
     }
+    // The most frequent punctuation in its plain form; everything else (and every error) is
+    // scan_token()'s.
+    const char c = s[p];
+    const char c1 = s[p + 1];  // the padding holds zeros after the end
+    Tok simple = Tok::kEndMarker;
+    switch (c) {
+      case ',':
+        simple = Tok::kComma;
+        break;
+      case '.':
+        if (c1 != '.' && !(cls(c1) & kDigit)) simple = Tok::kDot;
+        break;
+      case '=':
+        if (c1 != '=') simple = Tok::kEqual;
+        break;
+      case ':':
+        if (modes_.empty() && c1 != '=') simple = Tok::kColon;
+        break;
+      case '(':
+      case '[':
+        if (bracket_depth_ < kMaxBracketDepth) {
+          brackets_[bracket_depth_++] = Bracket{c, static_cast<uint32_t>(p), line_};
+          simple = c == '(' ? Tok::kLPar : Tok::kLSqb;
+        }
+        break;
+      case ')':
+      case ']':
+        if (bracket_depth_ > 0 && brackets_[bracket_depth_ - 1].ch == (c == ')' ? '(' : '[')) {
+          --bracket_depth_;
+          simple = c == ')' ? Tok::kRPar : Tok::kRSqb;
+        }
+        break;
+      case '\n':
+        if (bracket_depth_ == 0) {
+          emit(Tok::kNewline, p, p, line_);
+          at_line_start_ = true;
+        }
+        pos_ = p + 1;
+        ++line_;
+        continue;
+      default:
+        break;
+    }
+    if (simple != Tok::kEndMarker) {
+      emit(simple, p, p + 1, line_);
+      pos_ = p + 1;
+      continue;
+    }
     if (!scan_token()) return;
   }
 }
