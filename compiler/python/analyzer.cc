@@ -82,7 +82,7 @@ class Analyzer {
   std::string_view src_;
   std::string_view path_;
   PythonAnalysis& out_;
-  std::vector<Token> tokens_;
+  TokenVector tokens_;
 };
 
 void Analyzer::syntax_error(const SyntaxErrorInfo& e) {
@@ -103,7 +103,7 @@ void Analyzer::run() {
     // CPython tokenizes lazily: a grammar error before the lexical one is found first (and
     // then loses to the lexical one only in the cases CPython lets it). Parse the tokens up to
     // the lexical error to find out.
-    Token end;
+    Token end{};
     end.begin = end.end = std::max(tr.error.offset, tr.error.detected_at);
     end.line = tr.error.line;
     end.kind = Tok::kEndMarker;
@@ -211,7 +211,7 @@ void Analyzer::recover_calls(uint32_t limit, uint32_t skip_from, uint32_t skip_t
     if (!balanced) continue;
     if (tokens_[i].begin <= skip_to && skip_from <= tokens_[close].end) continue;
     // The call must be a valid expression on its own, or its problems are syntax problems.
-    std::vector<Token> alone(tokens_.begin() + i, tokens_.begin() + close + 1);
+    TokenVector alone(tokens_.begin() + i, tokens_.begin() + close + 1);
     Token end = tokens_[close];
     end.kind = Tok::kNewline;
     alone.push_back(end);

@@ -912,7 +912,7 @@ bool name_equals(std::string_view source, const Token& t, std::string_view ascii
   return j == ascii.size();
 }
 
-ParseResult parse(std::string_view source, const std::vector<Token>& tokens) {
+ParseResult parse(std::string_view source, const TokenVector& tokens) {
   ParseResult result;
   if (tokens.empty()) {
     result.empty_module = true;

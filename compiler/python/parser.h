@@ -54,6 +54,6 @@ struct ParseResult {
 // Identifier comparison that applies CPython's NFKC normalization for non-ASCII names.
 bool name_equals(std::string_view source, const Token& t, std::string_view ascii);
 
-ParseResult parse(std::string_view source, const std::vector<Token>& tokens);
+ParseResult parse(std::string_view source, const TokenVector& tokens);
 
 }  // namespace dbtpy::compiler::python

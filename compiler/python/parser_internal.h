@@ -100,7 +100,7 @@ inline const char* describe(EK k) {
 
 class Parser {
  public:
-  Parser(std::string_view src, const std::vector<Token>& toks, ParseResult& out)
+  Parser(std::string_view src, const TokenVector& toks, ParseResult& out)
       : src_(src), t_(toks), tok_(toks.data()), ntok_(toks.size()), out_(out) {}
 
   void parse_file();
@@ -251,7 +251,7 @@ class Parser {
   bool forgot_comma();
 
   std::string_view src_;
-  const std::vector<Token>& t_;
+  const TokenVector& t_;
   const Token* tok_;  // t_.data(): the hot paths index it directly
   size_t ntok_;
   ParseResult& out_;

@@ -6,7 +6,6 @@
 #include <bit>
 #include <cstring>
 #include <memory>
-#include <type_traits>
 
 #include "compiler/python/unicode_tables.h"
 #include "util/utf8.h"
@@ -15,7 +14,7 @@ namespace dbtpy::compiler::python {
 namespace {
 
 // Character classes for the ASCII fast paths.
-enum : uint8_t { kIdStart = 1, kIdCont = 2, kDigit = 4, kSpecialInString = 8 };
+enum : uint8_t { kIdStart = 1, kIdCont = 2, kDigit = 4, kSpecialInString = 8, kSpace = 16 };
 
 constexpr std::array<uint8_t, 256> make_classes() {
   std::array<uint8_t, 256> t{};
@@ -30,6 +29,8 @@ constexpr std::array<uint8_t, 256> make_classes() {
     t[c] |= kSpecialInString;
   for (int c = 0x80; c < 0x100; ++c)
     t[c] |= kSpecialInString;
+  for (int c : {' ', '\t', '\f'})
+    t[c] |= kSpace;
   return t;
 }
 constexpr std::array<uint8_t, 256> kClass = make_classes();
@@ -191,20 +192,14 @@ class Lexer {
   // marks the end, so the hot loops need no bounds checks.
   Lexer(std::string_view src, TokenizeResult& result)
       : src_(src), s_(src.data()), n_(src.size()), out_(result.tokens), err_(result.error) {
-    // Raw storage, not a sized vector: value-initializing the slots costs more than copying
-    // the tokens once at the end.
-    cap_ = n_ / 3 + 16;  // typical code has a token every 4-6 bytes
-    buf_ = TokenAlloc().allocate(cap_);
-    next_tok_ = buf_;
-    tok_limit_ = buf_ + cap_;
+    out_.resize(n_ / 3 + 16);  // typical code has a token every 4-6 bytes (not zeroed)
+    next_tok_ = out_.data();
+    tok_limit_ = next_tok_ + out_.size();
   }
-  ~Lexer() { TokenAlloc().deallocate(buf_, cap_); }
-  Lexer(const Lexer&) = delete;
-  Lexer& operator=(const Lexer&) = delete;
 
   void run();
-  // Moves the tokens emitted into the result.
-  void finish() { out_.assign(buf_, next_tok_); }
+  // Trims the token vector to the tokens emitted.
+  void finish() { out_.resize(emitted()); }
 
  private:
   // One entry of the f-string mode stack. An f-string entry scans literal text; a field entry
@@ -251,7 +246,7 @@ class Lexer {
                                    uint8_t flags = 0) {
     if (next_tok_ == tok_limit_) [[unlikely]]
       grow();
-    Token t;
+    Token t{};
     t.begin = static_cast<uint32_t>(begin);
     t.end = static_cast<uint32_t>(end);
     t.line = line;
@@ -261,15 +256,11 @@ class Lexer {
   }
   [[gnu::noinline]] void grow() {
     const size_t used = emitted();
-    Token* bigger = TokenAlloc().allocate(cap_ * 2);
-    std::memcpy(static_cast<void*>(bigger), buf_, used * sizeof(Token));
-    TokenAlloc().deallocate(buf_, cap_);
-    buf_ = bigger;
-    cap_ *= 2;
-    next_tok_ = buf_ + used;
-    tok_limit_ = buf_ + cap_;
+    out_.resize(out_.size() * 2);
+    next_tok_ = out_.data() + used;
+    tok_limit_ = out_.data() + out_.size();
   }
-  size_t emitted() const { return static_cast<size_t>(next_tok_ - buf_); }
+  size_t emitted() const { return static_cast<size_t>(next_tok_ - out_.data()); }
 
   [[gnu::always_inline]] bool op(Tok kind, size_t start, size_t len) {
     pos_ += len;
@@ -333,11 +324,7 @@ class Lexer {
   size_t n_;
   size_t pos_ = 0;
   uint32_t line_ = 1;
-  using TokenAlloc = std::allocator<Token>;
-  static_assert(std::is_trivially_copyable_v<Token> && std::is_trivially_destructible_v<Token>);
-  std::vector<Token>& out_;  // receives the tokens at finish()
-  Token* buf_ = nullptr;     // cap_ slots; next_tok_ is the next one to fill
-  size_t cap_ = 0;
+  TokenVector& out_;  // sized ahead; next_tok_ is the next slot to fill
   Token* next_tok_ = nullptr;
   Token* tok_limit_ = nullptr;
   SyntaxErrorInfo& err_;
@@ -425,7 +412,7 @@ void Lexer::run() {
     // an ASCII name that is no string prefix and not continued by a non-ASCII character.
     const char* const s = s_;
     size_t p = pos_;
-    while (s[p] == ' ' || s[p] == '\t' || s[p] == '\f')
+    while (cls(s[p]) & kSpace)
       ++p;
     pos_ = p;
     if (p >= n_) {
