@@ -887,7 +887,7 @@ bool Parser::try_match_stmt(Ctx ctx) {
 
 }  // namespace detail
 
-bool name_equals(std::string_view source, const Token& t, std::string_view ascii) {
+bool name_equals_non_ascii(std::string_view source, const Token& t, std::string_view ascii) {
   std::string_view text = t.text(source);
   if (!(t.flags & kNonAscii)) return text == ascii;
   // NFKC-fold each character onto ASCII; a character without such a fold cannot match.
