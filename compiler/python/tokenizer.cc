@@ -305,6 +305,7 @@ class Lexer {
     pos_ = p;
     return true;
   }
+  bool scan_run();
   bool scan_token();
   bool scan_name();
   bool scan_number();
@@ -408,31 +409,60 @@ void Lexer::run() {
       if (!handle_indentation()) return;
       if (at_line_start_) continue;  // a blank line was consumed
     }
-    // The hot path on locals (stores of tokens may alias the members): skip whitespace, then
-    // an ASCII name that is no string prefix and not continued by a non-ASCII character.
-    const char* const s = s_;
-    size_t p = pos_;
+    if (!scan_run()) return;
+  }
+}
+
+// The hot loop: whitespace, plain ASCII names and the most frequent punctuation, on locals
+// (a token store may alias the members, which would force reloads). Returns to run() at a
+// line start, for anything else (scan_token(), whose result it returns) and at the end.
+bool Lexer::scan_run() {
+  const char* const s = s_;
+  const bool plain = modes_.empty();  // no f-string field: `:` is always an operator
+  size_t p = pos_;
+  uint32_t line = line_;
+  int depth = bracket_depth_;
+  Token* out = next_tok_;
+  auto put = [&](Tok kind, size_t begin, size_t end) {
+    if (out == tok_limit_) [[unlikely]] {
+      next_tok_ = out;
+      grow();
+      out = next_tok_;
+    }
+    Token t{};
+    t.begin = static_cast<uint32_t>(begin);
+    t.end = static_cast<uint32_t>(end);
+    t.line = line;
+    t.kind = kind;
+    *out++ = t;
+  };
+  auto leave = [&]() {
+    pos_ = p;
+    line_ = line;
+    bracket_depth_ = depth;
+    next_tok_ = out;
+  };
+  while (true) {
     while (cls(s[p]) & kSpace)
       ++p;
-    pos_ = p;
     if (p >= n_) {
+      leave();
       end_of_file();
-      return;
+      return false;
     }
-    if (kClass[static_cast<unsigned char>(s[p])] & kIdStart) {
+    const char c = s[p];
+    if (cls(c) & kIdStart) {
+      // An ASCII name that is no string prefix and not continued by a non-ASCII character.
       size_t q = p + 1;
-      while (kClass[static_cast<unsigned char>(s[q])] & kIdCont)
+      while (cls(s[q]) & kIdCont)
         ++q;
       const unsigned char after = static_cast<unsigned char>(s[q]);
       if (after < 0x80 && after != '"' && after != '\'') {
-        emit(keyword_kind(s + p, q - p), p, q, line_);
-        pos_ = q;
+        put(keyword_kind(s + p, q - p), p, q);
+        p = q;
         continue;
       }
     }
-    // The most frequent punctuation in its plain form; everything else (and every error) is
-    // scan_token()'s.
-    const char c = s[p];
     const char c1 = s[p + 1];  // the padding holds zeros after the end
     Tok simple = Tok::kEndMarker;
     switch (c) {
@@ -446,39 +476,44 @@ void Lexer::run() {
         if (c1 != '=') simple = Tok::kEqual;
         break;
       case ':':
-        if (modes_.empty() && c1 != '=') simple = Tok::kColon;
+        if (plain && c1 != '=') simple = Tok::kColon;
         break;
       case '(':
       case '[':
-        if (bracket_depth_ < kMaxBracketDepth) {
-          brackets_[bracket_depth_++] = Bracket{c, static_cast<uint32_t>(p), line_};
+        if (depth < kMaxBracketDepth) {
+          brackets_[depth++] = Bracket{c, static_cast<uint32_t>(p), line};
           simple = c == '(' ? Tok::kLPar : Tok::kLSqb;
         }
         break;
       case ')':
       case ']':
-        if (bracket_depth_ > 0 && brackets_[bracket_depth_ - 1].ch == (c == ')' ? '(' : '[')) {
-          --bracket_depth_;
+        if (depth > 0 && brackets_[depth - 1].ch == (c == ')' ? '(' : '[')) {
+          --depth;
           simple = c == ')' ? Tok::kRPar : Tok::kRSqb;
         }
         break;
       case '\n':
-        if (bracket_depth_ == 0) {
-          emit(Tok::kNewline, p, p, line_);
+        if (depth == 0) {
+          put(Tok::kNewline, p, p);
+          ++p;
+          ++line;
+          leave();
           at_line_start_ = true;
+          return true;
         }
-        pos_ = p + 1;
-        ++line_;
+        ++p;
+        ++line;
         continue;
       default:
         break;
     }
     if (simple != Tok::kEndMarker) {
-      emit(simple, p, p + 1, line_);
-      pos_ = p + 1;
+      put(simple, p, p + 1);
+      ++p;
       continue;
     }
-    if (!scan_token()) return;
+    leave();
+    return scan_token();
   }
 }
 
