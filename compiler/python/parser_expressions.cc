@@ -41,7 +41,7 @@ Expr Parser::star_expressions() {
 
 Expr Parser::star_expression() {
   if (tk() == Tok::kStar) {
-    uint32_t first = static_cast<uint32_t>(p_);
+    uint32_t first = static_cast<uint32_t>(pos());
     next();
     Expr inner = binary(5);
     Expr e;
@@ -67,7 +67,7 @@ Expr Parser::star_named_expression() {
 
 Expr Parser::named_expression() {
   if (tk() == Tok::kName && peek() == Tok::kColonEqual) {
-    uint32_t first = static_cast<uint32_t>(p_);
+    uint32_t first = static_cast<uint32_t>(pos());
     next();
     next();
     expression();
@@ -149,7 +149,7 @@ constexpr std::array<bool, 256> kEndsOperand = make_ends_operand();
 Expr Parser::expression() {
   // Fast path: a lone name, number, constant or string literal right before a token that ends
   // the operand is what binary(1) would return, without its descent (no failure is possible).
-  if (!failed_ && depth_ < kMaxDepth && kEndsOperand[static_cast<uint8_t>(tk_at(p_ + 1))]) {
+  if (!failed_ && depth_ < kMaxDepth && kEndsOperand[static_cast<uint8_t>(tk_at(pos() + 1))]) {
     switch (tk()) {
       case Tok::kName:
       case Tok::kNumber:
@@ -158,14 +158,14 @@ Expr Parser::expression() {
       case Tok::kFalse:
       case Tok::kNone:
       case Tok::kEllipsis:
-        last_disjunction_ = static_cast<uint32_t>(p_);
+        last_disjunction_ = static_cast<uint32_t>(pos());
         return atom();
       default:
         break;
     }
   }
   if (!enter()) return Expr{};
-  const uint32_t first = static_cast<uint32_t>(p_);
+  const uint32_t first = static_cast<uint32_t>(pos());
   const bool starts_with_lambda = tk() == Tok::kLambda;
   Expr result;
   bool first_set = false, composite = false;
@@ -175,7 +175,7 @@ Expr Parser::expression() {
     while (ok() && tk() == Tok::kLambda)
       lambda_head();
     if (!ok()) break;
-    last_disjunction_ = static_cast<uint32_t>(p_);
+    last_disjunction_ = static_cast<uint32_t>(pos());
     Expr e = binary(1);
     if (!ok()) break;
     if (!first_set) {
@@ -185,7 +185,7 @@ Expr Parser::expression() {
     if (tk() != Tok::kIf) break;
     composite = true;
     next();
-    last_disjunction_ = static_cast<uint32_t>(p_);
+    last_disjunction_ = static_cast<uint32_t>(pos());
     binary(1);
     if (!ok()) break;
     if (tk() != Tok::kElse) {
@@ -206,7 +206,7 @@ Expr Parser::expression() {
 Expr Parser::yield_expr() {
   Expr e;
   e.kind = EK::kYield;
-  e.first = static_cast<uint32_t>(p_);
+  e.first = static_cast<uint32_t>(pos());
   next();  // yield
   if (tk() == Tok::kFrom) {
     next();
@@ -226,7 +226,7 @@ Expr Parser::binary(int min_prec) {
       fail_here();
       return left;
     }
-    left.first = static_cast<uint32_t>(p_);
+    left.first = static_cast<uint32_t>(pos());
     while (tk() == Tok::kNot)
       next();
     binary(4);
@@ -254,7 +254,7 @@ Expr Parser::binary(int min_prec) {
 }
 
 inline Expr Parser::factor() {
-  uint32_t first = static_cast<uint32_t>(p_);
+  uint32_t first = static_cast<uint32_t>(pos());
   bool unary = false;
   while (tk() == Tok::kMinus || tk() == Tok::kPlus || tk() == Tok::kTilde) {
     next();
@@ -285,7 +285,7 @@ inline Expr Parser::power() {
 }
 
 inline Expr Parser::primary() {
-  uint32_t first = static_cast<uint32_t>(p_);
+  uint32_t first = static_cast<uint32_t>(pos());
   bool awaited = false;
   if (tk() == Tok::kAwait) {
     next();
@@ -303,17 +303,17 @@ inline Expr Parser::primary() {
       Chain c = kNoChain;
       switch (e.chain) {
         case kDbt:
-          if (name_equals(src_, tok_[p_], "ref"))
+          if (name_equals(src_, (*cur_), "ref"))
             c = kDbtRef;
-          else if (name_equals(src_, tok_[p_], "source"))
+          else if (name_equals(src_, (*cur_), "source"))
             c = kDbtSource;
-          else if (name_equals(src_, tok_[p_], "config"))
+          else if (name_equals(src_, (*cur_), "config"))
             c = kDbtConfig;
           break;
         case kDbtConfig:
-          if (name_equals(src_, tok_[p_], "get"))
+          if (name_equals(src_, (*cur_), "get"))
             c = kDbtConfigGet;
-          else if (name_equals(src_, tok_[p_], "meta_get"))
+          else if (name_equals(src_, (*cur_), "meta_get"))
             c = kDbtConfigMetaGet;
           break;
         default:
@@ -417,7 +417,7 @@ void Parser::call_args(Expr& callee, bool allow_genexp) {
   int count = 0;
   while (ok() && tk() != Tok::kRPar) {
     CallArgSpan span;
-    uint32_t arg_tok = static_cast<uint32_t>(p_);
+    uint32_t arg_tok = static_cast<uint32_t>(pos());
     if (tk() == Tok::kStar) {
       if (seen_kwunpack) {
         fail_here("iterable argument unpacking follows keyword argument unpacking");
@@ -425,12 +425,12 @@ void Parser::call_args(Expr& callee, bool allow_genexp) {
       }
       span.kind = CallArgSpan::Kind::kStar;
       next();
-      span.begin = static_cast<uint32_t>(p_);
+      span.begin = static_cast<uint32_t>(pos());
       expression();
     } else if (tk() == Tok::kDoubleStar) {
       span.kind = CallArgSpan::Kind::kDoubleStar;
       next();
-      span.begin = static_cast<uint32_t>(p_);
+      span.begin = static_cast<uint32_t>(pos());
       expression();
       seen_kwunpack = true;
     } else if (tk() == Tok::kName && peek() == Tok::kEqual) {
@@ -438,7 +438,7 @@ void Parser::call_args(Expr& callee, bool allow_genexp) {
       span.name_tok = arg_tok;
       next();
       next();
-      span.begin = static_cast<uint32_t>(p_);
+      span.begin = static_cast<uint32_t>(pos());
       expression();
       seen_keyword = true;
     } else {
@@ -470,7 +470,7 @@ void Parser::call_args(Expr& callee, bool allow_genexp) {
       }
     }
     if (!ok()) break;
-    span.end = static_cast<uint32_t>(p_);
+    span.end = static_cast<uint32_t>(pos());
     if (recognized) spans.push_back(span);
     ++count;
     if (tk() == Tok::kComma) {
@@ -534,13 +534,13 @@ void Parser::comprehension_clauses() {
 
 inline Expr Parser::atom() {
   Expr e;
-  e.first = static_cast<uint32_t>(p_);
+  e.first = static_cast<uint32_t>(pos());
   switch (tk()) {
     case Tok::kName:
       e.kind = EK::kName;
-      if (name_equals(src_, tok_[p_], "dbt")) {
+      if (name_equals(src_, (*cur_), "dbt")) {
         e.chain = kDbt;
-        e.chain_tok = static_cast<uint32_t>(p_);
+        e.chain_tok = static_cast<uint32_t>(pos());
       }
       next();
       return e;
@@ -569,7 +569,7 @@ inline Expr Parser::atom() {
 
 Expr Parser::strings() {
   Expr e;
-  e.first = static_cast<uint32_t>(p_);
+  e.first = static_cast<uint32_t>(pos());
   bool any_bytes = false, any_text = false, any_f = false;
   while (ok() && (tk() == Tok::kString || tk() == Tok::kFStringStart)) {
     if (tk() == Tok::kFStringStart) {
@@ -579,7 +579,7 @@ Expr Parser::strings() {
       continue;
     }
     bool bytes = false;
-    for (char c : tok_[p_].text(src_)) {
+    for (char c : (*cur_).text(src_)) {
       if (c == '\'' || c == '"') break;
       if (c == 'b' || c == 'B') bytes = true;
     }
@@ -606,7 +606,7 @@ void Parser::fstring_field() {
   next();  // {
   if (tk() == Tok::kRBrace || tk() == Tok::kExclamation || tk() == Tok::kColon ||
       tk() == Tok::kEqual) {
-    fail_here(fmt::format("f-string: valid expression required before '{}'", tok_[p_].text(src_)));
+    fail_here(fmt::format("f-string: valid expression required before '{}'", (*cur_).text(src_)));
     return;
   }
   if (tk() == Tok::kLambda) {
@@ -617,13 +617,13 @@ void Parser::fstring_field() {
   if (!ok()) return;
   if (tk() == Tok::kEqual) next();
   if (tk() == Tok::kExclamation) {
-    uint32_t excl_end = tok_[p_].end;
+    uint32_t excl_end = (*cur_).end;
     next();
-    if (tk() != Tok::kName || tok_[p_].begin != excl_end) {
+    if (tk() != Tok::kName || (*cur_).begin != excl_end) {
       fail_here("f-string: conversion type must come right after the exclamanation mark");
       return;
     }
-    std::string_view conv = tok_[p_].text(src_);
+    std::string_view conv = (*cur_).text(src_);
     if (conv != "s" && conv != "r" && conv != "a") {
       fail_here(
           fmt::format("f-string: invalid conversion character '{}': expected 's', 'r', or "
@@ -647,7 +647,7 @@ void Parser::fstring_field() {
 
 Expr Parser::paren_atom() {
   Expr e;
-  e.first = static_cast<uint32_t>(p_);
+  e.first = static_cast<uint32_t>(pos());
   if (!enter()) return e;
   next();  // (
   if (tk() == Tok::kRPar) {
@@ -722,7 +722,7 @@ Expr Parser::paren_atom() {
 Expr Parser::list_atom() {
   Expr e;
   e.kind = EK::kList;
-  e.first = static_cast<uint32_t>(p_);
+  e.first = static_cast<uint32_t>(pos());
   if (!enter()) return e;
   next();  // [
   bool first_item = true;
@@ -762,7 +762,7 @@ Expr Parser::list_atom() {
 Expr Parser::brace_atom() {
   Expr e;
   e.kind = EK::kOther;
-  e.first = static_cast<uint32_t>(p_);
+  e.first = static_cast<uint32_t>(pos());
   if (!enter()) return e;
   next();  // {
   bool is_dict = false, decided = false, first_item = true;
