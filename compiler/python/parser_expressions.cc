@@ -169,14 +169,47 @@ Expr Parser::expression() {
   const bool starts_with_lambda = tk() == Tok::kLambda;
   Expr result;
   bool first_set = false, composite = false;
+  // An operand that starts with a primary (no prefix operator, no lambda) is parsed directly
+  // instead of through binary(1) -> factor() -> power(): when a token that ends the operand
+  // follows it (a call or attribute chain before `,` `)` NEWLINE ...), it is the expression.
+  Expr pre;
+  bool have_pre = false;
+  switch (tk()) {
+    case Tok::kNot:
+    case Tok::kMinus:
+    case Tok::kPlus:
+    case Tok::kTilde:
+    case Tok::kLambda:
+      break;
+    default:
+      last_disjunction_ = first;
+      pre = primary();
+      if (!ok()) {
+        leave();
+        return Expr{};
+      }
+      if (kEndsOperand[static_cast<uint8_t>(tk())]) {
+        leave();
+        return pre;
+      }
+      pre = binary_rest(power_rest(pre), 1);
+      have_pre = true;
+      break;
+  }
   // `lambda` bodies and `else` branches are tail positions: loop instead of recursing, so
   // long chains cannot exhaust the stack.
   while (ok()) {
-    while (ok() && tk() == Tok::kLambda)
-      lambda_head();
-    if (!ok()) break;
-    last_disjunction_ = static_cast<uint32_t>(pos());
-    Expr e = binary(1);
+    Expr e;
+    if (have_pre) {
+      e = pre;
+      have_pre = false;
+    } else {
+      while (ok() && tk() == Tok::kLambda)
+        lambda_head();
+      if (!ok()) break;
+      last_disjunction_ = static_cast<uint32_t>(pos());
+      e = binary(1);
+    }
     if (!ok()) break;
     if (!first_set) {
       result = e;
@@ -234,6 +267,10 @@ Expr Parser::binary(int min_prec) {
   } else {
     left = factor();
   }
+  return binary_rest(left, min_prec);
+}
+
+inline Expr Parser::binary_rest(Expr left, int min_prec) {
   while (ok()) {
     Tok op = tk();
     int prec = binary_prec(op);
@@ -270,7 +307,10 @@ inline Expr Parser::factor() {
 }
 
 inline Expr Parser::power() {
-  Expr e = primary();
+  return power_rest(primary());
+}
+
+inline Expr Parser::power_rest(Expr e) {
   while (ok() && tk() == Tok::kDoubleStar) {
     next();
     while (tk() == Tok::kMinus || tk() == Tok::kPlus || tk() == Tok::kTilde)

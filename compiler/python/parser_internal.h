@@ -232,6 +232,9 @@ class Parser {
     return tk() == Tok::kYield ? yield_expr() : star_expressions();
   }
   Expr binary(int min_prec);
+  // The operator loop of binary() after its first operand, and the `**` loop of power().
+  [[gnu::always_inline]] inline Expr binary_rest(Expr left, int min_prec);
+  [[gnu::always_inline]] inline Expr power_rest(Expr e);
   [[gnu::always_inline]] inline Expr factor();
   [[gnu::always_inline]] inline Expr power();
   [[gnu::always_inline]] inline Expr primary();
