@@ -246,13 +246,13 @@ class Lexer {
                                    uint8_t flags = 0) {
     if (next_tok_ == tok_limit_) [[unlikely]]
       grow();
-    Token t{};
-    t.begin = static_cast<uint32_t>(begin);
-    t.end = static_cast<uint32_t>(end);
-    t.line = line;
-    t.kind = kind;
-    t.flags = flags;
-    *next_tok_++ = t;
+    Token* t = next_tok_++;
+    t->begin = static_cast<uint32_t>(begin);
+    t->end = static_cast<uint32_t>(end);
+    t->line = line;
+    t->kind = kind;
+    t->flags = flags;
+    t->unused = 0;
   }
   [[gnu::noinline]] void grow() {
     const size_t used = emitted();
@@ -429,12 +429,14 @@ bool Lexer::scan_run() {
       grow();
       out = next_tok_;
     }
-    Token t{};
-    t.begin = static_cast<uint32_t>(begin);
-    t.end = static_cast<uint32_t>(end);
-    t.line = line;
-    t.kind = kind;
-    *out++ = t;
+    // Field stores into the slot (no temporary): the compiler merges them.
+    out->begin = static_cast<uint32_t>(begin);
+    out->end = static_cast<uint32_t>(end);
+    out->line = line;
+    out->kind = kind;
+    out->flags = 0;
+    out->unused = 0;
+    ++out;
   };
   auto leave = [&]() {
     pos_ = p;
