@@ -466,6 +466,18 @@ bool Lexer::scan_run() {
       }
     }
     const char c1 = s[p + 1];  // the padding holds zeros after the end
+    if ((c == '\'' || c == '"') && !(c1 == c && s[p + 2] == c)) {
+      // A one-line string without prefix, escapes or non-ASCII text: up to its closing quote
+      // with no special character on the way. Anything else is scan_string()'s.
+      size_t q = p + 1;
+      while (!(cls(s[q]) & kSpecialInString))
+        ++q;
+      if (s[q] == c) {
+        put(Tok::kString, p, q + 1);
+        p = q + 1;
+        continue;
+      }
+    }
     Tok simple = Tok::kEndMarker;
     switch (c) {
       case ',':
