@@ -466,6 +466,20 @@ bool Lexer::scan_run() {
       }
     }
     const char c1 = s[p + 1];  // the padding holds zeros after the end
+    if (c >= '1' && c <= '9') {
+      // A plain decimal integer: digits then neither a digit, `_`, `.` nor a name character
+      // (exponents, imaginary suffixes, invalid literals and keywords after numbers are
+      // scan_number()'s).
+      size_t q = p + 1;
+      while (cls(s[q]) & kDigit)
+        ++q;
+      const unsigned char after = static_cast<unsigned char>(s[q]);
+      if (!(cls(static_cast<char>(after)) & kIdCont) && after != '.' && after < 0x80) {
+        put(Tok::kNumber, p, q);
+        p = q;
+        continue;
+      }
+    }
     if ((c == '\'' || c == '"') && !(c1 == c && s[p + 2] == c)) {
       // A one-line string without prefix, escapes or non-ASCII text: up to its closing quote
       // with no special character on the way. Anything else is scan_string()'s.
@@ -532,8 +546,11 @@ bool Lexer::scan_run() {
 }
 
 bool Lexer::handle_indentation() {
-  int col = 0, alt = 0;
+  // Leading spaces first (the usual indentation): both columns are their count.
   size_t p = pos_;
+  while (s_[p] == ' ')
+    ++p;
+  int col = static_cast<int>(p - pos_), alt = col;
   while (p < n_) {
     char c = s_[p];
     if (c == ' ') {
