@@ -10,8 +10,10 @@
 #include <sys/resource.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <random>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -198,9 +200,32 @@ BENCHMARK(BM_AnalyzeProject)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
+// `--once FILES`: analyze the BM_AnalyzeProject corpus of FILES files once, single thread, and
+// print its size. Fixed work for instruction counts, e.g.
+//   valgrind --tool=callgrind --toggle-collect='dbtpy::compiler::python::analyze*' \
+//     build/bench/analyzer_bench --once 1000
+// (instructions per line = the collected Ir / the printed line count).
+int run_once(int files) {
+  const std::vector<std::string> sources = corpus(files, 7);
+  size_t bytes = 0, lines = 0, diagnostics = 0;
+  for (const auto& s : sources) {
+    bytes += s.size();
+    lines += count_lines(s);
+  }
+  for (const auto& s : sources) {
+    py::PythonAnalysis a = py::analyze(s, "models/m.py");
+    diagnostics += a.diagnostics.size();
+    benchmark::DoNotOptimize(a);
+  }
+  fmt::print("analyzed {} files, {} lines, {} bytes, {} diagnostics\n", files, lines, bytes,
+             diagnostics);
+  return diagnostics == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 3 && std::string_view(argv[1]) == "--once") return run_once(std::atoi(argv[2]));
   benchmark::Initialize(&argc, argv);
   fmt::print(
       "Python model analyzer benchmark. Reproduce: cmake --build build -j2 --target "

@@ -23,18 +23,12 @@ std::string line_for(const compiler::Node& node, const compiler::ModelIR& model,
   if (o.output == "name") return node.version ? node.name + ".v" + *node.version : node.name;
   if (o.output == "path") return node.original_file_path;
   if (o.output == "selector") return join(node.fqn, ".");
-  Json j = compiler::model_json(model);
-  if (!o.output_keys.empty()) {
-    std::set<std::string> keep;
-    for (const auto& k : o.output_keys)
-      for (const auto& part : split(k, ','))
-        if (!trim(part).empty()) keep.insert(std::string(trim(part)));
-    Json narrowed = Json::object();
-    for (auto it = j.begin(); it != j.end(); ++it)
-      if (keep.count(it.key())) narrowed[it.key()] = *it;
-    j = std::move(narrowed);
-  }
-  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+  if (o.output_keys.empty()) return compiler::model_json_text(model);
+  std::set<std::string> keep;
+  for (const auto& k : o.output_keys)
+    for (const auto& part : split(k, ','))
+      if (!trim(part).empty()) keep.insert(std::string(trim(part)));
+  return compiler::model_json_text(model, &keep);
 }
 
 int run_ls(Invocation& inv, const LsOptions& o) {

@@ -1,6 +1,15 @@
 #include "compiler/dbtpy_manifest.h"
 
+#include <malloc.h>
+#include <spdlog/spdlog.h>
+#include <time.h>
+
+#include <array>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
 #include <map>
+#include <mutex>
 
 #include "compiler/config_merge.h"
 #include "compiler/json_text.h"
@@ -78,6 +87,152 @@ Json manifest_model_json(const Node& node, const ModelIR& m) {
 
 namespace {
 
+// Manifest and `ls` objects are written as text straight from the IR: keys are constants
+// (written in nlohmann's sorted order, no escaping needed), values are escaped as they go, and
+// the config is printed from its packed bytes. The bytes equal the dump of the Json views above
+// (model_json, manifest_model_json), which the tests check.
+
+const JsonMembersText& defaults_text() {
+  static const JsonMembersText kDefaults(model_config_defaults());
+  return kDefaults;
+}
+
+const std::array<std::string_view, 4>& layer_names() {
+  static const std::array<std::string_view, 4> kNames = {
+      config_layer_name(ConfigLayer::kDefault), config_layer_name(ConfigLayer::kProject),
+      config_layer_name(ConfigLayer::kProperties), config_layer_name(ConfigLayer::kInFile)};
+  return kNames;
+}
+
+void append_strings(std::string& o, const std::vector<std::string>& items) {
+  o += '[';
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) o += ',';
+    append_json_string(o, items[i]);
+  }
+  o += ']';
+}
+
+void append_string_map(std::string& o, const std::map<std::string, std::string>& m) {
+  o += '{';
+  bool first = true;
+  for (const auto& [k, v] : m) {
+    if (!first) o += ',';
+    first = false;
+    append_json_string(o, k);
+    o += ':';
+    append_json_string(o, v);
+  }
+  o += '}';
+}
+
+void append_optional(std::string& o, const std::optional<std::string>& v) {
+  if (v)
+    append_json_string(o, *v);
+  else
+    o += "null";
+}
+
+void append_keys(std::string& o, const std::vector<KeyUse>& keys) {
+  o += '[';
+  for (size_t i = 0; i < keys.size(); ++i) {
+    o += i ? ",{\"default\":" : "{\"default\":";
+    append_json_value(o, keys[i].default_value);
+    o += ",\"key\":";
+    append_json_string(o, keys[i].key);
+    o += '}';
+  }
+  o += ']';
+}
+
+void append_relation(std::string& o, const Relation& r) {
+  o += "{\"database\":";
+  append_json_string(o, r.database);
+  o += ",\"identifier\":";
+  append_json_string(o, r.identifier);
+  o += ",\"rendered\":";
+  append_json_string(o, r.rendered);
+  o += ",\"schema\":";
+  append_json_string(o, r.schema);
+  o += '}';
+}
+
+// The object of one Python model in key order: model_json()'s members, plus with `node` the
+// manifest's own (manifest_model_json()); keep(key) narrows the top-level members.
+template <typename Keep>
+void append_model_object(std::string& o, const Node* node, const ModelIR& m, Keep&& keep) {
+  bool first = true;
+  // Opens member `key` (a constant needing no escape) unless keep() drops it.
+  auto member = [&](std::string_view key) {
+    if (!keep(key)) return false;
+    o += first ? "{\"" : ",\"";
+    first = false;
+    o += key;
+    o += "\":";
+    return true;
+  };
+  if (member("checksum")) {
+    o += "{\"checksum\":";
+    append_json_string(o, m.checksum);
+    o += ",\"name\":\"sha256\"}";
+  }
+  if (member("config")) m.config.append_json(o, &defaults_text());
+  if (member("config_keys_used")) append_keys(o, m.config_keys_used);
+  if (node && member("config_provenance")) m.config.append_provenance_json(o, layer_names());
+  if (member("depends_on")) {
+    o += "{\"nodes\":";
+    append_strings(o, m.depends_on);
+    o += '}';
+  }
+  if (node && member("description")) append_json_string(o, m.description);
+  if (node && member("fqn")) append_strings(o, node->fqn);
+  if (node && member("imports")) append_strings(o, m.imports);
+  if (node && member("language")) o += "\"python\"";
+  if (member("meta_keys_used")) append_keys(o, m.meta_keys_used);
+  if (node && member("model_def_line")) append_json_integer(o, m.model_def_line);
+  if (member("name")) append_json_string(o, m.name);
+  if (member("original_file_path")) append_json_string(o, m.original_file_path);
+  if (node && member("package_name")) append_json_string(o, m.package_name);
+  if (node && member("patch_path")) {
+    if (node->patch_path.empty())
+      o += "null";
+    else
+      append_json_string(o, node->patch_path);
+  }
+  if (node && member("ref_relations")) append_string_map(o, m.ref_relations);
+  if (member("refs")) {
+    o += '[';
+    for (size_t i = 0; i < m.refs.size(); ++i) {
+      const RefCall& r = m.refs[i];
+      o += i ? ",{\"name\":" : "{\"name\":";
+      append_json_string(o, r.name);
+      o += ",\"package\":";
+      append_optional(o, r.package);
+      o += ",\"version\":";
+      append_optional(o, r.version);
+      o += '}';
+    }
+    o += ']';
+  }
+  if (member("relation")) append_relation(o, m.relation);
+  if (node && member("resource_type")) o += "\"model\"";
+  if (node && member("source_relations")) append_string_map(o, m.source_relations);
+  if (member("sources")) {
+    o += '[';
+    for (size_t i = 0; i < m.sources.size(); ++i) {
+      o += i ? ",[" : "[";
+      append_json_string(o, m.sources[i].source_name);
+      o += ',';
+      append_json_string(o, m.sources[i].table_name);
+      o += ']';
+    }
+    o += ']';
+  }
+  if (member("unique_id")) append_json_string(o, m.unique_id);
+  if (node && member("version")) append_optional(o, node->version);
+  o += first ? "{}" : "}";
+}
+
 void write_relation(JsonText& w, const Relation& r) {
   w.begin_object()
       .field("database", r.database)
@@ -87,132 +242,11 @@ void write_relation(JsonText& w, const Relation& r) {
       .end_object();
 }
 
-void write_keys(JsonText& w, const std::vector<KeyUse>& keys) {
-  w.begin_array();
-  for (const auto& k : keys)
-    w.begin_object().json_field("default", k.default_value).field("key", k.key).end_object();
-  w.end_array();
-}
-
 void write_strings(JsonText& w, const std::vector<std::string>& items) {
   w.begin_array();
   for (const auto& s : items)
     w.string(s);
   w.end_array();
-}
-
-void write_string_map(JsonText& w, const std::map<std::string, std::string>& m) {
-  w.begin_object();
-  for (const auto& [k, v] : m)
-    w.field(k, v);
-  w.end_object();
-}
-
-// config_with_defaults() written without building it: both objects are sorted, so one merge
-// walk produces the keys in order.
-void write_config(JsonText& w, const ResolvedConfig& config) {
-  const Json& defaults = model_config_defaults();
-  // The defaults are the same for every model: their text is made once.
-  static const std::vector<std::string> kDefaultMembers = [&defaults] {
-    std::vector<std::string> out;
-    for (auto it = defaults.begin(); it != defaults.end(); ++it) {
-      std::string member;
-      append_json_string(member, it.key());
-      member += ':';
-      member += it->dump();
-      out.push_back(std::move(member));
-    }
-    return out;
-  }();
-  const Json& values = config.values.is_object() ? config.values : Json::object();
-  w.begin_object();
-  auto d = defaults.begin();
-  size_t di = 0;
-  auto v = values.begin();
-  while (d != defaults.end() || v != values.end()) {
-    if (v == values.end() || (d != defaults.end() && d.key() < v.key())) {
-      w.raw_member(kDefaultMembers[di]);
-      ++d;
-      ++di;
-    } else if (d == defaults.end() || v.key() < d.key()) {
-      w.json_field(v.key(), *v);
-      ++v;
-    } else {
-      if (d->is_object() && v->is_object() && !d->empty()) {
-        Json merged = *d;
-        for (auto f = v->begin(); f != v->end(); ++f)
-          merged[f.key()] = *f;
-        w.json_field(v.key(), merged);
-      } else {
-        w.json_field(v.key(), *v);
-      }
-      ++d;
-      ++di;
-      ++v;
-    }
-  }
-  w.end_object();
-}
-
-// The manifest entry of one Python model: model_json()'s fields plus the manifest's own, in
-// key order.
-void write_model_entry(JsonText& w, const Node& node, const ModelIR& m) {
-  w.begin_object();
-  w.key("checksum")
-      .begin_object()
-      .field("checksum", m.checksum)
-      .field("name", "sha256")
-      .end_object();
-  const ResolvedConfig config = m.config.unpack();
-  w.key("config");
-  write_config(w, config);
-  w.key("config_keys_used");
-  write_keys(w, m.config_keys_used);
-  w.key("config_provenance").begin_object();
-  for (const auto& [key, layer] : config.provenance)
-    w.field(key, config_layer_name(layer));
-  w.end_object();
-  w.key("depends_on").begin_object().key("nodes");
-  write_strings(w, m.depends_on);
-  w.end_object();
-  w.field("description", m.description);
-  w.key("fqn");
-  write_strings(w, node.fqn);
-  w.key("imports");
-  write_strings(w, m.imports);
-  w.field("language", "python");
-  w.key("meta_keys_used");
-  write_keys(w, m.meta_keys_used);
-  w.key("model_def_line").integer(m.model_def_line);
-  w.field("name", m.name);
-  w.field("original_file_path", m.original_file_path);
-  w.field("package_name", m.package_name);
-  w.key("patch_path");
-  node.patch_path.empty() ? w.null() : w.string(node.patch_path);
-  w.key("ref_relations");
-  write_string_map(w, m.ref_relations);
-  w.key("refs").begin_array();
-  for (const auto& r : m.refs) {
-    w.begin_object().field("name", r.name).key("package");
-    r.package ? w.string(*r.package) : w.null();
-    w.key("version");
-    r.version ? w.string(*r.version) : w.null();
-    w.end_object();
-  }
-  w.end_array();
-  w.key("relation");
-  write_relation(w, m.relation);
-  w.field("resource_type", "model");
-  w.key("source_relations");
-  write_string_map(w, m.source_relations);
-  w.key("sources").begin_array();
-  for (const auto& s : m.sources)
-    w.begin_array().string(s.source_name).string(s.table_name).end_array();
-  w.end_array();
-  w.field("unique_id", m.unique_id);
-  w.key("version");
-  node.version ? w.string(*node.version) : w.null();
-  w.end_object();
 }
 
 void write_other_node(JsonText& w, const Node& n) {
@@ -236,84 +270,175 @@ void write_other_node(JsonText& w, const Node& n) {
   w.end_object();
 }
 
-}  // namespace
+// Formats the model entries in chunks on all threads and hands each chunk's text to
+// sink(std::string_view) in document order, one call at a time, from whichever thread
+// completed the next chunk due: the other threads keep formatting meanwhile, so writing the
+// file overlaps formatting. At most `slots` chunks are held (bounded memory); each slot's
+// buffer keeps its capacity for the next chunk. A failure (formatting or sink) stops every
+// thread and is rethrown.
+template <typename Sink>
+void emit_model_entries(const Project& project, const std::vector<const Node*>& models,
+                        Sink& sink) {
+  constexpr size_t kChunk = 128;  // models per chunk (~300 KB of text)
+  const size_t chunks = (models.size() + kChunk - 1) / kChunk;
+  if (chunks == 0) return;
+  const int threads = default_thread_count();
+  std::vector<std::string> slots(std::min(chunks, static_cast<size_t>(2 * threads + 2)));
+  std::vector<char> ready(chunks, 0);
+  std::mutex mu;
+  std::condition_variable slot_freed;
+  size_t next_write = 0;  // first chunk not yet handed to sink
+  bool writing = false;   // a thread is handing chunks to sink
+  bool failed = false;
+  auto fail = [&] {
+    std::lock_guard lock(mu);
+    failed = true;
+    slot_freed.notify_all();
+  };
+  parallel_for(chunks, threads, [&](size_t c, size_t) {
+    std::string& text = slots[c % slots.size()];
+    {
+      std::unique_lock lock(mu);
+      slot_freed.wait(lock, [&] { return failed || c < next_write + slots.size(); });
+      if (failed) return;
+    }
+    try {
+      text.clear();
+      for (size_t i = c * kChunk; i < std::min(models.size(), (c + 1) * kChunk); ++i) {
+        const Node& n = *models[i];
+        text += i == 0 ? "\n" : ",\n";
+        append_json_string(text, n.unique_id);
+        text += ": ";
+        append_model_object(text, &n, project.python_models[static_cast<size_t>(n.python_model)],
+                            [](std::string_view) { return true; });
+      }
+    } catch (...) {
+      fail();
+      throw;
+    }
+    std::unique_lock lock(mu);
+    ready[c] = 1;
+    if (writing) return;  // that thread picks this chunk up when its turn comes
+    writing = true;
+    while (!failed && next_write < chunks && ready[next_write]) {
+      const std::string& due = slots[next_write % slots.size()];
+      lock.unlock();
+      try {
+        sink(std::string_view(due));
+      } catch (...) {
+        lock.lock();
+        writing = false;
+        lock.unlock();
+        fail();
+        throw;
+      }
+      lock.lock();
+      ++next_write;
+      slot_freed.notify_all();
+    }
+    writing = false;
+  });
+}
 
-namespace {
-
-// Produces the manifest text into `out`, calling `flush(out)` between entries so a caller can
-// move the text to a file as it grows.
-template <typename Flush>
-void emit_manifest(const Project& project, std::string& out, Flush&& flush) {
+// Produces the manifest text through sink(std::string_view), in order.
+template <typename Sink>
+void emit_manifest(const Project& project, Sink&& sink) {
   Json metadata = {{"dbtpy_version", kVersion},
                    {"dbtpy_manifest_version", kDbtpyManifestVersion},
                    {"project_name", project.name},
                    {"profile_name", project.profile_name},
                    {"target_name", project.target.name},
                    {"platform", std::string(profiles::platform_name(project.target.platform))}};
-  out += "{\n\"metadata\": ";
-  out += metadata.dump();
+  std::string text = "{\n\"metadata\": ";
+  text += metadata.dump();
   // One entry per line: readable, diffable, and still one JSON document.
-  out += ",\n\"models\": {";
-  // Model entries are formatted in parallel, a batch at a time (bounded memory), and
-  // appended in order.
+  text += ",\n\"models\": {";
+  sink(std::string_view(text));
   std::vector<const Node*> models;
   for (const auto& n : project.nodes)
     if (n.python_model >= 0 && !n.has_errors) models.push_back(&n);
-  constexpr size_t kBatch = 512;
-  std::vector<std::string> texts(std::min(kBatch, models.size()));
-  for (size_t start = 0; start < models.size(); start += kBatch) {
-    size_t count = std::min(kBatch, models.size() - start);
-    parallel_for(count, 0, [&](size_t i, size_t) {
-      std::string& t = texts[i];
-      t.clear();
-      const Node& n = *models[start + i];
-      t += start + i == 0 ? "\n" : ",\n";
-      append_json_string(t, n.unique_id);
-      t += ": ";
-      JsonText w(t);
-      write_model_entry(w, n, project.python_models[static_cast<size_t>(n.python_model)]);
-    });
-    for (size_t i = 0; i < count; ++i) {
-      out += texts[i];
-      flush(out);
-    }
-  }
-  out += "\n},\n\"nodes\": {";
+  emit_model_entries(project, models, sink);
+  text = "\n},\n\"nodes\": {";
   bool first = true;
   for (const auto& n : project.nodes) {
     if (n.python_model >= 0) continue;
-    out += first ? "\n" : ",\n";
+    text += first ? "\n" : ",\n";
     first = false;
-    append_json_string(out, n.unique_id);
-    out += ": ";
-    JsonText w(out);
+    append_json_string(text, n.unique_id);
+    text += ": ";
+    JsonText w(text);
     write_other_node(w, n);
-    flush(out);
   }
-  out += "\n}\n}\n";
+  text += "\n}\n}\n";
+  sink(std::string_view(text));
 }
 
 }  // namespace
 
-std::string dbtpy_manifest_text(const Project& project) {
+std::string model_json_text(const ModelIR& model, const std::set<std::string>* keys) {
   std::string out;
-  emit_manifest(project, out, [](std::string&) {});
+  out.reserve(2048);
+  append_model_object(out, nullptr, model, [keys](std::string_view key) {
+    return !keys || keys->count(std::string(key)) > 0;
+  });
   return out;
 }
 
+std::string dbtpy_manifest_text(const Project& project) {
+  std::string out;
+  emit_manifest(project, [&out](std::string_view text) { out += text; });
+  return out;
+}
+
+namespace {
+
+// Phase timings for --debug (parse_bench --profile), in the loader's format: what the
+// manifest step costs at the end of a parse.
+class Stopwatch {
+ public:
+  void lap(const char* phase) {
+    if (!spdlog::should_log(spdlog::level::debug)) return;
+    auto now = std::chrono::steady_clock::now();
+    double cpu = cpu_seconds();
+    struct mallinfo2 mi = ::mallinfo2();
+    spdlog::debug("manifest: {} took {:.3f}s ({:.3f}s CPU, peak {} MB resident, {} MB allocated)",
+                  phase, std::chrono::duration<double>(now - last_).count(), cpu - last_cpu_,
+                  resident_mb(), (mi.uordblks + mi.hblkhd) / (1024 * 1024));
+    last_ = now;
+    last_cpu_ = cpu;
+  }
+
+ private:
+  // Peak resident memory so far (VmHWM), in MB; 0 where /proc is unavailable.
+  static long resident_mb() {
+    long kb = 0;
+    if (FILE* f = std::fopen("/proc/self/status", "r")) {
+      char line[256];
+      while (std::fgets(line, sizeof line, f))
+        if (std::sscanf(line, "VmHWM: %ld kB", &kb) == 1) break;
+      std::fclose(f);
+    }
+    return kb / 1024;
+  }
+  static double cpu_seconds() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+  }
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  double last_cpu_ = cpu_seconds();
+};
+
+}  // namespace
+
 std::filesystem::path write_dbtpy_manifest(const Project& project) {
+  Stopwatch watch;
   std::filesystem::path path = project.target_dir / "dbtpy" / "manifest.json";
   AtomicFileWriter file(path);
-  constexpr size_t kChunk = 1 << 20;
-  std::string buffer;
-  buffer.reserve(kChunk + (64 << 10));
-  emit_manifest(project, buffer, [&](std::string& out) {
-    if (out.size() < kChunk) return;
-    file.write(out);
-    out.clear();
-  });
-  file.write(buffer);
+  emit_manifest(project, [&file](std::string_view text) { file.write(text); });
+  watch.lap("format and write");
   file.commit();
+  watch.lap("fsync and rename");
   return path;
 }
 

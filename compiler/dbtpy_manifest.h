@@ -2,10 +2,14 @@
 // dbtpy's own artifacts: the JSON object per Python model that `dbtpy ls --output json`
 // prints (exactly the fields issue 2 lists), and <target-path>/dbtpy/manifest.json that
 // `dbtpy parse` writes — the same per-model objects plus provenance, relation lookups and the
-// other nodes' relations. The manifest is streamed model by model into one buffer and written
-// atomically (temp file + rename), so a crash never leaves half a file. Pure apart from
-// write_dbtpy_manifest.
+// other nodes' relations. Both are written as text straight from the IR (no Json tree; the
+// Json functions below give the same data as a tree, byte for byte the same when dumped). The
+// manifest's entries are formatted in parallel chunks and written in order while later chunks
+// are formatted, to a temp file renamed into place (util/fs.h AtomicFileWriter), so a crash or
+// a failed write never leaves half a file. Pure apart from write_dbtpy_manifest; every function
+// is safe to call from several threads on a Project nobody modifies.
 #include <filesystem>
+#include <set>
 #include <string>
 
 #include "compiler/project.h"
@@ -20,6 +24,10 @@ inline constexpr int kDbtpyManifestVersion = 1;
 Json model_json(const ModelIR& model);
 // The same with the model's config already unpacked.
 Json model_json(const ModelIR& model, const ResolvedConfig& config);
+
+// model_json(model).dump(-1, ' ', false, Json::error_handler_t::replace), written directly
+// (what `ls --output json` prints per line). With `keys`, only the top-level members it names.
+std::string model_json_text(const ModelIR& model, const std::set<std::string>* keys = nullptr);
 
 // model_json plus the fields the manifest keeps: resource_type, language, package_name, fqn,
 // description, config_provenance, ref_relations, source_relations, imports, model_def_line.

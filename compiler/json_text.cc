@@ -1,23 +1,105 @@
 #include "compiler/json_text.h"
 
+#include <charconv>
+#include <cstdint>
+#include <cstring>
+
 namespace dbtpy::compiler {
 
+namespace {
+
+constexpr uint64_t kOnes = 0x0101010101010101ULL;
+constexpr uint64_t kHighs = 0x8080808080808080ULL;
+
+// Nonzero when one of the 8 bytes of `w` cannot be copied as it is: a control character
+// (< 0x20), '"', '\\' or a byte >= 0x80 (UTF-8, checked apart). Exact as a yes/no answer:
+// the borrow tricks only add false bits above a byte that really matches.
+inline uint64_t special_in_word(uint64_t w) {
+  uint64_t control = (w - kOnes * 0x20) & ~w;
+  uint64_t quote = w ^ (kOnes * '"');
+  uint64_t backslash = w ^ (kOnes * '\\');
+  return (control | ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) | w) & kHighs;
+}
+
+inline bool is_special(unsigned char c) {
+  return c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+}
+
+inline bool in(unsigned char c, unsigned char lo, unsigned char hi) {
+  return c >= lo && c <= hi;
+}
+
+// Length of the well-formed UTF-8 sequence at s[i] (a byte >= 0x80), or 0 when it is not one
+// (the same rule as nlohmann's decoder: no overlongs, surrogates or code points > U+10FFFF).
+size_t utf8_length(std::string_view s, size_t i) {
+  auto at = [&](size_t k) -> unsigned char {
+    return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0;
+  };
+  unsigned char c = at(0);
+  if (in(c, 0xC2, 0xDF)) return in(at(1), 0x80, 0xBF) ? 2 : 0;
+  if (in(c, 0xE0, 0xEF)) {
+    unsigned char lo = c == 0xE0 ? 0xA0 : 0x80;
+    unsigned char hi = c == 0xED ? 0x9F : 0xBF;
+    return in(at(1), lo, hi) && in(at(2), 0x80, 0xBF) ? 3 : 0;
+  }
+  if (in(c, 0xF0, 0xF4)) {
+    unsigned char lo = c == 0xF0 ? 0x90 : 0x80;
+    unsigned char hi = c == 0xF4 ? 0x8F : 0xBF;
+    return in(at(1), lo, hi) && in(at(2), 0x80, 0xBF) && in(at(3), 0x80, 0xBF) ? 4 : 0;
+  }
+  return 0;
+}
+
+// The index of the first byte at or after `i` that cannot be copied as it is, or n.
+inline size_t next_special(const char* p, size_t n, size_t i) {
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    if (special_in_word(w)) break;
+  }
+  while (i < n && !is_special(static_cast<unsigned char>(p[i])))
+    ++i;
+  return i;
+}
+
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view s) {
-  // Runs of characters that need no escaping are appended in one go.
+  // Runs of bytes that need no escaping are found 8 bytes at a time and appended in one go.
+  const char* p = s.data();
+  const size_t n = s.size();
+  size_t i = next_special(p, n, 0);
+  if (i == n) {  // the common case: quotes around the bytes as they are, one append
+    size_t at = out.size();
+    out.resize(at + n + 2);
+    char* d = out.data() + at;
+    d[0] = '"';
+    if (n) std::memcpy(d + 1, p, n);
+    d[n + 1] = '"';
+    return;
+  }
   size_t run = 0;
   out += '"';
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) continue;
-    if (c >= 0x80) {  // rare: let nlohmann validate UTF-8 and replace invalid bytes
-      out.append(s.data() + run, i - run);
+  while (true) {
+    i = next_special(p, n, i);
+    if (i >= n) break;
+    unsigned char c = static_cast<unsigned char>(p[i]);
+    if (c >= 0x80) {
+      if (size_t len = utf8_length(s, i)) {  // valid UTF-8 is kept as it is
+        i += len;
+        continue;
+      }
+      // Rare: nlohmann replaces invalid bytes (its rules for where a bad sequence ends are
+      // subtle), so it writes the rest.
+      out.append(p + run, i - run);
       std::string rest =
           Json(std::string(s.substr(i))).dump(-1, ' ', false, Json::error_handler_t::replace);
       out.append(rest, 1, rest.size() - 1);  // without its opening quote (keeps the closing)
       return;
     }
-    out.append(s.data() + run, i - run);
-    run = i + 1;
+    out.append(p + run, i - run);
+    ++i;
+    run = i;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -42,14 +124,75 @@ void append_json_string(std::string& out, std::string_view s) {
         break;
       default: {
         static const char* hex = "0123456789abcdef";
-        out += "\\u00";
-        out += hex[c >> 4];
-        out += hex[c & 15];
+        char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        out.append(esc, 6);
       }
     }
   }
-  out.append(s.data() + run, s.size() - run);
+  out.append(p + run, n - run);
   out += '"';
+}
+
+void append_json_integer(std::string& out, long long v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<size_t>(end - buf));
+}
+
+void append_json_value(std::string& out, const Json& v) {
+  switch (v.type()) {
+    case Json::value_t::string:
+      append_json_string(out, v.get_ref<const std::string&>());
+      break;
+    case Json::value_t::null:
+      out += "null";
+      break;
+    case Json::value_t::boolean:
+      out += v.get<bool>() ? "true" : "false";
+      break;
+    case Json::value_t::number_integer:
+      append_json_integer(out, v.get<long long>());
+      break;
+    case Json::value_t::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& item : v) {
+        if (!first) out += ',';
+        first = false;
+        append_json_value(out, item);
+      }
+      out += ']';
+      break;
+    }
+    case Json::value_t::object: {
+      out += '{';
+      bool first = true;
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        if (!first) out += ',';
+        first = false;
+        append_json_string(out, it.key());
+        out += ':';
+        append_json_value(out, *it);
+      }
+      out += '}';
+      break;
+    }
+    default:  // unsigned, float, binary, discarded: nlohmann's own printing
+      out += v.dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
+}
+
+JsonMembersText::JsonMembersText(const Json& object) {
+  if (!object.is_object()) return;
+  for (auto it = object.begin(); it != object.end(); ++it) {
+    Member m;
+    m.key = it.key();
+    append_json_string(m.text, it.key());
+    m.text += ':';
+    append_json_value(m.text, *it);
+    if (it->is_object() && !it->empty()) m.members = JsonMembersText(*it).members;
+    members.push_back(std::move(m));
+  }
 }
 
 void JsonText::separate() {
@@ -105,28 +248,13 @@ JsonText& JsonText::string(std::string_view s) {
 
 JsonText& JsonText::value(const Json& v) {
   separate();
-  switch (v.type()) {
-    case Json::value_t::string:
-      append_json_string(out_, v.get_ref<const std::string&>());
-      break;
-    case Json::value_t::null:
-      out_ += "null";
-      break;
-    case Json::value_t::boolean:
-      out_ += v.get<bool>() ? "true" : "false";
-      break;
-    case Json::value_t::number_integer:
-      out_ += std::to_string(v.get<long long>());
-      break;
-    default:
-      out_ += v.dump(-1, ' ', false, Json::error_handler_t::replace);
-  }
+  append_json_value(out_, v);
   return *this;
 }
 
 JsonText& JsonText::integer(long long v) {
   separate();
-  out_ += std::to_string(v);
+  append_json_integer(out_, v);
   return *this;
 }
 

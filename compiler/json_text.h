@@ -2,7 +2,9 @@
 // A streaming JSON writer that appends to a string: artifacts with thousands of entries are
 // written without building a JSON tree for them (what dominated `dbtpy parse` on 10,000
 // models). Strings are escaped as nlohmann::json escapes them (UTF-8 kept, invalid bytes
-// replaced). Not thread-safe; one writer per output string.
+// replaced), values printed as nlohmann's compact dump prints them, so the bytes are the same
+// as dumping the equivalent Json. Not thread-safe; one writer per output string. The free
+// functions and JsonMembersText are pure / immutable and safe to use from any thread.
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,5 +42,26 @@ class JsonText {
 
 // Appends `s` as a JSON string literal.
 void append_json_string(std::string& out, std::string_view s);
+
+// Appends `v` as v.dump(-1, ' ', false, Json::error_handler_t::replace) would.
+void append_json_value(std::string& out, const Json& v);
+
+// Appends the integer's decimal digits (as nlohmann prints integers).
+void append_json_integer(std::string& out, long long v);
+
+// A JSON object's members as ready-made text, for a constant object that many documents
+// complete their own values with (model_config_defaults() in every manifest entry): per member,
+// in key order, its key, its `"key":value` text and, when the value is a non-empty object, the
+// same for that object's members. Immutable once built.
+struct JsonMembersText {
+  struct Member {
+    std::string key;
+    std::string text;             // "key":value, compact
+    std::vector<Member> members;  // the value's members when it is a non-empty object
+  };
+  JsonMembersText() = default;
+  explicit JsonMembersText(const Json& object);  // a non-object has no members
+  std::vector<Member> members;
+};
 
 }  // namespace dbtpy::compiler

@@ -7,12 +7,16 @@
 //                   model (10,000 models would not fit the parse memory goal); packed it is
 //                   ~250 bytes. unpack() gives back exactly the ResolvedConfig that was packed
 //                   (same value types, same keys, same provenance).
+// PackedConfig also prints itself as JSON text straight from the packed bytes (no Json tree,
+// no map): the manifest formats 10,000 configs that way.
 // Value types; immutable once built, so safe to share across threads.
+#include <array>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "compiler/json_text.h"
 #include "util/json.h"
 
 namespace dbtpy::compiler {
@@ -36,6 +40,16 @@ class PackedConfig {
   std::map<std::string, ConfigLayer> provenance() const;  // unpack().provenance
   // provenance().find(key) without building the map.
   std::optional<ConfigLayer> layer_of(std::string_view key) const;
+
+  // Appends values() as compact JSON text, byte for byte what
+  // values().dump(-1, ' ', false, Json::error_handler_t::replace) writes. With `defaults`, the
+  // values completed with the defaults' members they lack, and a member that is a non-empty
+  // object in the defaults and an object in the values merged one level (the values' members
+  // win): the dump of config_with_defaults(unpack()) for model_config_defaults().
+  void append_json(std::string& out, const JsonMembersText* defaults = nullptr) const;
+  // Appends the provenance as a JSON object of key -> layer_names[layer], in key order.
+  void append_provenance_json(std::string& out,
+                              const std::array<std::string_view, 4>& layer_names) const;
 
   size_t packed_size() const { return bytes_.size(); }
   bool operator==(const PackedConfig& other) const = default;

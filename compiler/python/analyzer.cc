@@ -82,7 +82,7 @@ class Analyzer {
   std::string_view src_;
   std::string_view path_;
   PythonAnalysis& out_;
-  std::vector<Token> tokens_;
+  TokenVector tokens_;
 };
 
 void Analyzer::syntax_error(const SyntaxErrorInfo& e) {
@@ -103,7 +103,7 @@ void Analyzer::run() {
     // CPython tokenizes lazily: a grammar error before the lexical one is found first (and
     // then loses to the lexical one only in the cases CPython lets it). Parse the tokens up to
     // the lexical error to find out.
-    Token end;
+    Token end{};
     end.begin = end.end = std::max(tr.error.offset, tr.error.detected_at);
     end.line = tr.error.line;
     end.kind = Tok::kEndMarker;
@@ -211,7 +211,7 @@ void Analyzer::recover_calls(uint32_t limit, uint32_t skip_from, uint32_t skip_t
     if (!balanced) continue;
     if (tokens_[i].begin <= skip_to && skip_from <= tokens_[close].end) continue;
     // The call must be a valid expression on its own, or its problems are syntax problems.
-    std::vector<Token> alone(tokens_.begin() + i, tokens_.begin() + close + 1);
+    TokenVector alone(tokens_.begin() + i, tokens_.begin() + close + 1);
     Token end = tokens_[close];
     end.kind = Tok::kNewline;
     alone.push_back(end);
@@ -245,6 +245,13 @@ void Analyzer::evaluate_call(const CallSite& site) {
   call.where = tok_loc(site.callee_tok);
   std::vector<PyValue> positional;
   std::vector<std::pair<std::string, PyValue>> keywords;
+  const size_t n_keywords = static_cast<size_t>(
+      std::count_if(site.args.begin(), site.args.end(),
+                    [](const CallArgSpan& a) { return a.kind == CallArgSpan::Kind::kKeyword; }));
+  positional.reserve(site.args.size() - n_keywords);
+  keywords.reserve(n_keywords);
+  call.positional.reserve(site.args.size() - n_keywords);
+  call.keywords.reserve(n_keywords);
   for (const CallArgSpan& arg : site.args) {
     if (arg.kind == CallArgSpan::Kind::kStar || arg.kind == CallArgSpan::Kind::kDoubleStar) {
       bool star = arg.kind == CallArgSpan::Kind::kStar;
@@ -314,7 +321,8 @@ void Analyzer::interpret(const CallSite& site, const RecognizedCall& call,
 // Fusion. Fusion silently drops non-string names; dbt-core raises: we raise (clearer).
 void Analyzer::interpret_ref(const RecognizedCall& call, const std::vector<PyValue>& positional,
                              const std::vector<std::pair<std::string, PyValue>>& keywords) {
-  const std::string hint =
+  // Hints are built only when a diagnostic needs them (most calls are fine).
+  const char* const hint =
       "call dbt.ref('model'), dbt.ref('package', 'model') or "
       "dbt.ref('model', v=2)";
   size_t n = positional.size();
@@ -383,7 +391,7 @@ void Analyzer::interpret_ref(const RecognizedCall& call, const std::vector<PyVal
 
 void Analyzer::interpret_source(const RecognizedCall& call, const std::vector<PyValue>& positional,
                                 const std::vector<std::pair<std::string, PyValue>>& keywords) {
-  const std::string hint = "call dbt.source('source_name', 'table_name')";
+  const char* const hint = "call dbt.source('source_name', 'table_name')";
   if (!keywords.empty()) {
     diag("DBTPY131", call.where,
          fmt::format("source() takes exactly two positional arguments; got the keyword "
@@ -435,9 +443,9 @@ void Analyzer::interpret_config(const RecognizedCall& call, const std::vector<Py
          "without arguments");
     return;
   }
-  for (const char* hook : {"pre", "post"}) {
-    std::string underscore = fmt::format("{}_hook", hook);
-    std::string dash = fmt::format("{}-hook", hook);
+  static constexpr std::pair<const char*, const char*> kHookSpellings[] = {
+      {"pre_hook", "pre-hook"}, {"post_hook", "post-hook"}};
+  for (const auto& [underscore, dash] : kHookSpellings) {
     if (config.contains(underscore) && config.contains(dash)) {
       diag("DBTPY133", call.where,
            fmt::format("Invalid config, has conflicting keys \"{}\" and \"{}\"", underscore, dash),
@@ -453,37 +461,37 @@ void Analyzer::interpret_config(const RecognizedCall& call, const std::vector<Py
 void Analyzer::interpret_get(const RecognizedCall& call, const std::vector<PyValue>& positional,
                              const std::vector<std::pair<std::string, PyValue>>& keywords) {
   const char* name = call_name(call.kind);
-  const std::string hint = fmt::format("call {}('key') or {}('key', default)", name, name);
+  auto hint = [name] { return fmt::format("call {}('key') or {}('key', default)", name, name); };
   const PyValue* def = positional.size() >= 2 ? &positional[1] : nullptr;
   size_t given = positional.size();
   for (const auto& [kw, value] : keywords) {
     if (kw != "default") {
       diag("DBTPY134", call.where,
-           fmt::format("{}() got an unexpected keyword argument '{}'", name, kw), hint);
+           fmt::format("{}() got an unexpected keyword argument '{}'", name, kw), hint());
       return;
     }
     if (def != nullptr) {
       diag("DBTPY134", call.where,
-           fmt::format("{}() got multiple values for argument 'default'", name), hint);
+           fmt::format("{}() got multiple values for argument 'default'", name), hint());
       return;
     }
     def = &value;
     ++given;
   }
   if (positional.empty()) {
-    diag("DBTPY134", call.where, fmt::format("{}() requires at least one argument", name), hint);
+    diag("DBTPY134", call.where, fmt::format("{}() requires at least one argument", name), hint());
     return;
   }
   if (given > 2) {
     diag("DBTPY134", call.where,
-         fmt::format("{}() takes at most 2 arguments ({} given)", name, given), hint);
+         fmt::format("{}() takes at most 2 arguments ({} given)", name, given), hint());
     return;
   }
   if (positional[0].type != PyValue::Type::kStr) {
     diag("DBTPY134", call.where,
          fmt::format("The key argument to {}() must be a string, got {}", name,
                      python_type_name(positional[0])),
-         hint);
+         hint());
     return;
   }
   KeyUse use;

@@ -38,8 +38,7 @@ bool is_printable(char32_t cp) {
 
 class LiteralParser {
  public:
-  LiteralParser(std::string_view src, const std::vector<Token>& toks, uint32_t end,
-                LiteralError& err)
+  LiteralParser(std::string_view src, const TokenVector& toks, uint32_t end, LiteralError& err)
       : src_(src), t_(toks), end_(end), err_(err) {}
 
   // Parses one value at `i`; on success `i` is the token after it.
@@ -65,7 +64,7 @@ class LiteralParser {
   }
 
   std::string_view src_;
-  const std::vector<Token>& t_;
+  const TokenVector& t_;
   uint32_t end_;
   LiteralError& err_;
 };
@@ -543,8 +542,8 @@ bool decode_string_token(std::string_view text, std::string& out, bool& is_bytes
   return true;
 }
 
-bool eval_literal(std::string_view source, const std::vector<Token>& tokens, uint32_t begin,
-                  uint32_t end, PyValue& out, LiteralError& error) {
+bool eval_literal(std::string_view source, const TokenVector& tokens, uint32_t begin, uint32_t end,
+                  PyValue& out, LiteralError& error) {
   LiteralParser parser(source, tokens, end, error);
   uint32_t i = begin;
   if (!parser.value(i, out)) return false;

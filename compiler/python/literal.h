@@ -42,8 +42,8 @@ struct LiteralError {
 };
 
 // Evaluates tokens [begin, end) as one literal. Returns false and fills `error` otherwise.
-bool eval_literal(std::string_view source, const std::vector<Token>& tokens, uint32_t begin,
-                  uint32_t end, PyValue& out, LiteralError& error);
+bool eval_literal(std::string_view source, const TokenVector& tokens, uint32_t begin, uint32_t end,
+                  PyValue& out, LiteralError& error);
 
 // Decodes one string token (prefix and quotes included). Bytes literals decode to their bytes.
 // Returns false with a message for an invalid escape.

@@ -23,13 +23,13 @@ void Parser::parse_file() {
   }
   // Module docstring: the first statement is an expression statement of str literal(s).
   {
-    size_t q = p_;
+    size_t q = pos();
     while (tk_at(q) == Tok::kString)
       ++q;
-    if (q > p_ &&
+    if (q > pos() &&
         (tk_at(q) == Tok::kNewline || tk_at(q) == Tok::kSemi || tk_at(q) == Tok::kEndMarker)) {
       bool all_str = true;
-      for (size_t i = p_; i < q; ++i) {
+      for (size_t i = pos(); i < q; ++i) {
         std::string_view s = t_[i].text(src_);
         for (char c : s) {
           if (c == '\'' || c == '"') break;
@@ -37,7 +37,7 @@ void Parser::parse_file() {
         }
       }
       if (all_str) {
-        out_.docstring_begin = static_cast<int32_t>(p_);
+        out_.docstring_begin = static_cast<int32_t>(pos());
         out_.docstring_end = static_cast<int32_t>(q);
       }
     }
@@ -45,7 +45,7 @@ void Parser::parse_file() {
   Ctx ctx;
   while (ok() && tk() != Tok::kEndMarker) {
     if (tk() == Tok::kIndent) {
-      fail(p_, "unexpected indent");
+      fail(pos(), "unexpected indent");
       out_.error.indentation = true;
       break;
     }
@@ -55,7 +55,7 @@ void Parser::parse_file() {
 
 StmtInfo Parser::statement(Ctx ctx) {
   StmtInfo info;
-  info.first_tok = static_cast<uint32_t>(p_);
+  info.first_tok = static_cast<uint32_t>(pos());
   switch (tk()) {
     case Tok::kDef:
       function_def(ctx, false);
@@ -92,11 +92,11 @@ StmtInfo Parser::statement(Ctx ctx) {
         next();
         with_stmt(ctx, true);
       } else {
-        fail(p_ + 1, "invalid syntax");
+        fail(pos() + 1, "invalid syntax");
       }
       return info;
     case Tok::kName:
-      if (raw_name_is(p_, "match") && try_match_stmt(ctx)) return info;
+      if (raw_name_is(pos(), "match") && try_match_stmt(ctx)) return info;
       break;
     case Tok::kIndent:
       fail_here("unexpected indent");
@@ -133,7 +133,7 @@ StmtInfo Parser::simple_stmts(Ctx ctx) {
 StmtInfo Parser::simple_stmt(Ctx ctx) {
   (void)ctx;
   StmtInfo info;
-  info.first_tok = static_cast<uint32_t>(p_);
+  info.first_tok = static_cast<uint32_t>(pos());
   switch (tk()) {
     case Tok::kReturn: {
       next();
@@ -188,8 +188,8 @@ StmtInfo Parser::simple_stmt(Ctx ctx) {
       }
       return info;
     case Tok::kName:
-      if (raw_name_is(p_, "type") && tk_at(p_ + 1) == Tok::kName &&
-          (tk_at(p_ + 2) == Tok::kEqual || tk_at(p_ + 2) == Tok::kLSqb)) {
+      if (raw_name_is(pos(), "type") && tk_at(pos() + 1) == Tok::kName &&
+          (tk_at(pos() + 2) == Tok::kEqual || tk_at(pos() + 2) == Tok::kLSqb)) {
         next();
         next();
         if (tk() == Tok::kLSqb) type_params();
@@ -280,13 +280,13 @@ void Parser::check_target(const Expr& e, int mode) {
 // Targets of del / for / comprehensions: a comma-separated list parsed at the level of
 // primaries (so that `in` is not taken as a comparison), then checked.
 void Parser::target_list(int mode) {
-  size_t start = p_;
+  size_t start = pos();
   int count = 0;
   bool trailing_comma = false;
   while (ok()) {
     Expr e;
     if (tk() == Tok::kStar) {
-      uint32_t star = static_cast<uint32_t>(p_);
+      uint32_t star = static_cast<uint32_t>(pos());
       next();
       e = binary(5);
       if (!ok()) return;
@@ -389,15 +389,15 @@ void Parser::type_params() {
 }
 
 void Parser::function_def(Ctx ctx, bool is_async) {
-  uint32_t def_tok = static_cast<uint32_t>(p_);
-  uint32_t line = tok_[p_].line;
+  uint32_t def_tok = static_cast<uint32_t>(pos());
+  uint32_t line = (*cur_).line;
   next();  // def
   if (tk() != Tok::kName) {
     fail_here();
     return;
   }
-  bool is_model = name_equals(src_, tok_[p_], "model");
-  const uint32_t name_tok = static_cast<uint32_t>(p_);
+  bool is_model = name_equals(src_, (*cur_), "model");
+  const uint32_t name_tok = static_cast<uint32_t>(pos());
   next();
   if (tk() == Tok::kLSqb) type_params();
   if (!ok()) return;
@@ -473,8 +473,8 @@ void Parser::parameters(bool annotations, Tok closer, ModelDefSite* def) {
         }
       } else {
         bare_star = true;
-        if (tk() == closer || (tk() == Tok::kComma && tk_at(p_ + 1) == closer)) {
-          fail(p_ - 1, "named arguments must follow bare *");
+        if (tk() == closer || (tk() == Tok::kComma && tk_at(pos() + 1) == closer)) {
+          fail(pos() - 1, "named arguments must follow bare *");
           return;
         }
         if (tk() != Tok::kComma) {
@@ -495,7 +495,7 @@ void Parser::parameters(bool annotations, Tok closer, ModelDefSite* def) {
       }
       seen_kwargs = true;
     } else if (tk() == Tok::kName) {
-      uint32_t name_tok = static_cast<uint32_t>(p_);
+      uint32_t name_tok = static_cast<uint32_t>(pos());
       next();
       if (annotations && tk() == Tok::kColon) {
         next();
@@ -545,7 +545,7 @@ void Parser::parameters(bool annotations, Tok closer, ModelDefSite* def) {
 }
 
 void Parser::class_def(Ctx ctx) {
-  uint32_t line = tok_[p_].line;
+  uint32_t line = (*cur_).line;
   next();  // class
   if (!expect(Tok::kName, nullptr)) return;
   if (tk() == Tok::kLSqb) type_params();
@@ -560,20 +560,20 @@ void Parser::class_def(Ctx ctx) {
 }
 
 void Parser::if_stmt(Ctx ctx) {
-  uint32_t line = tok_[p_].line;
+  uint32_t line = (*cur_).line;
   next();
   named_expression();
   if (!expect(Tok::kColon, ":")) return;
   block(ctx, "'if' statement", line);
   while (ok() && tk() == Tok::kElif) {
-    line = tok_[p_].line;
+    line = (*cur_).line;
     next();
     named_expression();
     if (!expect(Tok::kColon, ":")) return;
     block(ctx, "'elif' statement", line);
   }
   if (ok() && tk() == Tok::kElse) {
-    line = tok_[p_].line;
+    line = (*cur_).line;
     next();
     if (!expect(Tok::kColon, ":")) return;
     block(ctx, "'else' statement", line);
@@ -581,13 +581,13 @@ void Parser::if_stmt(Ctx ctx) {
 }
 
 void Parser::while_stmt(Ctx ctx) {
-  uint32_t line = tok_[p_].line;
+  uint32_t line = (*cur_).line;
   next();
   named_expression();
   if (!expect(Tok::kColon, ":")) return;
   block(ctx, "'while' statement", line);
   if (ok() && tk() == Tok::kElse) {
-    line = tok_[p_].line;
+    line = (*cur_).line;
     next();
     if (!expect(Tok::kColon, ":")) return;
     block(ctx, "'else' statement", line);
@@ -596,7 +596,7 @@ void Parser::while_stmt(Ctx ctx) {
 
 void Parser::for_stmt(Ctx ctx, bool is_async) {
   (void)is_async;
-  uint32_t line = tok_[p_].line;
+  uint32_t line = (*cur_).line;
   next();  // for
   target_list(2);
   if (!expect(Tok::kIn, "in")) return;
@@ -604,7 +604,7 @@ void Parser::for_stmt(Ctx ctx, bool is_async) {
   if (!expect(Tok::kColon, ":")) return;
   block(ctx, "'for' statement", line);
   if (ok() && tk() == Tok::kElse) {
-    line = tok_[p_].line;
+    line = (*cur_).line;
     next();
     if (!expect(Tok::kColon, ":")) return;
     block(ctx, "'else' statement", line);
@@ -613,7 +613,7 @@ void Parser::for_stmt(Ctx ctx, bool is_async) {
 
 void Parser::with_stmt(Ctx ctx, bool is_async) {
   (void)is_async;
-  uint32_t line = tok_[p_].line;
+  uint32_t line = (*cur_).line;
   next();  // with
   auto with_item = [&]() {
     expression();
@@ -634,7 +634,7 @@ void Parser::with_stmt(Ctx ctx, bool is_async) {
   if (tk() == Tok::kLPar) {
     // `with (a as b, c):` — only when the matching `)` is followed by `:`.
     int depth = 0;
-    size_t q = p_;
+    size_t q = pos();
     for (; q < t_.size(); ++q) {
       Tok k = t_[q].kind;
       if (k == Tok::kLPar || k == Tok::kLSqb || k == Tok::kLBrace) ++depth;
@@ -661,7 +661,7 @@ void Parser::with_stmt(Ctx ctx, bool is_async) {
   if (parenthesized) {
     // Like CPython's grammar, try the parenthesized items first and fall back to a
     // parenthesized expression (`with (yield x):`) when they do not parse.
-    size_t save_p = p_, save_calls = out_.calls.size();
+    size_t save_p = pos(), save_calls = out_.calls.size();
     int save_depth = depth_;
     bool save_spec = speculating_;
     speculating_ = true;
@@ -671,7 +671,7 @@ void Parser::with_stmt(Ctx ctx, bool is_async) {
     failed_ = false;
     depth_ = save_depth;
     out_.calls.resize(save_calls);
-    p_ = save_p;
+    cur_ = tok_ + save_p;
     parenthesized = items_ok;
   }
   if (parenthesized) {
@@ -690,14 +690,14 @@ void Parser::with_stmt(Ctx ctx, bool is_async) {
 }
 
 void Parser::try_stmt(Ctx ctx) {
-  uint32_t line = tok_[p_].line;
+  uint32_t line = (*cur_).line;
   next();
   if (!expect(Tok::kColon, ":")) return;
   block(ctx, "'try' statement", line);
   bool any_except = false, any_star = false, any_plain = false;
   while (ok() && tk() == Tok::kExcept) {
-    uint32_t except_tok = static_cast<uint32_t>(p_);
-    line = tok_[p_].line;
+    uint32_t except_tok = static_cast<uint32_t>(pos());
+    line = (*cur_).line;
     next();
     bool star = false;
     if (tk() == Tok::kStar) {
@@ -729,7 +729,7 @@ void Parser::try_stmt(Ctx ctx) {
     block(ctx, star ? "'except*' statement" : "'except' statement", line);
   }
   if (ok() && any_except && tk() == Tok::kElse) {
-    line = tok_[p_].line;
+    line = (*cur_).line;
     next();
     if (!expect(Tok::kColon, ":")) return;
     block(ctx, "'else' statement", line);
@@ -737,7 +737,7 @@ void Parser::try_stmt(Ctx ctx) {
   bool any_finally = false;
   if (ok() && tk() == Tok::kFinally) {
     any_finally = true;
-    line = tok_[p_].line;
+    line = (*cur_).line;
     next();
     if (!expect(Tok::kColon, ":")) return;
     block(ctx, "'finally' statement", line);
@@ -752,7 +752,7 @@ void Parser::import_stmt() {
       fail_here();
       return;
     }
-    out_.import_toks.push_back(static_cast<uint32_t>(p_));
+    out_.import_toks.push_back(static_cast<uint32_t>(pos()));
     next();
     while (tk() == Tok::kDot) {
       next();
@@ -775,7 +775,7 @@ void Parser::from_import_stmt() {
     next();
   }
   if (tk() == Tok::kName) {
-    if (!relative) out_.import_toks.push_back(static_cast<uint32_t>(p_));
+    if (!relative) out_.import_toks.push_back(static_cast<uint32_t>(pos()));
     next();
     while (tk() == Tok::kDot) {
       next();
@@ -816,12 +816,12 @@ void Parser::from_import_stmt() {
 // match statements (soft keyword): decided by a speculative parse of the subject.
 
 bool Parser::try_match_stmt(Ctx ctx) {
-  size_t save_p = p_;
+  size_t save_p = pos();
   size_t save_calls = out_.calls.size();
   int save_depth = depth_;
   bool save_spec = speculating_;
   speculating_ = true;
-  uint32_t line = tok_[p_].line;
+  uint32_t line = (*cur_).line;
   next();  // match
   bool is_match = false;
   if (tk() != Tok::kColon && tk() != Tok::kNewline && tk() != Tok::kEqual) {
@@ -841,7 +841,7 @@ bool Parser::try_match_stmt(Ctx ctx) {
   failed_ = false;
   depth_ = save_depth;
   out_.calls.resize(save_calls);
-  p_ = save_p;
+  cur_ = tok_ + save_p;
   if (!is_match) return false;
 
   // The real parse.
@@ -863,11 +863,11 @@ bool Parser::try_match_stmt(Ctx ctx) {
   if (!enter()) return true;
   int cases = 0;
   while (ok() && tk() != Tok::kDedent && tk() != Tok::kEndMarker) {
-    if (!raw_name_is(p_, "case")) {
+    if (!raw_name_is(pos(), "case")) {
       fail_here();
       break;
     }
-    uint32_t case_line = tok_[p_].line;
+    uint32_t case_line = (*cur_).line;
     next();
     patterns();
     if (!ok()) break;
@@ -887,7 +887,7 @@ bool Parser::try_match_stmt(Ctx ctx) {
 
 }  // namespace detail
 
-bool name_equals(std::string_view source, const Token& t, std::string_view ascii) {
+bool name_equals_non_ascii(std::string_view source, const Token& t, std::string_view ascii) {
   std::string_view text = t.text(source);
   if (!(t.flags & kNonAscii)) return text == ascii;
   // NFKC-fold each character onto ASCII; a character without such a fold cannot match.
@@ -912,7 +912,7 @@ bool name_equals(std::string_view source, const Token& t, std::string_view ascii
   return j == ascii.size();
 }
 
-ParseResult parse(std::string_view source, const std::vector<Token>& tokens) {
+ParseResult parse(std::string_view source, const TokenVector& tokens) {
   ParseResult result;
   if (tokens.empty()) {
     result.empty_module = true;

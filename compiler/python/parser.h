@@ -52,8 +52,17 @@ struct ParseResult {
 };
 
 // Identifier comparison that applies CPython's NFKC normalization for non-ASCII names.
-bool name_equals(std::string_view source, const Token& t, std::string_view ascii);
+bool name_equals_non_ascii(std::string_view source, const Token& t, std::string_view ascii);
+inline bool name_equals(std::string_view source, const Token& t, std::string_view ascii) {
+  // Inline for the common case: most names are ASCII and differ in length from `ascii`.
+  if (!(t.flags & kNonAscii)) {
+    return t.end - t.begin == ascii.size() &&
+           std::char_traits<char>::compare(source.data() + t.begin, ascii.data(), ascii.size()) ==
+               0;
+  }
+  return name_equals_non_ascii(source, t, ascii);
+}
 
-ParseResult parse(std::string_view source, const std::vector<Token>& tokens);
+ParseResult parse(std::string_view source, const TokenVector& tokens);
 
 }  // namespace dbtpy::compiler::python

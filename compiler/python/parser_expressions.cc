@@ -1,5 +1,7 @@
 // Expressions for the parser: precedence climbing for operators, primaries with the dbt.*
 // callee chain, calls (where dbt.* call sites are recorded), displays, f-string fields.
+#include <array>
+
 #include "compiler/python/parser_internal.h"
 
 namespace dbtpy::compiler::python::detail {
@@ -39,7 +41,7 @@ Expr Parser::star_expressions() {
 
 Expr Parser::star_expression() {
   if (tk() == Tok::kStar) {
-    uint32_t first = static_cast<uint32_t>(p_);
+    uint32_t first = static_cast<uint32_t>(pos());
     next();
     Expr inner = binary(5);
     Expr e;
@@ -65,7 +67,7 @@ Expr Parser::star_named_expression() {
 
 Expr Parser::named_expression() {
   if (tk() == Tok::kName && peek() == Tok::kColonEqual) {
-    uint32_t first = static_cast<uint32_t>(p_);
+    uint32_t first = static_cast<uint32_t>(pos());
     next();
     next();
     expression();
@@ -88,65 +90,9 @@ void Parser::lambda_head() {
   expect(Tok::kColon, ":");
 }
 
-Expr Parser::expression() {
-  if (!enter()) return Expr{};
-  const uint32_t first = static_cast<uint32_t>(p_);
-  const bool starts_with_lambda = tk() == Tok::kLambda;
-  Expr result;
-  bool first_set = false, composite = false;
-  // `lambda` bodies and `else` branches are tail positions: loop instead of recursing, so
-  // long chains cannot exhaust the stack.
-  while (ok()) {
-    while (ok() && tk() == Tok::kLambda)
-      lambda_head();
-    if (!ok()) break;
-    last_disjunction_ = static_cast<uint32_t>(p_);
-    Expr e = binary(1);
-    if (!ok()) break;
-    if (!first_set) {
-      result = e;
-      first_set = true;
-    }
-    if (tk() != Tok::kIf) break;
-    composite = true;
-    next();
-    last_disjunction_ = static_cast<uint32_t>(p_);
-    binary(1);
-    if (!ok()) break;
-    if (tk() != Tok::kElse) {
-      fail(first, "expected 'else' after 'if' expression");
-      break;
-    }
-    next();
-  }
-  if (starts_with_lambda || composite) {
-    result = Expr{};
-    result.kind = starts_with_lambda ? EK::kLambda : EK::kOther;
-    result.first = first;
-  }
-  leave();
-  return result;
-}
-
-Expr Parser::yield_expr() {
-  Expr e;
-  e.kind = EK::kYield;
-  e.first = static_cast<uint32_t>(p_);
-  next();  // yield
-  if (tk() == Tok::kFrom) {
-    next();
-    expression();
-    return e;
-  }
-  if (!at_expr_end() || tk() == Tok::kIf) {
-    star_expressions();
-  }
-  return e;
-}
-
 // Binary operators by precedence: 1 or, 2 and, 3 not (prefix), 4 comparisons, 5 |, 6 ^, 7 &,
 // 8 shifts, 9 + -, 10 * / // % @. Left-associative chains loop instead of recursing.
-static int binary_prec(Tok k) {
+constexpr int binary_prec(Tok k) {
   switch (k) {
     case Tok::kOr:
       return 1;
@@ -185,6 +131,127 @@ static int binary_prec(Tok k) {
   }
 }
 
+// Tokens after which an operand is complete: no trailer (`.` `(` `[`), no `**`, no binary
+// operator, no `if` of a conditional expression and no string (adjacent literals concatenate)
+// follows. A lone atom before one of them is the whole expression.
+constexpr std::array<bool, 256> make_ends_operand() {
+  std::array<bool, 256> t{};
+  for (int i = 0; i <= static_cast<int>(Tok::kYield); ++i) {
+    Tok k = static_cast<Tok>(i);
+    t[static_cast<size_t>(i)] = binary_prec(k) == 0 && k != Tok::kDot && k != Tok::kLPar &&
+                                k != Tok::kLSqb && k != Tok::kDoubleStar && k != Tok::kIf &&
+                                k != Tok::kString && k != Tok::kFStringStart;
+  }
+  return t;
+}
+constexpr std::array<bool, 256> kEndsOperand = make_ends_operand();
+
+Expr Parser::expression() {
+  // Fast path: a lone name, number, constant or string literal right before a token that ends
+  // the operand is what binary(1) would return, without its descent (no failure is possible).
+  if (!failed_ && depth_ < kMaxDepth && kEndsOperand[static_cast<uint8_t>(tk_at(pos() + 1))]) {
+    switch (tk()) {
+      case Tok::kName:
+      case Tok::kNumber:
+      case Tok::kString:
+      case Tok::kTrue:
+      case Tok::kFalse:
+      case Tok::kNone:
+      case Tok::kEllipsis:
+        last_disjunction_ = static_cast<uint32_t>(pos());
+        return atom();
+      default:
+        break;
+    }
+  }
+  if (!enter()) return Expr{};
+  const uint32_t first = static_cast<uint32_t>(pos());
+  const bool starts_with_lambda = tk() == Tok::kLambda;
+  Expr result;
+  bool first_set = false, composite = false;
+  // An operand that starts with a primary (no prefix operator, no lambda) is parsed directly
+  // instead of through binary(1) -> factor() -> power(): when a token that ends the operand
+  // follows it (a call or attribute chain before `,` `)` NEWLINE ...), it is the expression.
+  Expr pre;
+  bool have_pre = false;
+  switch (tk()) {
+    case Tok::kNot:
+    case Tok::kMinus:
+    case Tok::kPlus:
+    case Tok::kTilde:
+    case Tok::kLambda:
+      break;
+    default:
+      last_disjunction_ = first;
+      pre = primary();
+      if (!ok()) {
+        leave();
+        return Expr{};
+      }
+      if (kEndsOperand[static_cast<uint8_t>(tk())]) {
+        leave();
+        return pre;
+      }
+      pre = binary_rest(power_rest(pre), 1);
+      have_pre = true;
+      break;
+  }
+  // `lambda` bodies and `else` branches are tail positions: loop instead of recursing, so
+  // long chains cannot exhaust the stack.
+  while (ok()) {
+    Expr e;
+    if (have_pre) {
+      e = pre;
+      have_pre = false;
+    } else {
+      while (ok() && tk() == Tok::kLambda)
+        lambda_head();
+      if (!ok()) break;
+      last_disjunction_ = static_cast<uint32_t>(pos());
+      e = binary(1);
+    }
+    if (!ok()) break;
+    if (!first_set) {
+      result = e;
+      first_set = true;
+    }
+    if (tk() != Tok::kIf) break;
+    composite = true;
+    next();
+    last_disjunction_ = static_cast<uint32_t>(pos());
+    binary(1);
+    if (!ok()) break;
+    if (tk() != Tok::kElse) {
+      fail(first, "expected 'else' after 'if' expression");
+      break;
+    }
+    next();
+  }
+  if (starts_with_lambda || composite) {
+    result = Expr{};
+    result.kind = starts_with_lambda ? EK::kLambda : EK::kOther;
+    result.first = first;
+  }
+  leave();
+  return result;
+}
+
+Expr Parser::yield_expr() {
+  Expr e;
+  e.kind = EK::kYield;
+  e.first = static_cast<uint32_t>(pos());
+  next();  // yield
+  if (tk() == Tok::kFrom) {
+    next();
+    expression();
+    return e;
+  }
+  if (!at_expr_end() || tk() == Tok::kIf) {
+    star_expressions();
+  }
+  return e;
+}
+
 Expr Parser::binary(int min_prec) {
   Expr left;
   if (tk() == Tok::kNot) {
@@ -192,7 +259,7 @@ Expr Parser::binary(int min_prec) {
       fail_here();
       return left;
     }
-    left.first = static_cast<uint32_t>(p_);
+    left.first = static_cast<uint32_t>(pos());
     while (tk() == Tok::kNot)
       next();
     binary(4);
@@ -200,6 +267,10 @@ Expr Parser::binary(int min_prec) {
   } else {
     left = factor();
   }
+  return binary_rest(left, min_prec);
+}
+
+inline Expr Parser::binary_rest(Expr left, int min_prec) {
   while (ok()) {
     Tok op = tk();
     int prec = binary_prec(op);
@@ -220,7 +291,7 @@ Expr Parser::binary(int min_prec) {
 }
 
 inline Expr Parser::factor() {
-  uint32_t first = static_cast<uint32_t>(p_);
+  uint32_t first = static_cast<uint32_t>(pos());
   bool unary = false;
   while (tk() == Tok::kMinus || tk() == Tok::kPlus || tk() == Tok::kTilde) {
     next();
@@ -236,7 +307,10 @@ inline Expr Parser::factor() {
 }
 
 inline Expr Parser::power() {
-  Expr e = primary();
+  return power_rest(primary());
+}
+
+inline Expr Parser::power_rest(Expr e) {
   while (ok() && tk() == Tok::kDoubleStar) {
     next();
     while (tk() == Tok::kMinus || tk() == Tok::kPlus || tk() == Tok::kTilde)
@@ -251,7 +325,7 @@ inline Expr Parser::power() {
 }
 
 inline Expr Parser::primary() {
-  uint32_t first = static_cast<uint32_t>(p_);
+  uint32_t first = static_cast<uint32_t>(pos());
   bool awaited = false;
   if (tk() == Tok::kAwait) {
     next();
@@ -269,17 +343,17 @@ inline Expr Parser::primary() {
       Chain c = kNoChain;
       switch (e.chain) {
         case kDbt:
-          if (name_equals(src_, tok_[p_], "ref"))
+          if (name_equals(src_, (*cur_), "ref"))
             c = kDbtRef;
-          else if (name_equals(src_, tok_[p_], "source"))
+          else if (name_equals(src_, (*cur_), "source"))
             c = kDbtSource;
-          else if (name_equals(src_, tok_[p_], "config"))
+          else if (name_equals(src_, (*cur_), "config"))
             c = kDbtConfig;
           break;
         case kDbtConfig:
-          if (name_equals(src_, tok_[p_], "get"))
+          if (name_equals(src_, (*cur_), "get"))
             c = kDbtConfigGet;
-          else if (name_equals(src_, tok_[p_], "meta_get"))
+          else if (name_equals(src_, (*cur_), "meta_get"))
             c = kDbtConfigMetaGet;
           break;
         default:
@@ -383,7 +457,7 @@ void Parser::call_args(Expr& callee, bool allow_genexp) {
   int count = 0;
   while (ok() && tk() != Tok::kRPar) {
     CallArgSpan span;
-    uint32_t arg_tok = static_cast<uint32_t>(p_);
+    uint32_t arg_tok = static_cast<uint32_t>(pos());
     if (tk() == Tok::kStar) {
       if (seen_kwunpack) {
         fail_here("iterable argument unpacking follows keyword argument unpacking");
@@ -391,12 +465,12 @@ void Parser::call_args(Expr& callee, bool allow_genexp) {
       }
       span.kind = CallArgSpan::Kind::kStar;
       next();
-      span.begin = static_cast<uint32_t>(p_);
+      span.begin = static_cast<uint32_t>(pos());
       expression();
     } else if (tk() == Tok::kDoubleStar) {
       span.kind = CallArgSpan::Kind::kDoubleStar;
       next();
-      span.begin = static_cast<uint32_t>(p_);
+      span.begin = static_cast<uint32_t>(pos());
       expression();
       seen_kwunpack = true;
     } else if (tk() == Tok::kName && peek() == Tok::kEqual) {
@@ -404,7 +478,7 @@ void Parser::call_args(Expr& callee, bool allow_genexp) {
       span.name_tok = arg_tok;
       next();
       next();
-      span.begin = static_cast<uint32_t>(p_);
+      span.begin = static_cast<uint32_t>(pos());
       expression();
       seen_keyword = true;
     } else {
@@ -436,7 +510,7 @@ void Parser::call_args(Expr& callee, bool allow_genexp) {
       }
     }
     if (!ok()) break;
-    span.end = static_cast<uint32_t>(p_);
+    span.end = static_cast<uint32_t>(pos());
     if (recognized) spans.push_back(span);
     ++count;
     if (tk() == Tok::kComma) {
@@ -500,13 +574,13 @@ void Parser::comprehension_clauses() {
 
 inline Expr Parser::atom() {
   Expr e;
-  e.first = static_cast<uint32_t>(p_);
+  e.first = static_cast<uint32_t>(pos());
   switch (tk()) {
     case Tok::kName:
       e.kind = EK::kName;
-      if (name_equals(src_, tok_[p_], "dbt")) {
+      if (name_equals(src_, (*cur_), "dbt")) {
         e.chain = kDbt;
-        e.chain_tok = static_cast<uint32_t>(p_);
+        e.chain_tok = static_cast<uint32_t>(pos());
       }
       next();
       return e;
@@ -535,7 +609,7 @@ inline Expr Parser::atom() {
 
 Expr Parser::strings() {
   Expr e;
-  e.first = static_cast<uint32_t>(p_);
+  e.first = static_cast<uint32_t>(pos());
   bool any_bytes = false, any_text = false, any_f = false;
   while (ok() && (tk() == Tok::kString || tk() == Tok::kFStringStart)) {
     if (tk() == Tok::kFStringStart) {
@@ -545,7 +619,7 @@ Expr Parser::strings() {
       continue;
     }
     bool bytes = false;
-    for (char c : tok_[p_].text(src_)) {
+    for (char c : (*cur_).text(src_)) {
       if (c == '\'' || c == '"') break;
       if (c == 'b' || c == 'B') bytes = true;
     }
@@ -572,7 +646,7 @@ void Parser::fstring_field() {
   next();  // {
   if (tk() == Tok::kRBrace || tk() == Tok::kExclamation || tk() == Tok::kColon ||
       tk() == Tok::kEqual) {
-    fail_here(fmt::format("f-string: valid expression required before '{}'", tok_[p_].text(src_)));
+    fail_here(fmt::format("f-string: valid expression required before '{}'", (*cur_).text(src_)));
     return;
   }
   if (tk() == Tok::kLambda) {
@@ -583,13 +657,13 @@ void Parser::fstring_field() {
   if (!ok()) return;
   if (tk() == Tok::kEqual) next();
   if (tk() == Tok::kExclamation) {
-    uint32_t excl_end = tok_[p_].end;
+    uint32_t excl_end = (*cur_).end;
     next();
-    if (tk() != Tok::kName || tok_[p_].begin != excl_end) {
+    if (tk() != Tok::kName || (*cur_).begin != excl_end) {
       fail_here("f-string: conversion type must come right after the exclamanation mark");
       return;
     }
-    std::string_view conv = tok_[p_].text(src_);
+    std::string_view conv = (*cur_).text(src_);
     if (conv != "s" && conv != "r" && conv != "a") {
       fail_here(
           fmt::format("f-string: invalid conversion character '{}': expected 's', 'r', or "
@@ -613,7 +687,7 @@ void Parser::fstring_field() {
 
 Expr Parser::paren_atom() {
   Expr e;
-  e.first = static_cast<uint32_t>(p_);
+  e.first = static_cast<uint32_t>(pos());
   if (!enter()) return e;
   next();  // (
   if (tk() == Tok::kRPar) {
@@ -688,7 +762,7 @@ Expr Parser::paren_atom() {
 Expr Parser::list_atom() {
   Expr e;
   e.kind = EK::kList;
-  e.first = static_cast<uint32_t>(p_);
+  e.first = static_cast<uint32_t>(pos());
   if (!enter()) return e;
   next();  // [
   bool first_item = true;
@@ -728,7 +802,7 @@ Expr Parser::list_atom() {
 Expr Parser::brace_atom() {
   Expr e;
   e.kind = EK::kOther;
-  e.first = static_cast<uint32_t>(p_);
+  e.first = static_cast<uint32_t>(pos());
   if (!enter()) return e;
   next();  // {
   bool is_dict = false, decided = false, first_item = true;

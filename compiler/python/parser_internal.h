@@ -100,25 +100,27 @@ inline const char* describe(EK k) {
 
 class Parser {
  public:
-  Parser(std::string_view src, const std::vector<Token>& toks, ParseResult& out)
-      : src_(src), t_(toks), tok_(toks.data()), ntok_(toks.size()), out_(out) {}
+  Parser(std::string_view src, const TokenVector& toks, ParseResult& out)
+      : src_(src), t_(toks), tok_(toks.data()), ntok_(toks.size()), out_(out), cur_(tok_) {}
 
   void parse_file();
 
  private:
   // ---- token helpers ----
-  Tok tk() const { return tok_[p_].kind; }
+  Tok tk() const { return cur_->kind; }
   Tok tk_at(size_t i) const { return i < ntok_ ? tok_[i].kind : Tok::kEndMarker; }
-  Tok peek(int n = 1) const { return tk_at(p_ + static_cast<size_t>(n)); }
+  Tok peek(int n = 1) const { return tk_at(pos() + static_cast<size_t>(n)); }
   bool is_name(std::string_view w) const {
-    return tk() == Tok::kName && name_equals(src_, tok_[p_], w);
+    return tk() == Tok::kName && name_equals(src_, (*cur_), w);
   }
   bool raw_name_is(size_t i, std::string_view w) const {
     return tk_at(i) == Tok::kName && t_[i].text(src_) == w;
   }
   void next() {
-    if (tok_[p_].kind != Tok::kEndMarker) ++p_;
+    if (cur_->kind != Tok::kEndMarker) ++cur_;
   }
+  // Index of the current token.
+  size_t pos() const { return static_cast<size_t>(cur_ - tok_); }
   bool ok() const { return !failed_; }
 
   bool fail(size_t tok, std::string message) {
@@ -127,7 +129,7 @@ class Parser {
       if (!speculating_) {
         if (tok >= t_.size()) tok = t_.size() - 1;
         // Where the parser stood, which may be after the reported position.
-        out_.error.token = static_cast<uint32_t>(tok > p_ ? tok : p_);
+        out_.error.token = static_cast<uint32_t>(tok > pos() ? tok : pos());
         // Like CPython, a statement missing at a dedent or the end of the file is reported at
         // the end of the last line.
         while (tok > 0 && (t_[tok].kind == Tok::kDedent || t_[tok].kind == Tok::kEndMarker) &&
@@ -143,7 +145,7 @@ class Parser {
     }
     return false;
   }
-  bool fail_here(std::string message = "invalid syntax") { return fail(p_, std::move(message)); }
+  bool fail_here(std::string message = "invalid syntax") { return fail(pos(), std::move(message)); }
   bool expect(Tok k, const char* what) {
     if (tk() == k) {
       next();
@@ -230,6 +232,9 @@ class Parser {
     return tk() == Tok::kYield ? yield_expr() : star_expressions();
   }
   Expr binary(int min_prec);
+  // The operator loop of binary() after its first operand, and the `**` loop of power().
+  [[gnu::always_inline]] inline Expr binary_rest(Expr left, int min_prec);
+  [[gnu::always_inline]] inline Expr power_rest(Expr e);
   [[gnu::always_inline]] inline Expr factor();
   [[gnu::always_inline]] inline Expr power();
   [[gnu::always_inline]] inline Expr primary();
@@ -251,11 +256,11 @@ class Parser {
   bool forgot_comma();
 
   std::string_view src_;
-  const std::vector<Token>& t_;
+  const TokenVector& t_;
   const Token* tok_;  // t_.data(): the hot paths index it directly
   size_t ntok_;
   ParseResult& out_;
-  size_t p_ = 0;
+  const Token* cur_;  // the current token: tok_ + its index
   bool failed_ = false;
   bool speculating_ = false;
   int depth_ = 0;

@@ -36,7 +36,7 @@ void Parser::pattern() {
     next();
     if (tk() != Tok::kName) {
       fail_here("invalid pattern target");
-    } else if (tok_[p_].text(src_) == "_") {
+    } else if ((*cur_).text(src_) == "_") {
       fail_here("cannot use '_' as a target");
     } else {
       next();
@@ -62,7 +62,7 @@ void Parser::signed_number_pattern() {
       fail_here();
       return;
     }
-    std::string_view n = tok_[p_].text(src_);
+    std::string_view n = (*cur_).text(src_);
     if (n.empty() || (n.back() != 'j' && n.back() != 'J')) {
       fail_here("imaginary number required in complex literal");
       return;
@@ -177,7 +177,7 @@ void Parser::closed_pattern() {
         if (tk() == Tok::kDoubleStar) {
           // `**rest` comes last and cannot be `_`.
           next();
-          if (tk() == Tok::kName && tok_[p_].text(src_) == "_") {
+          if (tk() == Tok::kName && (*cur_).text(src_) == "_") {
             fail_here();
             break;
           }

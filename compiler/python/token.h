@@ -3,7 +3,11 @@
 // of offsets into the caller's source text (no copies), so a file's tokens live in one vector.
 // Value types; no ownership of the text.
 #include <cstdint>
+#include <memory>
 #include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
 
 namespace dbtpy::compiler::python {
 
@@ -92,17 +96,41 @@ enum class Tok : uint8_t {
   kYield,
 };
 
+// Trivial on purpose (no default member initializers): vectors of tokens then copy with one
+// memmove. Value-initialize (`Token t{};`: all zero, kind kEndMarker) when building one.
 struct Token {
-  uint32_t begin = 0;  // byte offset of the first character in the source
-  uint32_t end = 0;    // byte offset one past the last character
-  uint32_t line = 0;   // 1-based line of `begin`
-  Tok kind = Tok::kEndMarker;
-  uint8_t flags = 0;  // kNonAscii for names holding non-ASCII characters
-  uint16_t unused = 0;
+  uint32_t begin;  // byte offset of the first character in the source
+  uint32_t end;    // byte offset one past the last character
+  uint32_t line;   // 1-based line of `begin`
+  Tok kind;
+  uint8_t flags;  // kNonAscii for names holding non-ASCII characters
+  uint16_t unused;
 
   std::string_view text(std::string_view source) const { return source.substr(begin, end - begin); }
 };
 
+static_assert(std::is_trivial_v<Token> && sizeof(Token) == 16);
+
 inline constexpr uint8_t kNonAscii = 1;
+
+// An allocator whose resize() leaves new elements default-initialized (for trivial types:
+// untouched) instead of zeroed: the tokenizer sizes its vector ahead and then fills it.
+template <class T>
+struct NoInitAllocator : std::allocator<T> {
+  NoInitAllocator() = default;
+  template <class U>
+  NoInitAllocator(const NoInitAllocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
+// A file's tokens.
+using TokenVector = std::vector<Token, NoInitAllocator<Token>>;
 
 }  // namespace dbtpy::compiler::python

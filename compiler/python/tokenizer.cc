@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <bit>
 #include <cstring>
+#include <memory>
 
 #include "compiler/python/unicode_tables.h"
 #include "util/utf8.h"
@@ -12,7 +14,7 @@ namespace dbtpy::compiler::python {
 namespace {
 
 // Character classes for the ASCII fast paths.
-enum : uint8_t { kIdStart = 1, kIdCont = 2, kDigit = 4, kSpecialInString = 8 };
+enum : uint8_t { kIdStart = 1, kIdCont = 2, kDigit = 4, kSpecialInString = 8, kSpace = 16 };
 
 constexpr std::array<uint8_t, 256> make_classes() {
   std::array<uint8_t, 256> t{};
@@ -27,6 +29,8 @@ constexpr std::array<uint8_t, 256> make_classes() {
     t[c] |= kSpecialInString;
   for (int c = 0x80; c < 0x100; ++c)
     t[c] |= kSpecialInString;
+  for (int c : {' ', '\t', '\f'})
+    t[c] |= kSpace;
   return t;
 }
 constexpr std::array<uint8_t, 256> kClass = make_classes();
@@ -43,91 +47,85 @@ constexpr uint64_t pack(std::string_view w) {
   return v;
 }
 
-// `w` must be followed by at least 8 - w.size() readable bytes when `padded` (a direct 8-byte
-// load avoids a store-forwarding stall of a variable-length copy).
-Tok keyword_kind(std::string_view w, bool padded) {
-  if (w.size() < 2 || w.size() > 8) return Tok::kName;
-  uint64_t v = 0;
-  if (padded) {
-    std::memcpy(&v, w.data(), 8);
-    if (w.size() < 8) v &= (uint64_t{1} << (8 * w.size())) - 1;
-  } else {
-    std::memcpy(&v, w.data(), w.size());  // little-endian, as pack()
+// Keywords by a perfect hash of their packed bytes: one multiply, one table load and one
+// compare per name instead of a search through 35 values. The multiplier was searched offline
+// for no collisions in 64 slots; the static_assert below proves it for this table.
+struct KeywordSlot {
+  uint64_t word = 0;  // 0 never packs a keyword: an empty slot
+  Tok kind = Tok::kName;
+};
+constexpr uint64_t kKeywordHashMul = 0xb57c8e05e3c9b0e1;
+constexpr size_t keyword_slot(uint64_t packed) {
+  return static_cast<size_t>((packed * kKeywordHashMul) >> 58);
+}
+struct KeywordDef {
+  std::string_view word;
+  Tok kind;
+};
+constexpr KeywordDef kKeywordDefs[] = {
+    {"False", Tok::kFalse},
+    {"None", Tok::kNone},
+    {"True", Tok::kTrue},
+    {"and", Tok::kAnd},
+    {"as", Tok::kAs},
+    {"assert", Tok::kAssert},
+    {"async", Tok::kAsync},
+    {"await", Tok::kAwait},
+    {"break", Tok::kBreak},
+    {"class", Tok::kClass},
+    {"continue", Tok::kContinue},
+    {"def", Tok::kDef},
+    {"del", Tok::kDel},
+    {"elif", Tok::kElif},
+    {"else", Tok::kElse},
+    {"except", Tok::kExcept},
+    {"finally", Tok::kFinally},
+    {"for", Tok::kFor},
+    {"from", Tok::kFrom},
+    {"global", Tok::kGlobal},
+    {"if", Tok::kIf},
+    {"import", Tok::kImport},
+    {"in", Tok::kIn},
+    {"is", Tok::kIs},
+    {"lambda", Tok::kLambda},
+    {"nonlocal", Tok::kNonlocal},
+    {"not", Tok::kNot},
+    {"or", Tok::kOr},
+    {"pass", Tok::kPass},
+    {"raise", Tok::kRaise},
+    {"return", Tok::kReturn},
+    {"try", Tok::kTry},
+    {"while", Tok::kWhile},
+    {"with", Tok::kWith},
+    {"yield", Tok::kYield},
+};
+constexpr std::array<KeywordSlot, 64> make_keyword_table() {
+  std::array<KeywordSlot, 64> t{};
+  for (const KeywordDef& d : kKeywordDefs)
+    t[keyword_slot(pack(d.word))] = KeywordSlot{pack(d.word), d.kind};
+  return t;
+}
+constexpr std::array<KeywordSlot, 64> kKeywordTable = make_keyword_table();
+constexpr bool keyword_table_complete() {
+  for (const KeywordDef& d : kKeywordDefs) {
+    if (d.word.size() < 2 || d.word.size() > 8) return false;
+    if (kKeywordTable[keyword_slot(pack(d.word))].kind != d.kind) return false;
   }
-  switch (v) {
-    case pack("if"):
-      return Tok::kIf;
-    case pack("in"):
-      return Tok::kIn;
-    case pack("is"):
-      return Tok::kIs;
-    case pack("or"):
-      return Tok::kOr;
-    case pack("as"):
-      return Tok::kAs;
-    case pack("def"):
-      return Tok::kDef;
-    case pack("for"):
-      return Tok::kFor;
-    case pack("not"):
-      return Tok::kNot;
-    case pack("and"):
-      return Tok::kAnd;
-    case pack("del"):
-      return Tok::kDel;
-    case pack("try"):
-      return Tok::kTry;
-    case pack("None"):
-      return Tok::kNone;
-    case pack("True"):
-      return Tok::kTrue;
-    case pack("else"):
-      return Tok::kElse;
-    case pack("elif"):
-      return Tok::kElif;
-    case pack("from"):
-      return Tok::kFrom;
-    case pack("pass"):
-      return Tok::kPass;
-    case pack("with"):
-      return Tok::kWith;
-    case pack("False"):
-      return Tok::kFalse;
-    case pack("class"):
-      return Tok::kClass;
-    case pack("while"):
-      return Tok::kWhile;
-    case pack("yield"):
-      return Tok::kYield;
-    case pack("break"):
-      return Tok::kBreak;
-    case pack("raise"):
-      return Tok::kRaise;
-    case pack("async"):
-      return Tok::kAsync;
-    case pack("await"):
-      return Tok::kAwait;
-    case pack("return"):
-      return Tok::kReturn;
-    case pack("import"):
-      return Tok::kImport;
-    case pack("lambda"):
-      return Tok::kLambda;
-    case pack("assert"):
-      return Tok::kAssert;
-    case pack("except"):
-      return Tok::kExcept;
-    case pack("global"):
-      return Tok::kGlobal;
-    case pack("finally"):
-      return Tok::kFinally;
-    case pack("continue"):
-      return Tok::kContinue;
-    case pack("nonlocal"):
-      return Tok::kNonlocal;
-    default:
-      return Tok::kName;
-  }
+  return true;
+}
+static_assert(keyword_table_complete(), "keyword hash collision: search a new multiplier");
+
+// The kind of the ASCII name w[0, len). `w` must be followed by at least 8 - len readable bytes
+// (the lexer's source is padded): a direct 8-byte load avoids a store-forwarding stall of a
+// variable-length copy.
+inline Tok keyword_kind(const char* w, size_t len) {
+  if (len - 2 > 6) return Tok::kName;  // shorter than 2 or longer than 8 (unsigned wrap)
+  static_assert(std::endian::native == std::endian::little, "pack() is little-endian");
+  uint64_t v;
+  std::memcpy(&v, w, 8);
+  if (len < 8) v &= (uint64_t{1} << (8 * len)) - 1;
+  const KeywordSlot& slot = kKeywordTable[keyword_slot(v)];
+  return slot.word == v ? slot.kind : Tok::kName;
 }
 
 // Whether the identifier `w` is a string prefix CPython accepts (any case).
@@ -184,14 +182,24 @@ bool is_printable_non_ascii(char32_t cp) {
   return true;
 }
 
+// Zero bytes after the lexer's copy of the source: at least the 8 bytes keyword_kind() loads
+// and the two characters of lookahead scan_token() reads.
+constexpr size_t kPadding = 16;
+
 class Lexer {
  public:
+  // `src` must be followed by kPadding zero bytes and hold no zero byte itself: a zero byte
+  // marks the end, so the hot loops need no bounds checks.
   Lexer(std::string_view src, TokenizeResult& result)
       : src_(src), s_(src.data()), n_(src.size()), out_(result.tokens), err_(result.error) {
-    out_.reserve(n_ / 3 + 16);  // typical code has a token every 4-6 bytes
+    out_.resize(n_ / 3 + 16);  // typical code has a token every 4-6 bytes (not zeroed)
+    next_tok_ = out_.data();
+    tok_limit_ = next_tok_ + out_.size();
   }
 
   void run();
+  // Trims the token vector to the tokens emitted.
+  void finish() { out_.resize(emitted()); }
 
  private:
   // One entry of the f-string mode stack. An f-string entry scans literal text; a field entry
@@ -236,14 +244,23 @@ class Lexer {
 
   [[gnu::always_inline]] void emit(Tok kind, size_t begin, size_t end, uint32_t line,
                                    uint8_t flags = 0) {
-    Token t;
-    t.begin = static_cast<uint32_t>(begin);
-    t.end = static_cast<uint32_t>(end);
-    t.line = line;
-    t.kind = kind;
-    t.flags = flags;
-    out_.push_back(t);
+    if (next_tok_ == tok_limit_) [[unlikely]]
+      grow();
+    Token* t = next_tok_++;
+    t->begin = static_cast<uint32_t>(begin);
+    t->end = static_cast<uint32_t>(end);
+    t->line = line;
+    t->kind = kind;
+    t->flags = flags;
+    t->unused = 0;
   }
+  [[gnu::noinline]] void grow() {
+    const size_t used = emitted();
+    out_.resize(out_.size() * 2);
+    next_tok_ = out_.data() + used;
+    tok_limit_ = out_.data() + out_.size();
+  }
+  size_t emitted() const { return static_cast<size_t>(next_tok_ - out_.data()); }
 
   [[gnu::always_inline]] bool op(Tok kind, size_t start, size_t len) {
     pos_ += len;
@@ -268,20 +285,27 @@ class Lexer {
   bool handle_indentation();
   // Skips a comment up to the line break, checking that it is valid UTF-8 without NUL bytes.
   bool skip_comment() {
-    while (pos_ < n_) {
-      unsigned char c = static_cast<unsigned char>(s_[pos_]);
+    size_t p = pos_;
+    while (true) {
+      unsigned char c = static_cast<unsigned char>(s_[p]);
       if (c == '\n' || c == '\r') break;
       if (c >= 0x80) {
         size_t len;
-        if (!check_utf8(pos_, len)) return false;
-        pos_ += len;
+        pos_ = p;
+        if (!check_utf8(p, len)) return false;
+        p += len;
+      } else if (c == 0) {
+        if (p >= n_) break;
+        pos_ = p;
+        return fail_here(p, "source code cannot contain null bytes");
       } else {
-        if (c == 0) return fail_here(pos_, "source code cannot contain null bytes");
-        ++pos_;
+        ++p;
       }
     }
+    pos_ = p;
     return true;
   }
+  bool scan_run();
   bool scan_token();
   bool scan_name();
   bool scan_number();
@@ -301,7 +325,9 @@ class Lexer {
   size_t n_;
   size_t pos_ = 0;
   uint32_t line_ = 1;
-  std::vector<Token>& out_;
+  TokenVector& out_;  // sized ahead; next_tok_ is the next slot to fill
+  Token* next_tok_ = nullptr;
+  Token* tok_limit_ = nullptr;
   SyntaxErrorInfo& err_;
 
   bool at_line_start_ = true;
@@ -383,20 +409,148 @@ void Lexer::run() {
       if (!handle_indentation()) return;
       if (at_line_start_) continue;  // a blank line was consumed
     }
-    // Skip whitespace.
-    while (pos_ < n_ && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\f'))
-      ++pos_;
-    if (pos_ >= n_) {
-      end_of_file();
-      return;
+    if (!scan_run()) return;
+  }
+}
+
+// The hot loop: whitespace, plain ASCII names and the most frequent punctuation, on locals
+// (a token store may alias the members, which would force reloads). Returns to run() at a
+// line start, for anything else (scan_token(), whose result it returns) and at the end.
+bool Lexer::scan_run() {
+  const char* const s = s_;
+  const bool plain = modes_.empty();  // no f-string field: `:` is always an operator
+  size_t p = pos_;
+  uint32_t line = line_;
+  int depth = bracket_depth_;
+  Token* out = next_tok_;
+  auto put = [&](Tok kind, size_t begin, size_t end) {
+    if (out == tok_limit_) [[unlikely]] {
+      next_tok_ = out;
+      grow();
+      out = next_tok_;
     }
-    if (!scan_token()) return;
+    // Field stores into the slot (no temporary): the compiler merges them.
+    out->begin = static_cast<uint32_t>(begin);
+    out->end = static_cast<uint32_t>(end);
+    out->line = line;
+    out->kind = kind;
+    out->flags = 0;
+    out->unused = 0;
+    ++out;
+  };
+  auto leave = [&]() {
+    pos_ = p;
+    line_ = line;
+    bracket_depth_ = depth;
+    next_tok_ = out;
+  };
+  while (true) {
+    while (cls(s[p]) & kSpace)
+      ++p;
+    if (p >= n_) {
+      leave();
+      end_of_file();
+      return false;
+    }
+    const char c = s[p];
+    if (cls(c) & kIdStart) {
+      // An ASCII name that is no string prefix and not continued by a non-ASCII character.
+      size_t q = p + 1;
+      while (cls(s[q]) & kIdCont)
+        ++q;
+      const unsigned char after = static_cast<unsigned char>(s[q]);
+      if (after < 0x80 && after != '"' && after != '\'') {
+        put(keyword_kind(s + p, q - p), p, q);
+        p = q;
+        continue;
+      }
+    }
+    const char c1 = s[p + 1];  // the padding holds zeros after the end
+    if (c >= '1' && c <= '9') {
+      // A plain decimal integer: digits then neither a digit, `_`, `.` nor a name character
+      // (exponents, imaginary suffixes, invalid literals and keywords after numbers are
+      // scan_number()'s).
+      size_t q = p + 1;
+      while (cls(s[q]) & kDigit)
+        ++q;
+      const unsigned char after = static_cast<unsigned char>(s[q]);
+      if (!(cls(static_cast<char>(after)) & kIdCont) && after != '.' && after < 0x80) {
+        put(Tok::kNumber, p, q);
+        p = q;
+        continue;
+      }
+    }
+    if ((c == '\'' || c == '"') && !(c1 == c && s[p + 2] == c)) {
+      // A one-line string without prefix, escapes or non-ASCII text: up to its closing quote
+      // with no special character on the way. Anything else is scan_string()'s.
+      size_t q = p + 1;
+      while (!(cls(s[q]) & kSpecialInString))
+        ++q;
+      if (s[q] == c) {
+        put(Tok::kString, p, q + 1);
+        p = q + 1;
+        continue;
+      }
+    }
+    Tok simple = Tok::kEndMarker;
+    switch (c) {
+      case ',':
+        simple = Tok::kComma;
+        break;
+      case '.':
+        if (c1 != '.' && !(cls(c1) & kDigit)) simple = Tok::kDot;
+        break;
+      case '=':
+        if (c1 != '=') simple = Tok::kEqual;
+        break;
+      case ':':
+        if (plain && c1 != '=') simple = Tok::kColon;
+        break;
+      case '(':
+      case '[':
+        if (depth < kMaxBracketDepth) {
+          brackets_[depth++] = Bracket{c, static_cast<uint32_t>(p), line};
+          simple = c == '(' ? Tok::kLPar : Tok::kLSqb;
+        }
+        break;
+      case ')':
+      case ']':
+        if (depth > 0 && brackets_[depth - 1].ch == (c == ')' ? '(' : '[')) {
+          --depth;
+          simple = c == ')' ? Tok::kRPar : Tok::kRSqb;
+        }
+        break;
+      case '\n':
+        if (depth == 0) {
+          put(Tok::kNewline, p, p);
+          ++p;
+          ++line;
+          leave();
+          at_line_start_ = true;
+          return true;
+        }
+        ++p;
+        ++line;
+        continue;
+      default:
+        break;
+    }
+    if (simple != Tok::kEndMarker) {
+      put(simple, p, p + 1);
+      ++p;
+      continue;
+    }
+    leave();
+    return scan_token();
   }
 }
 
 bool Lexer::handle_indentation() {
-  int col = 0, alt = 0;
+  // Leading spaces first (the usual indentation): both columns are their count.
   size_t p = pos_;
+  while (s_[p] == ' ')
+    ++p;
+  int col = static_cast<int>(p - pos_), alt = col;
   while (p < n_) {
     char c = s_[p];
     if (c == ' ') {
@@ -449,7 +603,7 @@ bool Lexer::handle_indentation() {
       ++dedents;
     }
     if (col != indents_[indent_top_]) {
-      out_.resize(out_.size() - dedents);  // CPython produces no DEDENT before this error
+      next_tok_ -= dedents;  // CPython produces no DEDENT before this error
       // CPython points after the end of the offending line.
       size_t eol = p;
       while (eol < n_ && s_[eol] != '\n' && s_[eol] != '\r')
@@ -470,8 +624,8 @@ bool Lexer::end_of_file() {
     err_.unclosed_bracket = true;
     return false;
   }
-  if (!out_.empty()) {
-    Tok last = out_.back().kind;
+  if (emitted() > 0) {
+    Tok last = next_tok_[-1].kind;
     if (last != Tok::kNewline && last != Tok::kDedent && last != Tok::kIndent) {
       emit(Tok::kNewline, n_, n_, line_);
     }
@@ -518,8 +672,8 @@ bool Lexer::scan_token() {
   const uint8_t k = cls(c);
   if (k & kIdStart) return scan_name();
   if (k & kDigit) return scan_number();
-  const char c1 = at(pos_ + 1);
-  const char c2 = at(pos_ + 2);
+  const char c1 = s_[pos_ + 1];  // the padding holds zeros after the end
+  const char c2 = s_[pos_ + 2];
   switch (c) {
     case '\n':
     case '\r':
@@ -670,7 +824,7 @@ bool Lexer::scan_name() {
   const size_t start = pos_;
   uint8_t flags = 0;
   size_t p = pos_;
-  while (p < n_ && (kClass[static_cast<unsigned char>(s_[p])] & kIdCont))
+  while (kClass[static_cast<unsigned char>(s_[p])] & kIdCont)
     ++p;
   pos_ = p;
   while (pos_ < n_) {
@@ -698,7 +852,7 @@ bool Lexer::scan_name() {
     Prefix pr = string_prefix(word);
     if (pr.ok) return scan_string(start, pos_, pr);
   }
-  Tok kind = flags ? Tok::kName : keyword_kind(word, start + 8 <= n_);
+  Tok kind = flags ? Tok::kName : keyword_kind(word.data(), word.size());
   emit(kind, start, pos_, line_, flags);
   return true;
 }
@@ -870,9 +1024,13 @@ bool Lexer::scan_string(size_t begin, size_t quote_pos, const Prefix& prefix) {
                             triple ? "triple-quoted " : "", triple ? detected_line() : line_));
   };
   while (true) {
-    // Fast skip of ordinary characters.
-    while (pos_ < n_ && !(cls(s_[pos_]) & kSpecialInString))
-      ++pos_;
+    // Fast skip of ordinary characters (the zero after the end is special).
+    {
+      size_t p = pos_;
+      while (!(cls(s_[p]) & kSpecialInString))
+        ++p;
+      pos_ = p;
+    }
     if (pos_ >= n_) return unterminated();
     const char c = s_[pos_];
     if (c == q) {
@@ -1109,8 +1267,14 @@ TokenizeResult tokenize(std::string_view source) {
     result.error.line = line;
     return result;
   }
-  Lexer lexer(source, result);
+  // No zero byte in the source (checked above): a copy with zeros after its end lets the lexer
+  // find the end without bounds checks.
+  auto padded = std::make_unique_for_overwrite<char[]>(source.size() + kPadding);
+  std::memcpy(padded.get(), source.data(), source.size());
+  std::memset(padded.get() + source.size(), 0, kPadding);
+  Lexer lexer(std::string_view(padded.get(), source.size()), result);
   lexer.run();
+  lexer.finish();
   return result;
 }
 

@@ -13,8 +13,8 @@
 namespace dbtpy::compiler::python {
 
 struct TokenizeResult {
-  std::vector<Token> tokens;  // ends with kEndMarker when there is no error
-  SyntaxErrorInfo error;      // error.present: tokens are incomplete
+  TokenVector tokens;     // ends with kEndMarker when there is no error
+  SyntaxErrorInfo error;  // error.present: tokens are incomplete
 };
 
 // Limits as CPython's tokenizer has them.

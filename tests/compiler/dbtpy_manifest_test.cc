@@ -1,6 +1,10 @@
 #include "compiler/dbtpy_manifest.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <csignal>
+#include <random>
 
 #include "compiler/json_text.h"
 #include "tests/compiler/project_fixture.h"
@@ -26,6 +30,71 @@ TEST(JsonText, EscapesLikeNlohmann) {
       Json{{"k", true}});
   w.end_array().json_field("c", Json::array()).end_object();
   EXPECT_EQ(out, R"({"a":"x","b":[1,null,{"k":true}],"c":[]})");
+}
+
+std::string dumped(const Json& v) {
+  return v.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+TEST(JsonText, EscapesEveryByteLikeNlohmann) {
+  // Each byte value at every position of an 8-byte word, in strings long enough for the
+  // word-at-a-time scan.
+  for (int b = 0; b < 256; ++b) {
+    for (size_t pos = 0; pos < 17; ++pos) {
+      std::string s(20, 'a');
+      s[pos] = static_cast<char>(b);
+      std::string out;
+      append_json_string(out, s);
+      ASSERT_EQ(out, dumped(Json(s))) << "byte " << b << " at " << pos;
+    }
+  }
+}
+
+TEST(JsonText, KeepsValidUtf8AndReplacesInvalidLikeNlohmann) {
+  for (std::string s : {
+           std::string("\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf end"),
+           std::string("overlong \xc0\x80 \xc1\xbf \xe0\x80\x80 \xf0\x80\x80\x80"),
+           std::string("surrogate \xed\xa0\x80 and \xed\x9f\xbf ok"),
+           std::string("too high \xf4\x90\x80\x80 \xf5\x80"),
+           std::string("lone continuation \x80 \xbf"),
+           std::string("truncated at the end \xe2\x82"),
+           std::string("\xf0\x9f\x98"),
+           std::string("\xe2\x82\xac\"\\\x7f\x1f"),
+       }) {
+    std::string out;
+    append_json_string(out, s);
+    EXPECT_EQ(out, dumped(Json(s))) << s;
+  }
+  // Random strings rich in bytes that need care.
+  std::mt19937 rng(42);
+  const std::string alphabet =
+      std::string("ab\"\\\n\t\x01\x7f\xc3\xa9\xe2\x82\xac\xf0\x9f\xed\xa0\x80\xff", 20);
+  for (int i = 0; i < 3000; ++i) {
+    std::string s(rng() % 40, ' ');
+    for (char& c : s)
+      c = alphabet[rng() % alphabet.size()];
+    std::string out;
+    append_json_string(out, s);
+    ASSERT_EQ(out, dumped(Json(s))) << ::testing::PrintToString(s);
+  }
+}
+
+TEST(JsonText, ValuesPrintAsNlohmannDumps) {
+  for (const Json& v :
+       {Json(nullptr), Json(true), Json(-7), Json(std::numeric_limits<uint64_t>::max()), Json(0.1),
+        Json(1e300), Json(2.0), Json("x\ny"), Json::array({1, Json::array(), Json::object()}),
+        Json{{"b", {{"c", nullptr}}}, {"a", Json::array({"\xff"})}}}) {
+    std::string out;
+    append_json_value(out, v);
+    EXPECT_EQ(out, dumped(v));
+  }
+  JsonMembersText members(Json{{"z", 1}, {"a", {{"k", true}}}, {"e", Json::object()}});
+  ASSERT_EQ(members.members.size(), 3u);
+  EXPECT_EQ(members.members[0].key, "a");
+  EXPECT_EQ(members.members[0].text, R"("a":{"k":true})");
+  ASSERT_EQ(members.members[0].members.size(), 1u);
+  EXPECT_EQ(members.members[0].members[0].text, R"("k":true)");
+  EXPECT_TRUE(members.members[1].members.empty());  // an empty object has no members to merge
 }
 
 TEST(DbtpyManifest, StreamedEntriesCarryTheLsFieldsAndMore) {
@@ -60,10 +129,90 @@ TEST(DbtpyManifest, StreamedEntriesCarryTheLsFieldsAndMore) {
   EXPECT_EQ(manifest["nodes"]["model.jaffle.up"]["materialized"], "view");
   EXPECT_EQ(manifest["nodes"]["source.jaffle.shop.orders"]["resource_type"], "source");
 
+  // The text is written straight from the IR: the same bytes as the Json views dumped.
+  const Node& node = *p.find("model.jaffle.m");
+  std::string text = dbtpy_manifest_text(p);
+  EXPECT_NE(text.find("\n\"model.jaffle.m\": " + dumped(manifest_model_json(node, m)) + "\n"),
+            std::string::npos);
+  EXPECT_EQ(model_json_text(m), dumped(model_json(m)));
+  std::set<std::string> keys = {"name", "config", "nope"};
+  EXPECT_EQ(model_json_text(m, &keys),
+            dumped({{"name", "m"}, {"config", model_json(m)["config"]}}));
+  keys.clear();
+  EXPECT_EQ(model_json_text(m, &keys), "{}");
+
   // Written atomically where dbt users expect dbtpy's artifacts; same bytes as the text.
   auto path = write_dbtpy_manifest(p);
   EXPECT_EQ(path, f.dir.path() / "target/dbtpy/manifest.json");
   EXPECT_EQ(read_file(path), dbtpy_manifest_text(p));
+}
+
+// A project with more models than one formatting chunk, with configs that print every kind of
+// value, so ordering across chunks and threads shows.
+void add_many_models(ProjectFixture& f, int n) {
+  f.write("models/up.sql", "select 1");
+  for (int i = 0; i < n; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "m%04d", i);
+    f.write(std::string("models/") + name + ".py",
+            py_model("    dbt.config(materialized='table', tags=['t" + std::to_string(i) +
+                     "', 'caf\u00e9'], meta={'w': " + std::to_string(i) +
+                     ".5, 'q': 'a\"b'}, docs={'node_color': 'red'})\n"
+                     "    return dbt.ref('up')\n"));
+  }
+}
+
+TEST(DbtpyManifest, ChunksAreWrittenInOrderAsTheTreeWouldPrintThem) {
+  ProjectFixture f;
+  add_many_models(f, 300);
+  Project p = f.load();
+  ASSERT_EQ(p.exit_code(), 0) << ::testing::PrintToString(ProjectFixture::codes(p));
+  std::string text = dbtpy_manifest_text(p);
+  // Every entry on its own line, in unique_id order, each the dump of manifest_model_json.
+  size_t at = text.find("\"models\": {\n");
+  ASSERT_NE(at, std::string::npos);
+  at += 12;
+  for (const auto& n : p.nodes) {
+    if (n.python_model < 0) continue;
+    std::string line =
+        "\"" + n.unique_id + "\": " +
+        dumped(manifest_model_json(n, p.python_models[static_cast<size_t>(n.python_model)]));
+    ASSERT_EQ(text.compare(at, line.size(), line), 0) << n.unique_id;
+    at += line.size();
+    ASSERT_TRUE(text.compare(at, 2, ",\n") == 0 || text.compare(at, 3, "\n},") == 0);
+    at += text[at] == ',' ? 2 : 0;
+  }
+  EXPECT_EQ(Json::parse(text)["models"].size(), 300u);
+  auto path = write_dbtpy_manifest(p);
+  EXPECT_EQ(read_file(path), text);
+}
+
+TEST(DbtpyManifest, AFailedWriteLeavesThePreviousManifestAndNamesThePath) {
+  ProjectFixture f;
+  add_many_models(f, 300);
+  Project p = f.load();
+  ASSERT_EQ(p.exit_code(), 0);
+  auto path = f.dir.path() / "target/dbtpy/manifest.json";
+  write_file_atomic(path, "previous");
+  // The file size limit makes write() fail with EFBIG part way through (SIGXFSZ ignored).
+  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit old_limit {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  struct rlimit small = old_limit;
+  small.rlim_cur = 64 * 1024;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  std::string error;
+  try {
+    write_dbtpy_manifest(p);
+  } catch (const std::runtime_error& e) {
+    error = e.what();
+  }
+  ::setrlimit(RLIMIT_FSIZE, &old_limit);
+  std::signal(SIGXFSZ, old_handler);
+  EXPECT_NE(error.find(path.string()), std::string::npos) << error;
+  EXPECT_EQ(read_file(path), "previous");
+  for (const auto& entry : std::filesystem::directory_iterator(path.parent_path()))
+    EXPECT_EQ(entry.path().filename(), "manifest.json");  // no temp file left behind
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 
 #include <limits>
 
+#include "compiler/config_merge.h"
+
 namespace dbtpy::compiler {
 namespace {
 
@@ -99,6 +101,86 @@ TEST(PackedConfig, IsSmallerThanTheTree) {
   for (auto it = c.values.begin(); it != c.values.end(); ++it)
     c.provenance[it.key()] = ConfigLayer::kInFile;
   EXPECT_LT(PackedConfig(c).packed_size(), 200u);
+}
+
+// The manifest prints configs straight from the packed bytes; the text must be the tree's dump.
+std::string dumped(const Json& v) {
+  return v.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+std::string appended(const PackedConfig& packed, const JsonMembersText* defaults) {
+  std::string out = "prefix";
+  packed.append_json(out, defaults);
+  EXPECT_EQ(out.substr(0, 6), "prefix");
+  return out.substr(6);
+}
+
+TEST(PackedConfig, AppendJsonIsTheDumpOfTheValues) {
+  std::vector<Json> cases = {
+      Json::object(),
+      Json(nullptr),
+      Json::array({1, "x", 2.5, Json::object()}),
+      Json("s \"q\" \n"),
+      Json(7),
+      {{"materialized", "incremental"},
+       {"unsigned", Json(std::numeric_limits<uint64_t>::max())},
+       {"big", Json(std::numeric_limits<int64_t>::min())},
+       {"threshold", 0.1},
+       {"tiny", 5e-324},
+       {"whole_float", 2.0},
+       {"text", std::string("nul\0inside \xc3\xa9 \"quoted\" bad \xff", 30)},
+       {"caf\xc3\xa9 \"key\"", true},
+       {"tags", Json::array({"a", 1, 2.5, nullptr, Json::array()})},
+       {"meta", {{"owner", "x"}, {"nested", {{"deep", Json::array({Json::object()})}}}}}}};
+  for (const Json& v : cases) {
+    ResolvedConfig c;
+    c.values = v;
+    EXPECT_EQ(appended(PackedConfig(c), nullptr), dumped(v));
+  }
+  EXPECT_EQ(appended(PackedConfig(), nullptr), "{}");
+}
+
+TEST(PackedConfig, AppendJsonWithDefaultsIsTheDumpOfConfigWithDefaults) {
+  const JsonMembersText defaults(model_config_defaults());
+  std::vector<Json> cases = {
+      Json::object(),
+      Json(nullptr),
+      Json::array({1}),
+      // before, between and after the defaults' keys; docs merged one level, contract extended,
+      // an empty-object default (meta) replaced, a non-object over an object default
+      {{"aaa_first", 1},
+       {"docs", {{"show", false}}},
+       {"contract", {{"enforced", true}, {"zz_extra", {{"deep", 1}}}}},
+       {"meta", {{"owner", "x"}}},
+       {"materialized", "incremental"},
+       {"tags", Json::array({"a"})},
+       {"zzz_last", "z"}},
+      {{"docs", "not an object"}, {"contract", Json::object()}},
+      {{"docs", {{"node_color", "red"}, {"show", nullptr}, {"a", 1}, {"zz", 2}}}}};
+  for (const Json& v : cases) {
+    ResolvedConfig c;
+    c.values = v;
+    c.provenance = {{"docs", ConfigLayer::kProperties}};
+    EXPECT_EQ(appended(PackedConfig(c), &defaults), dumped(config_with_defaults(c))) << v.dump();
+  }
+  EXPECT_EQ(appended(PackedConfig(), &defaults), dumped(config_with_defaults(ResolvedConfig{})));
+}
+
+TEST(PackedConfig, AppendProvenanceJsonNamesEachKeysLayer) {
+  const std::array<std::string_view, 4> names = {"default", "project", "props", "in \"file\""};
+  ResolvedConfig c;
+  c.values = {{"b", 1}, {"d", 2}};
+  c.provenance = {{"a", ConfigLayer::kProject},
+                  {"b", ConfigLayer::kInFile},
+                  {"c", ConfigLayer::kProperties},
+                  {"d", ConfigLayer::kDefault}};
+  std::string out;
+  PackedConfig(c).append_provenance_json(out, names);
+  EXPECT_EQ(out,
+            dumped({{"a", "project"}, {"b", "in \"file\""}, {"c", "props"}, {"d", "default"}}));
+  out.clear();
+  PackedConfig().append_provenance_json(out, names);
+  EXPECT_EQ(out, "{}");
 }
 
 }  // namespace

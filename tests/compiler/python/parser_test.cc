@@ -250,6 +250,11 @@ const char* const kAccepted[] = {
     "x = f'{x:{y:{z}}}'\n",
     "x = ()()\n",
     "x = f'{x=!r:}' '{'\n",
+    // An operand followed by an operator, a trailer or another string is not a lone atom.
+    "x = 'a' 'b' % (1,)\n"
+    "y = 'a' f'{x}' + 'c', b'a' b'b' * 2\n"
+    "z = a ** 2, -a, a[0], a.b, a(1), not a, a not in b, a is not b, a if b else c\n"
+    "w = f(a, b=c, *d, **e)[x:y, ::2] @ m\n",
 };
 
 TEST(Parser, AcceptsThePython312Grammar) {
