@@ -1,6 +1,7 @@
 #include "compiler/config_merge.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "util/strings.h"
 
@@ -44,6 +45,11 @@ MergeBehavior merge_behavior(std::string_view key) {
 }
 
 std::string normalize_config_key(std::string_view key) {
+  // Most keys are already spelled dbt's way: one copy, no trimming passes.
+  auto plain = [](char c) { return c != '+' && !std::isspace(static_cast<unsigned char>(c)); };
+  if (!key.empty() && plain(key.front()) && plain(key.back()) && key != "pre_hook" &&
+      key != "post_hook")
+    return std::string(key);
   std::string k(trim(key));
   while (!k.empty() && k.front() == '+')
     k.erase(k.begin());
@@ -79,7 +85,12 @@ void merge_config_layer(ResolvedConfig& config, const Json& layer, ConfigLayer w
       case MergeBehavior::kAppend: {
         Json& into = values[key];
         if (!into.is_array()) into = Json::array();
-        append_unique(into, is_hook_key(key) ? normalize_hooks(v) : v);
+        // Not a ?: expression: its Json result would copy `v` for every non-hook key.
+        if (is_hook_key(key)) {
+          append_unique(into, normalize_hooks(v));
+        } else {
+          append_unique(into, v);
+        }
         break;
       }
       case MergeBehavior::kUpdate: {

@@ -11,6 +11,11 @@ void Dag::resize(size_t n) {
   children_.resize(n);
 }
 
+void Dag::reserve(size_t n, size_t parents, size_t children) {
+  parents_[n].reserve(parents);
+  children_[n].reserve(children);
+}
+
 void Dag::add_edge(size_t parent, size_t child) {
   parents_[child].push_back(static_cast<uint32_t>(parent));
   children_[parent].push_back(static_cast<uint32_t>(child));

@@ -6,7 +6,9 @@
 //      model (.py and .sql), seed, snapshot and properties file — Python files analyzed on a
 //      small thread pool, one file in memory per thread — then config resolution, relation
 //      naming (dbt's manifest.json, when present, names non-Python relations), ref/source
-//      resolution and the DAG.
+//      resolution and the DAG. Folder walks, node building, ref resolution and DAG lookups
+//      use the same pool; results join in a fixed order, so output and diagnostics do not
+//      depend on the thread count.
 // Problems in models or properties files become diagnostics in the Project (other files
 // still load); problems that make the project unusable (dbt_project.yml itself) throw.
 #include <filesystem>

@@ -23,24 +23,29 @@ std::string did_you_mean(const std::string& wanted, const std::vector<std::strin
 RefResolver::RefResolver(const std::vector<Node>& nodes, std::string root_project,
                          std::vector<DisabledNode> disabled)
     : nodes_(nodes), root_(std::move(root_project)), disabled_(std::move(disabled)) {
-  std::set<std::string> names, sources, packages;
+  std::set<std::string_view> packages;
+  refable_.reserve(nodes.size());
   for (size_t i = 0; i < nodes.size(); ++i) {
     const Node& n = nodes[i];
     packages.insert(n.package_name);
-    if (n.kind == NodeKind::kSource) {
-      std::string key = n.source_name + "." + n.name;
-      sources_[key].emplace_back(n.package_name, i);
-      sources.insert(std::move(key));
-    } else {
-      refable_[n.name].emplace_back(n.package_name, i);
-      names.insert(n.name);
-    }
+    (n.kind == NodeKind::kSource ? sources_ : refable_)[n.name].push_back(i);
   }
-  refable_names_.assign(names.begin(), names.end());
-  source_names_.assign(sources.begin(), sources.end());
   packages_.push_back(root_);
   for (const auto& p : packages)
-    if (p != root_) packages_.push_back(p);
+    if (p != root_) packages_.emplace_back(p);
+}
+
+void RefResolver::collect_names() const {
+  std::call_once(names_once_, [this] {
+    refable_names_.reserve(refable_.size());
+    for (const auto& [name, indices] : refable_)
+      refable_names_.emplace_back(name);
+    std::set<std::string> sources;
+    for (const auto& [table, indices] : sources_)
+      for (size_t i : indices)
+        sources.insert(nodes_[i].source_name + "." + nodes_[i].name);
+    source_names_.assign(sources.begin(), sources.end());
+  });
 }
 
 template <typename Fn>
@@ -56,69 +61,68 @@ void RefResolver::for_each_package(const std::optional<std::string>& package,
     if (p != root_ && p != from_package && fn(p)) return;
 }
 
-namespace {
-// The indices of `candidates` that belong to `package`.
-std::vector<size_t> in_package(const std::vector<std::pair<std::string, size_t>>& candidates,
-                               const std::string& package) {
-  std::vector<size_t> out;
-  for (const auto& [pkg, index] : candidates)
-    if (pkg == package) out.push_back(index);
-  return out;
-}
-}  // namespace
-
 Resolution RefResolver::ref(const std::string& name, const std::optional<std::string>& package,
                             const std::optional<std::string>& version,
                             const std::string& from_package) const {
   Resolution r;
-  std::vector<size_t> matches;
+  // The package whose nodes named `name` the ref means; its candidates are those of
+  // `by_name` in that package.
+  const std::string* found = nullptr;
+  const std::vector<size_t>* candidates = nullptr;
   auto by_name = refable_.find(name);
   if (by_name != refable_.end()) {
+    candidates = &by_name->second;
     for_each_package(package, from_package, [&](const std::string& pkg) {
-      matches = in_package(by_name->second, pkg);
-      return !matches.empty();
+      for (size_t i : *candidates)
+        if (nodes_[i].package_name == pkg) {
+          found = &pkg;
+          return true;
+        }
+      return false;
     });
   }
-  const std::vector<size_t>* found = matches.empty() ? nullptr : &matches;
-  const std::string shown = package ? *package + "." + name : name;
+  auto shown = [&] { return package ? *package + "." + name : name; };
   if (!found) {
     for (const auto& d : disabled_) {
       if (d.kind != NodeKind::kSource && d.name == name &&
           (!package || d.package_name == *package)) {
         r.code = "DBTPY232";
-        r.message = "ref to '" + shown + "', which is disabled";
+        r.message = "ref to '" + shown() + "', which is disabled";
         r.hint = "enable it (`enabled: true`) or remove the ref";
         return r;
       }
     }
     if (package && std::find(packages_.begin(), packages_.end(), *package) == packages_.end()) {
       r.code = "DBTPY230";
-      r.message = "ref to '" + shown + "': no package named '" + *package + "' is installed";
+      r.message = "ref to '" + shown() + "': no package named '" + *package + "' is installed";
       r.hint =
           did_you_mean(*package, packages_,
                        "run `dbt deps` to install packages; installed: " + join(packages_, ", "));
       return r;
     }
+    collect_names();
     r.code = "DBTPY230";
-    r.message = "ref to '" + shown + "', which is not a model, seed or snapshot of this project";
+    r.message = "ref to '" + shown() + "', which is not a model, seed or snapshot of this project";
     r.hint = did_you_mean(name, refable_names_,
                           "check the name; `dbtpy ls --select resource_type:model` lists nodes");
     return r;
   }
+  auto in_found = [&](size_t i) { return nodes_[i].package_name == *found; };
   // A versioned model: pick the requested version, else the latest.
-  size_t pick = found->front();
+  size_t pick = *std::find_if(candidates->begin(), candidates->end(), in_found);
   bool versioned = nodes_[pick].version.has_value();
   if (versioned) {
     std::optional<size_t> match;
     std::vector<std::string> available;
-    for (size_t i : *found) {
+    for (size_t i : *candidates) {
+      if (!in_found(i)) continue;
       const Node& n = nodes_[i];
       if (n.version) available.push_back(*n.version);
       if (version ? (n.version && *n.version == *version) : n.is_latest_version) match = i;
     }
     if (!match) {
       r.code = "DBTPY234";
-      r.message = "ref to '" + shown + "' version " + version.value_or("(latest)") +
+      r.message = "ref to '" + shown() + "' version " + version.value_or("(latest)") +
                   ", which does not exist";
       r.hint = "available versions: " + join(available, ", ");
       return r;
@@ -127,16 +131,16 @@ Resolution RefResolver::ref(const std::string& name, const std::optional<std::st
   } else if (version) {
     r.code = "DBTPY234";
     r.message =
-        "ref to '" + shown + "' version " + *version + ", but '" + name + "' is not versioned";
+        "ref to '" + shown() + "' version " + *version + ", but '" + name + "' is not versioned";
     r.hint = "drop the version argument, or declare `versions:` for the model in a properties file";
     return r;
   }
   const Node& n = nodes_[pick];
-  if (n.kind == NodeKind::kModel) {
+  if (n.kind == NodeKind::kModel && n.python_model < 0) {
     auto mat = n.config.values.find("materialized");
-    if (n.python_model < 0 && mat != n.config.values.end() && *mat == "ephemeral") {
+    if (mat != n.config.values.end() && *mat == "ephemeral") {
       r.code = "DBTPY233";
-      r.message = "ref to '" + shown +
+      r.message = "ref to '" + shown() +
                   "', an ephemeral model: Python models cannot reference "
                   "ephemeral models (dbt cannot inline them into Python)";
       r.hint = "materialize '" + name + "' as a view or table";
@@ -150,16 +154,21 @@ Resolution RefResolver::ref(const std::string& name, const std::optional<std::st
 Resolution RefResolver::source(const std::string& source_name, const std::string& table_name,
                                const std::string& from_package) const {
   Resolution r;
-  const std::string key = source_name + "." + table_name;
-  auto by_key = sources_.find(key);
-  if (by_key != sources_.end()) {
+  auto by_table = sources_.find(table_name);
+  if (by_table != sources_.end()) {
     for_each_package(std::nullopt, from_package, [&](const std::string& pkg) {
-      auto m = in_package(by_key->second, pkg);
-      if (!m.empty()) r.node = m.front();
-      return r.node.has_value();
+      for (size_t i : by_table->second) {
+        const Node& n = nodes_[i];
+        if (n.source_name == source_name && n.package_name == pkg) {
+          r.node = i;
+          return true;
+        }
+      }
+      return false;
     });
     if (r.node) return r;
   }
+  const std::string key = source_name + "." + table_name;
   for (const auto& d : disabled_) {
     if (d.kind == NodeKind::kSource && d.source_name == source_name && d.name == table_name) {
       r.code = "DBTPY232";
@@ -168,6 +177,7 @@ Resolution RefResolver::source(const std::string& source_name, const std::string
       return r;
     }
   }
+  collect_names();
   r.code = "DBTPY231";
   r.message = "source '" + key + "' is not declared in any properties file";
   bool known_source = false;

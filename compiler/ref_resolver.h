@@ -3,13 +3,15 @@
 // root project first, then (for a node of an installed package) in that package, then in any
 // package; a versioned model without a version resolves to its latest version. When nothing
 // matches, the result says why (disabled node, unknown version, ephemeral model, unknown name)
-// and names the closest existing names. Built once over the final node list; const methods
-// are thread-safe.
+// and names the closest existing names. Built once over the final node list, which it
+// references (string views into its nodes: the list must outlive it and stay unchanged);
+// const methods are thread-safe.
 #include <cstddef>
-#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
-#include <utility>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "compiler/project.h"
@@ -47,17 +49,21 @@ class RefResolver {
   template <typename Fn>
   void for_each_package(const std::optional<std::string>& package, const std::string& from_package,
                         Fn&& fn) const;
+  // Every refable name and "source.table", for suggestions: built on the first miss only.
+  void collect_names() const;
 
   const std::vector<Node>& nodes_;
   std::string root_;
   std::vector<DisabledNode> disabled_;
-  // name -> (package, node index) of refable nodes (several for a versioned model)
-  std::map<std::string, std::vector<std::pair<std::string, size_t>>, std::less<>> refable_;
-  // "source.table" -> (package, node index)
-  std::map<std::string, std::vector<std::pair<std::string, size_t>>, std::less<>> sources_;
-  std::vector<std::string> refable_names_;  // for suggestions
-  std::vector<std::string> source_names_;
+  // name -> indices of refable nodes, in node order (several for a versioned model or one
+  // name in several packages)
+  std::unordered_map<std::string_view, std::vector<size_t>> refable_;
+  // table name -> indices of source nodes, in node order
+  std::unordered_map<std::string_view, std::vector<size_t>> sources_;
   std::vector<std::string> packages_;  // in lookup order for "any package"
+  mutable std::once_flag names_once_;
+  mutable std::vector<std::string> refable_names_;
+  mutable std::vector<std::string> source_names_;
 };
 
 }  // namespace dbtpy::compiler

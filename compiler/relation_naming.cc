@@ -25,17 +25,6 @@ std::string text_of(const Json& v) {
   return v.is_string() ? v.get<std::string>() : profiles::python_str(v);
 }
 
-std::string quoted(const std::string& part, bool quote, char q) {
-  if (!quote) return part;
-  std::string out(1, q);
-  for (char c : part) {
-    if (c == q) out += q;  // both Snowflake and Databricks escape by doubling
-    out += c;
-  }
-  out += q;
-  return out;
-}
-
 }  // namespace
 
 QuotePolicy default_quote_policy(Platform platform) {
@@ -62,23 +51,33 @@ QuotePolicy quote_policy(Platform platform, const Json& project_quoting, const J
 std::string render_relation(Platform platform, const std::string& database,
                             const std::string& schema, const std::string& identifier,
                             const QuotePolicy& q) {
-  std::vector<std::string> parts;
-  switch (platform) {
-    case Platform::kBigQuery:
-      if (!database.empty()) parts.push_back(database);
-      if (!schema.empty()) parts.push_back(schema);
-      parts.push_back(identifier);
-      break;
-    case Platform::kSnowflake:
-    case Platform::kDatabricks: {
-      char c = platform == Platform::kSnowflake ? '"' : '`';
-      if (!database.empty()) parts.push_back(quoted(database, q.database, c));
-      if (!schema.empty()) parts.push_back(quoted(schema, q.schema, c));
-      parts.push_back(quoted(identifier, q.identifier, c));
-      break;
+  // Appended in place (no vector of parts): one allocation per relation.
+  const bool bigquery = platform == Platform::kBigQuery;
+  const char c = platform == Platform::kSnowflake ? '"' : '`';
+  std::string out;
+  out.reserve(database.size() + schema.size() + identifier.size() + 8);
+  auto part = [&](const std::string& text, bool quote) {
+    if (bigquery || !quote) {
+      out += text;
+      return;
     }
+    out += c;
+    for (char ch : text) {
+      if (ch == c) out += c;  // both Snowflake and Databricks escape by doubling
+      out += ch;
+    }
+    out += c;
+  };
+  if (!database.empty()) {
+    part(database, q.database);
+    out += '.';
   }
-  return join(parts, ".");
+  if (!schema.empty()) {
+    part(schema, q.schema);
+    out += '.';
+  }
+  part(identifier, q.identifier);
+  return out;
 }
 
 std::string default_schema_name(const profiles::Target& target, const Json& custom_schema) {

@@ -1,6 +1,8 @@
 #include "util/fs.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,6 +11,60 @@
 #include <stdexcept>
 
 namespace dbtpy {
+namespace {
+
+enum class EntryType { kOther, kFile, kFolder };
+
+// What a folder entry is, as std::filesystem's iteration sees it: a symlink counts as the
+// file it points to, never as a folder to enter. `path` is the entry's full path.
+EntryType entry_type(const dirent& e, const std::string& path) {
+  if (e.d_type == DT_DIR) return EntryType::kFolder;
+  if (e.d_type == DT_REG) return EntryType::kFile;
+  if (e.d_type != DT_LNK && e.d_type != DT_UNKNOWN) return EntryType::kOther;
+  struct stat st {};
+  if (e.d_type == DT_UNKNOWN && ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    return EntryType::kFolder;
+  if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) return EntryType::kFile;
+  return EntryType::kOther;  // a symlink to a folder is not entered, as std::filesystem does
+}
+
+bool is_dot_or_dotdot(const char* name) {
+  return name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
+}
+
+// `abs` and `rel` are the folder's path (absolute, and relative to the walk's root); both are
+// restored before returning, so one pair of buffers serves the whole walk.
+void walk_folder(std::string& abs, std::string& rel,
+                 const std::function<void(std::string_view)>& fn) {
+  DIR* dir = ::opendir(abs.c_str());
+  if (!dir) return;
+  const size_t abs_len = abs.size();
+  const size_t rel_len = rel.size();
+  while (const dirent* e = ::readdir(dir)) {
+    if (is_dot_or_dotdot(e->d_name)) continue;
+    abs.resize(abs_len);
+    if (abs.empty() || abs.back() != '/') abs += '/';
+    abs += e->d_name;
+    rel.resize(rel_len);
+    if (!rel.empty()) rel += '/';
+    rel += e->d_name;
+    switch (entry_type(*e, abs)) {
+      case EntryType::kFolder:
+        walk_folder(abs, rel, fn);
+        break;
+      case EntryType::kFile:
+        fn(rel);
+        break;
+      case EntryType::kOther:
+        break;
+    }
+  }
+  ::closedir(dir);
+  abs.resize(abs_len);
+  rel.resize(rel_len);
+}
+
+}  // namespace
 
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -73,6 +129,38 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
   AtomicFileWriter out(path);
   out.write(content);
   out.commit();
+}
+
+void for_each_file_under(const std::string& dir, const std::function<void(std::string_view)>& fn) {
+  std::string abs = dir;
+  std::string rel;
+  walk_folder(abs, rel, fn);
+}
+
+FolderListing list_folder(const std::string& dir) {
+  FolderListing out;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return out;
+  std::string path = dir;
+  if (path.empty() || path.back() != '/') path += '/';
+  const size_t len = path.size();
+  while (const dirent* e = ::readdir(d)) {
+    if (is_dot_or_dotdot(e->d_name)) continue;
+    path.resize(len);
+    path += e->d_name;
+    switch (entry_type(*e, path)) {
+      case EntryType::kFolder:
+        out.folders.emplace_back(e->d_name);
+        break;
+      case EntryType::kFile:
+        out.files.emplace_back(e->d_name);
+        break;
+      case EntryType::kOther:
+        break;
+    }
+  }
+  ::closedir(d);
+  return out;
 }
 
 std::string display_path(const std::filesystem::path& path, const std::filesystem::path& base) {

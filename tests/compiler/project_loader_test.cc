@@ -470,5 +470,67 @@ TEST(ProjectLoader, SeedsAndSnapshots) {
   EXPECT_EQ(snap->depends_on, V{"seed.jaffle.countries"});
 }
 
+// Paths are derived per folder, not per file: overlapping model paths, "./" and trailing
+// slashes give dbt's relative paths and fqns, each file loads once, and names split at the
+// last dot ("x.py" with no stem is not a model).
+TEST(ProjectLoader, DiscoveryPathsAcrossOverlappingModelPaths) {
+  ProjectFixture f;
+  f.write("dbt_project.yml",
+          "name: jaffle\nprofile: jaffle\nmodel-paths: [models, ./models/sub/]\n");
+  f.write("models/sub/a.py", py_model("    dbt.ref('nope')\n    return dbt.ref('b')\n"));
+  f.write("models/sub/deeper/b.sql", "select 1\n");
+  f.write("models/.py", py_model());
+  f.write("models/c.d.py", py_model("    return dbt.ref('b')\n"));
+  Project p = f.load();
+  std::vector<std::string> ids;
+  for (const auto& n : p.nodes)
+    ids.push_back(n.unique_id);
+  EXPECT_EQ(ids,
+            (std::vector<std::string>{"model.jaffle.a", "model.jaffle.b", "model.jaffle.c.d"}));
+  const Node* a = p.find("model.jaffle.a");
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->original_file_path, "models/sub/a.py");
+  EXPECT_EQ(a->fqn, (std::vector<std::string>{"jaffle", "sub", "a"}));
+  EXPECT_EQ(p.find("model.jaffle.b")->fqn,
+            (std::vector<std::string>{"jaffle", "sub", "deeper", "b"}));
+  EXPECT_EQ(p.find("model.jaffle.c.d")->original_file_path, "models/c.d.py");
+  EXPECT_EQ(ProjectFixture::codes(p), (std::vector<std::string>{"models/sub/a.py:2: DBTPY230"}));
+  EXPECT_EQ(ProjectFixture::model(p, "model.jaffle.a").depends_on,
+            (std::vector<std::string>{"model.jaffle.b"}));
+}
+
+// Discovery, node building, ref resolution and the DAG run on the loader's threads; what
+// they produce, diagnostics included, is the same whatever the thread count.
+TEST(ProjectLoader, ResultsDoNotDependOnTheThreadCount) {
+  auto load = [](int threads) {
+    ProjectFixture f;
+    f.options.threads = threads;
+    for (int d = 0; d < 6; ++d) {
+      for (int i = 0; i < 40; ++i) {
+        std::string name = "m" + std::to_string(d) + "_" + std::to_string(i);
+        std::string body = "    dbt.ref('missing_" + std::to_string(i % 3) + "')\n" +
+                           "    return dbt.ref('m" + std::to_string(d) + "_" +
+                           std::to_string((i + 1) % 40) + "')\n";
+        f.write("models/d" + std::to_string(d) + "/" + name + ".py", py_model(body));
+      }
+      f.write("models/d" + std::to_string(d) + "/s.sql", "select * from {{ ref('nope') }}\n");
+    }
+    return f.load();
+  };
+  Project one = load(1);
+  Project four = load(4);
+  EXPECT_EQ(ProjectFixture::codes(one), ProjectFixture::codes(four));
+  ASSERT_EQ(one.diagnostics.size(), four.diagnostics.size());
+  for (size_t i = 0; i < one.diagnostics.size(); ++i)
+    EXPECT_EQ(one.diagnostics[i].message, four.diagnostics[i].message);
+  ASSERT_EQ(one.nodes.size(), 241u);  // 240 Python models, one of six same-named SQL models
+  ASSERT_EQ(four.nodes.size(), one.nodes.size());
+  for (size_t i = 0; i < one.nodes.size(); ++i) {
+    EXPECT_EQ(one.nodes[i].unique_id, four.nodes[i].unique_id);
+    EXPECT_EQ(one.depends_on_of(one.nodes[i]), four.depends_on_of(four.nodes[i]));
+    EXPECT_EQ(one.dag.parents(i), four.dag.parents(i));
+  }
+}
+
 }  // namespace
 }  // namespace dbtpy::compiler

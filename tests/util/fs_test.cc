@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 namespace dbtpy {
 namespace {
@@ -67,6 +70,50 @@ TEST(Fs, ReadFailureNamesThePath) {
 TEST(Fs, DisplayPathIsRelativeUnderBase) {
   EXPECT_EQ(display_path("/p/models/x.py", "/p"), "models/x.py");
   EXPECT_EQ(display_path("/other/x.py", "/p"), "/other/x.py");
+}
+
+// The walk the project loader discovers files with: what recursive_directory_iterator visits.
+TEST(Fs, ForEachFileUnderVisitsWhatTheStandardIteratorVisits) {
+  fs::path dir = fs::temp_directory_path() / ("dbtpy_walk_test_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "a" / "b");
+  fs::create_directories(dir / ".hidden");
+  fs::create_directories(dir / "empty");
+  fs::create_directories(dir.string() + "_elsewhere");
+  for (const char* f : {"top.py", "a/one.sql", "a/b/two.yml", ".hidden/h.py"})
+    write_file_atomic(dir / f, "x");
+  write_file_atomic(dir.string() + "_elsewhere/outside.py", "x");
+  fs::create_symlink(dir / "top.py", dir / "a" / "link.py");             // a file: visited
+  fs::create_directory_symlink(dir / "a", dir / "dir_link");             // a folder: not entered
+  fs::create_symlink(dir / "missing.py", dir / "broken.py");             // dangling: skipped
+  fs::create_directory_symlink(dir.string() + "_elsewhere", dir / "x");  // not entered
+
+  std::vector<std::string> got;
+  for_each_file_under(dir.string(), [&](std::string_view rel) { got.emplace_back(rel); });
+  std::sort(got.begin(), got.end());
+  std::vector<std::string> expected;
+  for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator();
+       ++it)
+    if (it->is_regular_file()) expected.push_back(it->path().lexically_relative(dir).string());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(got, (std::vector<std::string>{".hidden/h.py", "a/b/two.yml", "a/link.py", "a/one.sql",
+                                           "top.py"}));
+
+  // One level, told apart the same way: symlinked folders are neither files nor folders.
+  FolderListing top = list_folder(dir.string());
+  std::sort(top.files.begin(), top.files.end());
+  std::sort(top.folders.begin(), top.folders.end());
+  EXPECT_EQ(top.files, std::vector<std::string>{"top.py"});
+  EXPECT_EQ(top.folders, (std::vector<std::string>{".hidden", "a", "empty"}));
+  EXPECT_TRUE(list_folder((dir / "nonexistent").string()).files.empty());
+
+  got.clear();
+  for_each_file_under((dir / "nonexistent").string(),
+                      [&](std::string_view rel) { got.emplace_back(rel); });
+  EXPECT_TRUE(got.empty());
+  fs::remove_all(dir);
+  fs::remove_all(dir.string() + "_elsewhere");
 }
 
 }  // namespace
