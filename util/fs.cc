@@ -81,7 +81,8 @@ std::string read_file(const std::filesystem::path& path) {
   return data;
 }
 
-AtomicFileWriter::AtomicFileWriter(const std::filesystem::path& path) : path_(path) {
+AtomicFileWriter::AtomicFileWriter(const std::filesystem::path& path, Durability durability)
+    : path_(path), durability_(durability) {
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
   tmp_ = path.string() + ".tmp." + std::to_string(::getpid());
   fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -112,7 +113,7 @@ void AtomicFileWriter::write(std::string_view data) {
 void AtomicFileWriter::commit() {
   int fd = fd_;
   fd_ = -1;
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+  if ((durability_ == Durability::kDurable && ::fsync(fd) != 0) || ::close(fd) != 0) {
     int err = errno;
     ::unlink(tmp_.c_str());
     throw std::runtime_error("cannot flush " + tmp_ + ": " + std::strerror(err));

@@ -31,31 +31,35 @@ TEST(Fs, AtomicWriteCreatesParentsAndReplaces) {
 }
 
 TEST(Fs, AtomicFileWriterCommitsOrLeavesThePreviousFile) {
-  fs::path dir = fs::temp_directory_path() / ("dbtpy_fs_writer_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::path file = dir / "manifest.json";
-  {
-    AtomicFileWriter w(file);
-    w.write("{\"a\":");
-    w.write("1}");
-    EXPECT_FALSE(fs::exists(file));  // nothing visible before commit
-    w.commit();
+  // Both durabilities give readers the whole new file or the whole previous one.
+  for (Durability durability : {Durability::kDurable, Durability::kRenameOnly}) {
+    SCOPED_TRACE(durability == Durability::kDurable ? "durable" : "rename only");
+    fs::path dir = fs::temp_directory_path() / ("dbtpy_fs_writer_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::path file = dir / "manifest.json";
+    {
+      AtomicFileWriter w(file, durability);
+      w.write("{\"a\":");
+      w.write("1}");
+      EXPECT_FALSE(fs::exists(file));  // nothing visible before commit
+      w.commit();
+    }
+    EXPECT_EQ(read_file(file), "{\"a\":1}");
+    try {
+      AtomicFileWriter w(file, durability);
+      w.write("{\"half");
+      throw std::runtime_error("interrupted");
+    } catch (const std::runtime_error&) {
+    }
+    EXPECT_EQ(read_file(file), "{\"a\":1}");  // untouched, and no temp file left
+    int entries = 0;
+    for (auto& e : fs::directory_iterator(dir)) {
+      (void)e;
+      ++entries;
+    }
+    EXPECT_EQ(entries, 1);
+    fs::remove_all(dir);
   }
-  EXPECT_EQ(read_file(file), "{\"a\":1}");
-  try {
-    AtomicFileWriter w(file);
-    w.write("{\"half");
-    throw std::runtime_error("interrupted");
-  } catch (const std::runtime_error&) {
-  }
-  EXPECT_EQ(read_file(file), "{\"a\":1}");  // untouched, and no temp file left
-  int entries = 0;
-  for (auto& e : fs::directory_iterator(dir)) {
-    (void)e;
-    ++entries;
-  }
-  EXPECT_EQ(entries, 1);
-  fs::remove_all(dir);
 }
 
 TEST(Fs, ReadFailureNamesThePath) {
