@@ -1,13 +1,8 @@
 #include "compiler/dbtpy_manifest.h"
 
-#include <malloc.h>
-#include <spdlog/spdlog.h>
-#include <time.h>
 
 #include <array>
-#include <chrono>
 #include <condition_variable>
-#include <cstdio>
 #include <map>
 #include <mutex>
 
@@ -15,6 +10,7 @@
 #include "compiler/json_text.h"
 #include "compiler/parallel_for.h"
 #include "util/fs.h"
+#include "util/phase_timer.h"
 #include "util/version.h"
 
 namespace dbtpy::compiler {
@@ -390,49 +386,8 @@ std::string dbtpy_manifest_text(const Project& project) {
   return out;
 }
 
-namespace {
-
-// Phase timings for --debug (parse_bench --profile), in the loader's format: what the
-// manifest step costs at the end of a parse.
-class Stopwatch {
- public:
-  void lap(const char* phase) {
-    if (!spdlog::should_log(spdlog::level::debug)) return;
-    auto now = std::chrono::steady_clock::now();
-    double cpu = cpu_seconds();
-    struct mallinfo2 mi = ::mallinfo2();
-    spdlog::debug("manifest: {} took {:.3f}s ({:.3f}s CPU, peak {} MB resident, {} MB allocated)",
-                  phase, std::chrono::duration<double>(now - last_).count(), cpu - last_cpu_,
-                  resident_mb(), (mi.uordblks + mi.hblkhd) / (1024 * 1024));
-    last_ = now;
-    last_cpu_ = cpu;
-  }
-
- private:
-  // Peak resident memory so far (VmHWM), in MB; 0 where /proc is unavailable.
-  static long resident_mb() {
-    long kb = 0;
-    if (FILE* f = std::fopen("/proc/self/status", "r")) {
-      char line[256];
-      while (std::fgets(line, sizeof line, f))
-        if (std::sscanf(line, "VmHWM: %ld kB", &kb) == 1) break;
-      std::fclose(f);
-    }
-    return kb / 1024;
-  }
-  static double cpu_seconds() {
-    timespec ts{};
-    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-  }
-  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
-  double last_cpu_ = cpu_seconds();
-};
-
-}  // namespace
-
 std::filesystem::path write_dbtpy_manifest(const Project& project) {
-  Stopwatch watch;
+  PhaseTimer watch("manifest");
   std::filesystem::path path = project.target_dir / "dbtpy" / "manifest.json";
   // Atomic but not fsynced: a derived artifact that the next parse rewrites (util/fs.h).
   AtomicFileWriter file(path, Durability::kRenameOnly);
