@@ -64,6 +64,7 @@ class Analyzer {
   void recover_calls(uint32_t limit, uint32_t skip_from, uint32_t skip_to);
   void sort_diagnostics();
   void collect_imports(const ParseResult& pr);
+  void reserve_results(const ParseResult& pr);
   void evaluate_call(const CallSite& site);
   void interpret(const CallSite& site, const RecognizedCall& call,
                  const std::vector<PyValue>& positional,
@@ -83,6 +84,8 @@ class Analyzer {
   std::string_view path_;
   PythonAnalysis& out_;
   TokenVector tokens_;
+  std::vector<PyValue> positional_;                        // evaluate_call's scratch
+  std::vector<std::pair<std::string, PyValue>> keywords_;  // evaluate_call's scratch
 };
 
 void Analyzer::syntax_error(const SyntaxErrorInfo& e) {
@@ -141,6 +144,7 @@ void Analyzer::run() {
   }
   collect_imports(pr);
   docstring(pr);
+  reserve_results(pr);
   for (const CallSite& site : pr.calls)
     evaluate_call(site);
   structure(pr);
@@ -231,20 +235,43 @@ void Analyzer::sort_diagnostics() {
 }
 
 void Analyzer::collect_imports(const ParseResult& pr) {
+  // The vectors of the result move into the project's ModelIR and live as long as it: sized
+  // once, to what they can hold at most, instead of by doubling.
+  out_.imports.reserve(pr.import_toks.size());
   for (uint32_t tok : pr.import_toks) {
-    std::string name(tokens_[tok].text(src_));
+    std::string_view name = tokens_[tok].text(src_);
     if (std::find(out_.imports.begin(), out_.imports.end(), name) == out_.imports.end()) {
-      out_.imports.push_back(std::move(name));
+      out_.imports.emplace_back(name);
     }
   }
+}
+
+// Each call site yields at most one call and one ref/source/config/key use: one allocation per
+// vector (docstring declarations are already in refs and sources).
+void Analyzer::reserve_results(const ParseResult& pr) {
+  size_t count[5] = {};
+  for (const CallSite& site : pr.calls)
+    ++count[static_cast<size_t>(site.kind)];
+  out_.calls.reserve(pr.calls.size());
+  if (count[static_cast<size_t>(CallKind::kRef)] > 0)
+    out_.refs.reserve(out_.refs.size() + count[static_cast<size_t>(CallKind::kRef)]);
+  if (count[static_cast<size_t>(CallKind::kSource)] > 0)
+    out_.sources.reserve(out_.sources.size() + count[static_cast<size_t>(CallKind::kSource)]);
+  out_.config_calls.reserve(count[static_cast<size_t>(CallKind::kConfig)]);
+  out_.config_keys_used.reserve(count[static_cast<size_t>(CallKind::kConfigGet)]);
+  out_.meta_keys_used.reserve(count[static_cast<size_t>(CallKind::kMetaGet)]);
 }
 
 void Analyzer::evaluate_call(const CallSite& site) {
   RecognizedCall call;
   call.kind = site.kind;
   call.where = tok_loc(site.callee_tok);
-  std::vector<PyValue> positional;
-  std::vector<std::pair<std::string, PyValue>> keywords;
+  // The evaluated arguments live only until the call is interpreted: their vectors are the
+  // analyzer's, reused from call to call instead of allocated for each.
+  std::vector<PyValue>& positional = positional_;
+  std::vector<std::pair<std::string, PyValue>>& keywords = keywords_;
+  positional.clear();
+  keywords.clear();
   const size_t n_keywords = static_cast<size_t>(
       std::count_if(site.args.begin(), site.args.end(),
                     [](const CallArgSpan& a) { return a.kind == CallArgSpan::Kind::kKeyword; }));
@@ -507,8 +534,10 @@ void Analyzer::interpret_get(const RecognizedCall& call, const std::vector<PyVal
 // columns are those of the file.
 void Analyzer::docstring(const ParseResult& pr) {
   if (pr.docstring_begin < 0) return;
-  std::vector<RefCall> refs;
-  std::vector<SourceCall> sources;
+  // Docstring declarations come first (the docstring opens the module): they go straight into
+  // the result, whose refs and sources are still empty here.
+  std::vector<RefCall>& refs = out_.refs;
+  std::vector<SourceCall>& sources = out_.sources;
   for (int32_t ti = pr.docstring_begin; ti < pr.docstring_end; ++ti) {
     const Token& t = tokens_[static_cast<size_t>(ti)];
     std::string_view text = t.text(src_);
@@ -600,9 +629,6 @@ void Analyzer::docstring(const ParseResult& pr) {
       ++line;
     }
   }
-  // Docstring declarations come first: the docstring opens the module.
-  out_.refs.insert(out_.refs.begin(), refs.begin(), refs.end());
-  out_.sources.insert(out_.sources.begin(), sources.begin(), sources.end());
 }
 
 void Analyzer::structure(const ParseResult& pr) {

@@ -671,6 +671,7 @@ Json to_json(const PyValue& v) {
     case PyValue::Type::kTuple:
     case PyValue::Type::kSet: {
       Json arr = Json::array();
+      arr.get_ref<Json::array_t&>().reserve(v.items.size());
       for (const auto& item : v.items)
         arr.push_back(to_json(item));
       return arr;

@@ -207,7 +207,18 @@ StmtInfo Parser::simple_stmt(Ctx ctx) {
 
 void Parser::assignment_or_expr(StmtInfo& info) {
   (void)info;
-  Expr first = yield_or_star_expressions();
+  // `name = ...`, the most common statement: the target is the lone name expression()'s fast
+  // path would return (only its kind and position matter to check_target), without descending
+  // through star_expressions() to get there.
+  Expr first;
+  if (!failed_ && depth_ < kMaxDepth && tk() == Tok::kName && peek() == Tok::kEqual) {
+    last_disjunction_ = static_cast<uint32_t>(pos());
+    first.kind = EK::kName;
+    first.first = static_cast<uint32_t>(pos());
+    next();
+  } else {
+    first = yield_or_star_expressions();
+  }
   if (!ok()) return;
   if (tk() == Tok::kColon) {
     // Annotated assignment: one target only.

@@ -164,6 +164,10 @@ Expr Parser::expression() {
         break;
     }
   }
+  return expression_rest();
+}
+
+Expr Parser::expression_rest() {
   if (!enter()) return Expr{};
   const uint32_t first = static_cast<uint32_t>(pos());
   const bool starts_with_lambda = tk() == Tok::kLambda;

@@ -227,6 +227,9 @@ class Parser {
   Expr star_named_expression();
   Expr named_expression();
   Expr expression();
+  // expression() past its lone-atom fast path: out of line, so that the fast path does not pay
+  // for this part's stack frame and saved registers.
+  [[gnu::noinline]] Expr expression_rest();
   Expr yield_expr();
   Expr yield_or_star_expressions() {
     return tk() == Tok::kYield ? yield_expr() : star_expressions();
