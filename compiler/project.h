@@ -39,8 +39,8 @@ struct Node {
   std::vector<std::string> fqn;    // dbt's fully qualified name (selection, config paths)
   std::string original_file_path;  // relative to its package root, '/'-separated
   std::string patch_path;          // properties file that describes it, if any
-  std::string description;
-  int python_model = -1;  // index into Project::python_models, or -1
+  std::string description;         // empty for Python models: see ModelIR::description
+  int python_model = -1;           // index into Project::python_models, or -1
   // Config and relation of non-Python nodes (Python ones: see Project::config_of).
   ResolvedConfig config;
   Relation relation;

@@ -25,10 +25,27 @@ RefResolver::RefResolver(const std::vector<Node>& nodes, std::string root_projec
     : nodes_(nodes), root_(std::move(root_project)), disabled_(std::move(disabled)) {
   std::set<std::string_view> packages;
   refable_.reserve(nodes.size());
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    const Node& n = nodes[i];
+  auto map_of = [&](const Node& n) -> auto& {
+    return n.kind == NodeKind::kSource ? sources_ : refable_;
+  };
+  // Count per name (names enter the maps in node order, as they always did: the order of
+  // suggestions depends on it), give each name its run, then fill the runs in node order.
+  for (const Node& n : nodes) {
     packages.insert(n.package_name);
-    (n.kind == NodeKind::kSource ? sources_ : refable_)[n.name].push_back(i);
+    ++map_of(n)[n.name].count;
+  }
+  uint32_t next = 0;
+  for (auto* map : {&refable_, &sources_}) {
+    for (auto& [name, range] : *map) {
+      range.first = next;
+      next += range.count;
+      range.count = 0;
+    }
+  }
+  indices_.resize(nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    Range& range = map_of(nodes[i]).find(nodes[i].name)->second;
+    indices_[range.first + range.count++] = i;
   }
   packages_.push_back(root_);
   for (const auto& p : packages)
@@ -41,8 +58,8 @@ void RefResolver::collect_names() const {
     for (const auto& [name, indices] : refable_)
       refable_names_.emplace_back(name);
     std::set<std::string> sources;
-    for (const auto& [table, indices] : sources_)
-      for (size_t i : indices)
+    for (const auto& [table, range] : sources_)
+      for (size_t i : indices_of(range))
         sources.insert(nodes_[i].source_name + "." + nodes_[i].name);
     source_names_.assign(sources.begin(), sources.end());
   });
@@ -68,12 +85,12 @@ Resolution RefResolver::ref(const std::string& name, const std::optional<std::st
   // The package whose nodes named `name` the ref means; its candidates are those of
   // `by_name` in that package.
   const std::string* found = nullptr;
-  const std::vector<size_t>* candidates = nullptr;
+  std::span<const size_t> candidates;
   auto by_name = refable_.find(name);
   if (by_name != refable_.end()) {
-    candidates = &by_name->second;
+    candidates = indices_of(by_name->second);
     for_each_package(package, from_package, [&](const std::string& pkg) {
-      for (size_t i : *candidates)
+      for (size_t i : candidates)
         if (nodes_[i].package_name == pkg) {
           found = &pkg;
           return true;
@@ -109,12 +126,12 @@ Resolution RefResolver::ref(const std::string& name, const std::optional<std::st
   }
   auto in_found = [&](size_t i) { return nodes_[i].package_name == *found; };
   // A versioned model: pick the requested version, else the latest.
-  size_t pick = *std::find_if(candidates->begin(), candidates->end(), in_found);
+  size_t pick = *std::find_if(candidates.begin(), candidates.end(), in_found);
   bool versioned = nodes_[pick].version.has_value();
   if (versioned) {
     std::optional<size_t> match;
     std::vector<std::string> available;
-    for (size_t i : *candidates) {
+    for (size_t i : candidates) {
       if (!in_found(i)) continue;
       const Node& n = nodes_[i];
       if (n.version) available.push_back(*n.version);
@@ -157,7 +174,7 @@ Resolution RefResolver::source(const std::string& source_name, const std::string
   auto by_table = sources_.find(table_name);
   if (by_table != sources_.end()) {
     for_each_package(std::nullopt, from_package, [&](const std::string& pkg) {
-      for (size_t i : by_table->second) {
+      for (size_t i : indices_of(by_table->second)) {
         const Node& n = nodes_[i];
         if (n.source_name == source_name && n.package_name == pkg) {
           r.node = i;

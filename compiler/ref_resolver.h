@@ -7,8 +7,10 @@
 // references (string views into its nodes: the list must outlive it and stay unchanged);
 // const methods are thread-safe.
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -55,11 +57,19 @@ class RefResolver {
   const std::vector<Node>& nodes_;
   std::string root_;
   std::vector<DisabledNode> disabled_;
+  // A run of `indices_`: one block for every name instead of a vector each (11,000 small
+  // allocations kept alive through ref resolution).
+  struct Range {
+    uint32_t first = 0;
+    uint32_t count = 0;
+  };
+  std::span<const size_t> indices_of(Range r) const { return {indices_.data() + r.first, r.count}; }
   // name -> indices of refable nodes, in node order (several for a versioned model or one
   // name in several packages)
-  std::unordered_map<std::string_view, std::vector<size_t>> refable_;
+  std::unordered_map<std::string_view, Range> refable_;
   // table name -> indices of source nodes, in node order
-  std::unordered_map<std::string_view, std::vector<size_t>> sources_;
+  std::unordered_map<std::string_view, Range> sources_;
+  std::vector<size_t> indices_;        // every node's index, grouped by the maps' ranges
   std::vector<std::string> packages_;  // in lookup order for "any package"
   mutable std::once_flag names_once_;
   mutable std::vector<std::string> refable_names_;
