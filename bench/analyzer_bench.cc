@@ -202,8 +202,8 @@ BENCHMARK(BM_AnalyzeProject)
 
 // `--once FILES`: analyze the BM_AnalyzeProject corpus of FILES files once, single thread, and
 // print its size. Fixed work for instruction counts, e.g.
-//   valgrind --tool=callgrind --toggle-collect='dbtpy::compiler::python::analyze*' \
-//     build/bench/analyzer_bench --once 1000
+//   valgrind --tool=callgrind --toggle-collect='dbtpy::compiler::python::analyze*'
+//     build/bench/analyzer_bench --once 1000   (one command line)
 // (instructions per line = the collected Ir / the printed line count).
 int run_once(int files) {
   const std::vector<std::string> sources = corpus(files, 7);

@@ -1,15 +1,13 @@
 #include "compiler/project_loader.h"
 
 #include <fcntl.h>
-#include <malloc.h>  // mallinfo2 for --debug
+#include <malloc.h>  // malloc_trim
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -35,6 +33,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/hash.h"
+#include "util/phase_timer.h"
 #include "util/strings.h"
 
 namespace dbtpy::compiler {
@@ -207,42 +206,6 @@ Diagnostic make_diag(Severity sev, std::string code, std::string file, int line,
   return d;
 }
 
-// Phase timings for --debug: where the time of a parse goes.
-class Stopwatch {
- public:
-  void lap(const char* phase) {
-    if (!spdlog::should_log(spdlog::level::debug)) return;
-    auto now = std::chrono::steady_clock::now();
-    double cpu = cpu_seconds();
-    struct mallinfo2 mi = ::mallinfo2();
-    spdlog::debug("load: {} took {:.3f}s ({:.3f}s CPU, peak {} MB resident, {} MB allocated)",
-                  phase, std::chrono::duration<double>(now - last_).count(), cpu - last_cpu_,
-                  resident_mb(), (mi.uordblks + mi.hblkhd) / (1024 * 1024));
-    last_ = now;
-    last_cpu_ = cpu;
-  }
-
- private:
-  // Peak resident memory so far (VmHWM), in MB; 0 where /proc is unavailable.
-  static long resident_mb() {
-    long kb = 0;
-    if (FILE* f = std::fopen("/proc/self/status", "r")) {
-      char line[256];
-      while (std::fgets(line, sizeof line, f))
-        if (std::sscanf(line, "VmHWM: %ld kB", &kb) == 1) break;
-      std::fclose(f);
-    }
-    return kb / 1024;
-  }
-  static double cpu_seconds() {
-    timespec ts{};
-    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-  }
-  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
-  double last_cpu_ = cpu_seconds();
-};
-
 // Puts `items` in the order `order` gives (order[i]: the former index of the element to put
 // at i), moving each element once by following the permutation's cycles (items are large:
 // std::sort's swaps dominated).
@@ -303,7 +266,7 @@ class Loader {
     out_.target = target_;
     out_.quoting = root.project.quoting;
 
-    Stopwatch clock;
+    PhaseTimer clock("load");
     discover_packages(project_ctx);
     compute_vars();
     discover_files();
