@@ -52,6 +52,13 @@ TEST(Fs, AtomicFileWriterCommitsOrLeavesThePreviousFile) {
     } catch (const std::runtime_error&) {
     }
     EXPECT_EQ(read_file(file), "{\"a\":1}");  // untouched, and no temp file left
+    {
+      // Replacing an existing file (kRenameOnly swaps it out, then deletes the old content).
+      AtomicFileWriter w(file, durability);
+      w.write("{\"b\":2}");
+      w.commit();
+    }
+    EXPECT_EQ(read_file(file), "{\"b\":2}");
     int entries = 0;
     for (auto& e : fs::directory_iterator(dir)) {
       (void)e;
