@@ -123,7 +123,10 @@ void AtomicFileWriter::commit() {
   // the new file's data out inside a rename() that replaces a file, which was ~15 ms of a
   // 10,000-model parse; an exchange is just as atomic for readers and leaves the writeback to
   // the kernel, as kRenameOnly says. The swapped-out previous content is then deleted.
-  if (durability_ == Durability::kRenameOnly &&
+  // Only with a regular file: a folder in the way must stay an error, as rename() makes it.
+  struct stat previous {};
+  if (durability_ == Durability::kRenameOnly && ::lstat(path_.c_str(), &previous) == 0 &&
+      S_ISREG(previous.st_mode) &&
       ::renameat2(AT_FDCWD, tmp_.c_str(), AT_FDCWD, path_.c_str(), RENAME_EXCHANGE) == 0) {
     ::unlink(tmp_.c_str());
     return;

@@ -127,5 +127,24 @@ TEST(Fs, ForEachFileUnderVisitsWhatTheStandardIteratorVisits) {
   fs::remove_all(dir.string() + "_elsewhere");
 }
 
+TEST(Fs, AtomicFileWriterNeverReplacesAFolder) {
+  for (Durability durability : {Durability::kDurable, Durability::kRenameOnly}) {
+    fs::path dir = fs::temp_directory_path() / ("dbtpy_fs_folder_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir / "manifest.json" / "kept");
+    AtomicFileWriter w(dir / "manifest.json", durability);
+    w.write("{}");
+    EXPECT_THROW(w.commit(), std::runtime_error);
+    EXPECT_TRUE(fs::is_directory(dir / "manifest.json" / "kept"));
+    int entries = 0;  // the folder only: no temp file left behind
+    for (auto& e : fs::directory_iterator(dir)) {
+      (void)e;
+      ++entries;
+    }
+    EXPECT_EQ(entries, 1);
+    fs::remove_all(dir);
+  }
+}
+
 }  // namespace
 }  // namespace dbtpy
