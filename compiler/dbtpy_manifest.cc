@@ -1,6 +1,5 @@
 #include "compiler/dbtpy_manifest.h"
 
-
 #include <array>
 #include <condition_variable>
 #include <map>
