@@ -273,7 +273,16 @@ TEST_P(KillNine, CancelAllOpenCleansUpWhatACrashedRunLeft) {
     return total(s["runs"].value(platform, Json::object())) == 3;
   })) << sandbox.stats().dump()
       << r.out;
-  EXPECT_GE(count(sandbox.stats(), "cancels", platform), 3);
+  if (platform == "databricks") {
+    // A model's run_model command may have been sent with its answer lost in the kill (its
+    // set_parameters command's handle is then the model's last record): no cancel by id is
+    // possible, and the cleanup's contexts/destroy is what ends it. What users rely on: every
+    // run ended cancelled.
+    EXPECT_EQ(sandbox.stats()["runs"]["databricks"].value("CANCELLED", 0), 3)
+        << sandbox.stats().dump() << r.out;
+  } else {
+    EXPECT_GE(count(sandbox.stats(), "cancels", platform), 3) << sandbox.stats().dump() << r.out;
+  }
 
   // Replayed once: a second --all-open finds nothing.
   DbtpyResult again = run_dbtpy(cancel, sandbox.env(), work_.path());
