@@ -54,7 +54,7 @@ inline uint8_t cls(char c) {
 enum class Lead : uint8_t {
   kOther,  // everything scan_token() handles
   kName,   // ASCII letter or `_`
-  kDigit,  // 1-9 (a 0 may start 0x.., 0o.., 0b.. or an error)
+  kDigit,
   kQuote,
   kNewline,  // \n (\r is scan_token()'s)
   kBlank,    // tab, form feed (spaces are skipped before the dispatch)
@@ -77,7 +77,7 @@ constexpr std::array<Lead, 256> make_leads() {
   for (int c = 'A'; c <= 'Z'; ++c)
     t[c] = Lead::kName;
   t['_'] = Lead::kName;
-  for (int c = '1'; c <= '9'; ++c)
+  for (int c = '0'; c <= '9'; ++c)
     t[c] = Lead::kDigit;
   t['\''] = t['"'] = Lead::kQuote;
   t['\n'] = Lead::kNewline;
@@ -117,43 +117,37 @@ inline size_t first_set(unsigned mask) {
 
 // Number of ASCII identifier characters (letters, digits, `_`) at `p`.
 #if defined(__SSE2__)
-// Each class test leaves its answer in the bytes' sign bits, which movemask reads: letters
-// ((x | 0x20) in a-z) and digits are moved by a wrapping add to start at -128, then a saturating
-// add keeps exactly the range negative. (Saturating adds are builtins: the compiler keeps them
-// as written, where it would rewrite a compare into two instructions.)
-struct IdentClasses {
-  __m128i lower = _mm_set1_epi8(0x20);
-  __m128i letter_bias = _mm_set1_epi8(static_cast<char>(0x80 - 'a'));
-  __m128i letter_keep = _mm_set1_epi8(128 - 26);
-  __m128i digit_bias = _mm_set1_epi8(static_cast<char>(0x80 - '0'));
-  __m128i digit_keep = _mm_set1_epi8(128 - 10);
-  __m128i underscore = _mm_set1_epi8('_');
-
-  // Bit i set: p[i] is an identifier character.
-  unsigned mask(const char* p) const {
-    const __m128i x = load16(p);
-    const __m128i letter =
-        _mm_adds_epi8(_mm_add_epi8(_mm_or_si128(x, lower), letter_bias), letter_keep);
-    const __m128i digit = _mm_adds_epi8(_mm_add_epi8(x, digit_bias), digit_keep);
-    const __m128i id = _mm_or_si128(_mm_or_si128(letter, digit), _mm_cmpeq_epi8(x, underscore));
-    return static_cast<unsigned>(_mm_movemask_epi8(id));
-  }
-};
-#else
-struct IdentClasses {};
-#endif
-inline size_t ident_run(const IdentClasses& k, const char* p) {
-#if defined(__SSE2__)
-  // Most names end in their first 16 bytes.
-  unsigned stop = k.mask(p) ^ 0xFFFF;
-  if (stop) [[likely]]
-    return first_set(stop);
+// Bit i set: p[i] is an identifier character. Each class test leaves its answer in the bytes'
+// sign bits, which movemask reads: letters ((x | 0x20) in a-z) and digits are moved by a
+// wrapping add to start at -128, then a saturating add keeps exactly the range negative.
+// (Saturating adds are builtins: the compiler keeps them as written, where it would rewrite a
+// compare into two instructions.)
+inline unsigned ident_mask(const char* p) {
+  const __m128i x = load16(p);
+  const __m128i letter = _mm_adds_epi8(_mm_add_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)),
+                                                    _mm_set1_epi8(static_cast<char>(0x80 - 'a'))),
+                                       _mm_set1_epi8(128 - 26));
+  const __m128i digit = _mm_adds_epi8(_mm_add_epi8(x, _mm_set1_epi8(static_cast<char>(0x80 - '0'))),
+                                      _mm_set1_epi8(128 - 10));
+  const __m128i id =
+      _mm_or_si128(_mm_or_si128(letter, digit), _mm_cmpeq_epi8(x, _mm_set1_epi8('_')));
+  return static_cast<unsigned>(_mm_movemask_epi8(id));
+}
+// Names of 16 bytes or more: out of the hot loop's way.
+[[gnu::noinline]] size_t long_ident_run(const char* p) {
   for (size_t n = 16;; n += 16) {
-    stop = k.mask(p + n) ^ 0xFFFF;
+    const unsigned stop = ident_mask(p + n) ^ 0xFFFF;
     if (stop) return n + first_set(stop);
   }
+}
+#endif
+inline size_t ident_run(const char* p) {
+#if defined(__SSE2__)
+  const unsigned stop = ident_mask(p) ^ 0xFFFF;
+  if (stop) [[likely]]
+    return first_set(stop);
+  return long_ident_run(p);
 #else
-  (void)k;
   size_t n = 0;
   while (cls(p[n]) & kIdCont)
     ++n;
@@ -310,6 +304,16 @@ constexpr bool keyword_table_complete() {
 }
 static_assert(keyword_table_complete(), "keyword hash collision: search a new multiplier");
 
+// Bit `len` of entry `c`: some keyword of `len` bytes starts with `c`. Two thirds of the names
+// in typical code fail this test and skip the hash.
+constexpr std::array<uint16_t, 256> make_keyword_lengths() {
+  std::array<uint16_t, 256> t{};
+  for (const KeywordDef& d : kKeywordDefs)
+    t[static_cast<unsigned char>(d.word[0])] |= static_cast<uint16_t>(1u << d.word.size());
+  return t;
+}
+constexpr std::array<uint16_t, 256> kKeywordLengths = make_keyword_lengths();
+
 constexpr std::array<uint64_t, 9> make_length_masks() {
   std::array<uint64_t, 9> t{};
   for (size_t len = 1; len < 8; ++len)
@@ -324,7 +328,9 @@ constexpr std::array<uint64_t, 9> kLengthMask = make_length_masks();
 // variable-length copy.
 inline Tok keyword_kind(const char* w, size_t len) {
   static_assert(std::endian::native == std::endian::little, "pack() is little-endian");
-  if (len > 8) return Tok::kName;
+  if (len > 8 || !((kKeywordLengths[static_cast<unsigned char>(w[0])] >> len) & 1u)) {
+    return Tok::kName;
+  }
   uint64_t v;
   std::memcpy(&v, w, 8);
   v &= kLengthMask[len];
@@ -697,7 +703,7 @@ void Lexer::run() {
       /* 0x00 */ E, O, O, O, O, O, O, O, O, B, NL, O, B, O, O, O,
       /* 0x10 */ O, O, O, O, O, O, O, O, O, O, O, O, O, O, O, O,
       /* 0x20 */ O, O, Q, O, O, O, O, Q, LP, RP, O, O, CM, O, DT, O,
-      /* 0x30 */ O, D, D, D, D, D, D, D, D, D, CL, O, O, EQ, O, O,
+      /* 0x30 */ D, D, D, D, D, D, D, D, D, D, CL, O, O, EQ, O, O,
       /* 0x40 */ O, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N,
       /* 0x50 */ N, N, N, N, N, N, N, N, N, N, N, LS, O, RS, O, N,
       /* 0x60 */ O, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N,
@@ -731,8 +737,8 @@ void Lexer::run() {
   int depth = bracket_depth_;
   Token* out = next_tok_;
   Token* limit = tok_limit_;
-  const IdentClasses ident;
   char c;
+  size_t q;  // the end of the token being scanned
   auto put = [&](Tok kind, size_t begin, size_t end) {
     if (out == limit) [[unlikely]] {
       next_tok_ = out;
@@ -770,39 +776,44 @@ next:
   }
   DBTPY_DISPATCH(c);
 
-name : {
+name:
   // An ASCII name that is no string prefix and not continued by a non-ASCII character.
-  const size_t q = p + ident_run(ident, s + p);
+  q = p + ident_run(s + p);
   if (cls(s[q]) & kNameStop) goto other;
   put(keyword_kind(s + p, q - p), p, q);
   p = q;
   goto next;
-}
-digit : {
-  // A plain decimal integer: digits then neither a digit, `_`, `.` nor a name character
-  // (exponents, imaginary suffixes, invalid literals and keywords after numbers are
-  // scan_number()'s).
-  size_t q = p + 1;
-  while (cls(s[q]) & kDigit)
-    ++q;
-  const unsigned char after = static_cast<unsigned char>(s[q]);
-  if ((cls(static_cast<char>(after)) & kIdCont) || after == '.' || after >= 0x80) goto other;
+digit:
+  // A plain decimal integer or a float d.d (a lone 0 or 0.d when it starts with 0), then
+  // neither a digit, `_`, `.` nor a name character (exponents, imaginary suffixes, radix
+  // prefixes, invalid literals and keywords after numbers are scan_number()'s).
+  q = p + 1;
+  if (c != '0') {
+    while (cls(s[q]) & kDigit)
+      ++q;
+  }
+  if (s[q] == '.' && (cls(s[q + 1]) & kDigit)) {
+    q += 2;
+    while (cls(s[q]) & kDigit)
+      ++q;
+  }
+  if ((cls(s[q]) & kIdCont) || s[q] == '.' || static_cast<unsigned char>(s[q]) >= 0x80) {
+    goto other;
+  }
   put(Tok::kNumber, p, q);
   p = q;
   goto next;
-}
-quote : {
+quote:
   // A one-line string without prefix, escapes or non-ASCII text: up to its closing quote with
   // no special character on the way. Anything else is scan_string()'s. (Each quote has its own
   // call: string_run()'s constants are then constants.)
   if (s[p + 1] == c && s[p + 2] == c) goto other;
-  const size_t q = p + 1 + (c == '"' ? string_run(s + p + 1, '"') : string_run(s + p + 1, '\''));
+  q = p + 1 + (c == '"' ? string_run(s + p + 1, '"') : string_run(s + p + 1, '\''));
   if (s[q] != c) goto other;
   put(Tok::kString, p, q + 1);
   p = q + 1;
   goto next;
-}
-newline : {
+newline:
   if (depth > 0) {  // implicit line joining
     ++p;
     ++line;
@@ -849,7 +860,6 @@ newline : {
   leave();
   at_line_start_ = true;
   return true;
-}
 blank:
   ++p;
   goto next;
