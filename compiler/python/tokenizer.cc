@@ -111,7 +111,7 @@ inline __m128i load16(const char* p) {
   return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
 }
 inline size_t first_set(unsigned mask) {
-  return static_cast<size_t>(std::countr_zero(mask));
+  return static_cast<unsigned>(std::countr_zero(mask));  // no sign extension
 }
 #endif
 
@@ -518,6 +518,13 @@ class Lexer {
   }
   bool scan_run();
   bool scan_token();
+  // The ASCII name at pos_ ends with the quote at `quote`: a string prefix, as scan_name()
+  // would find it, or a name that scan_token() scans.
+  bool scan_prefixed_string(size_t quote) {
+    const Prefix prefix = string_prefix(std::string_view(s_ + pos_, quote - pos_));
+    if (!prefix.ok) return scan_token();
+    return scan_string(pos_, quote, prefix);
+  }
   bool scan_name();
   bool scan_number();
   bool scan_string(size_t begin, size_t quote_pos, const Prefix& prefix);
@@ -631,54 +638,55 @@ void Lexer::run() {
 // leaves to handle_indentation(), in an f-string, at the end and on an error.
 //
 // The dispatch on a token's first byte jumps through a table of label addresses (GNU C's
-// labels as values, which g++ and clang have): two loads and one indirect jump, against a
-// range check and an offset table for a switch. Other compilers take the switch.
-#if defined(__GNUC__)
+// labels as values, which g++ and clang have): one load and one indirect jump, against a
+// range check, a class table and an offset table for a switch. Other compilers take the switch
+// (as does -DDBTPY_PORTABLE_DISPATCH, to test it).
+#if defined(__GNUC__) && !defined(DBTPY_PORTABLE_DISPATCH)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpedantic"
 #define DBTPY_DISPATCH(c) goto* kTargets[static_cast<unsigned char>(c)]
 #else
-#define DBTPY_DISPATCH(lead) \
-  switch (lead) {            \
-    case Lead::kOther:       \
-      goto other;            \
-    case Lead::kName:        \
-      goto name;             \
-    case Lead::kDigit:       \
-      goto digit;            \
-    case Lead::kQuote:       \
-      goto quote;            \
-    case Lead::kNewline:     \
-      goto newline;          \
-    case Lead::kBlank:       \
-      goto blank;            \
-    case Lead::kEnd:         \
-      goto end;              \
-    case Lead::kComma:       \
-      goto comma;            \
-    case Lead::kDot:         \
-      goto dot;              \
-    case Lead::kEqual:       \
-      goto equal;            \
-    case Lead::kColon:       \
-      goto colon;            \
-    case Lead::kLPar:        \
-      goto lpar;             \
-    case Lead::kLSqb:        \
-      goto lsqb;             \
-    case Lead::kLBrace:      \
-      goto lbrace;           \
-    case Lead::kRPar:        \
-      goto rpar;             \
-    case Lead::kRSqb:        \
-      goto rsqb;             \
-    case Lead::kRBrace:      \
-      goto rbrace;           \
-  }                          \
+#define DBTPY_DISPATCH(c)                         \
+  switch (kLead[static_cast<unsigned char>(c)]) { \
+    case Lead::kOther:                            \
+      goto other;                                 \
+    case Lead::kName:                             \
+      goto name;                                  \
+    case Lead::kDigit:                            \
+      goto digit;                                 \
+    case Lead::kQuote:                            \
+      goto quote;                                 \
+    case Lead::kNewline:                          \
+      goto newline;                               \
+    case Lead::kBlank:                            \
+      goto blank;                                 \
+    case Lead::kEnd:                              \
+      goto end;                                   \
+    case Lead::kComma:                            \
+      goto comma;                                 \
+    case Lead::kDot:                              \
+      goto dot;                                   \
+    case Lead::kEqual:                            \
+      goto equal;                                 \
+    case Lead::kColon:                            \
+      goto colon;                                 \
+    case Lead::kLPar:                             \
+      goto lpar;                                  \
+    case Lead::kLSqb:                             \
+      goto lsqb;                                  \
+    case Lead::kLBrace:                           \
+      goto lbrace;                                \
+    case Lead::kRPar:                             \
+      goto rpar;                                  \
+    case Lead::kRSqb:                             \
+      goto rsqb;                                  \
+    case Lead::kRBrace:                           \
+      goto rbrace;                                \
+  }                                               \
   goto other
 #endif
 [[gnu::noinline]] bool Lexer::scan_run() {
-#if defined(__GNUC__)
+#if defined(__GNUC__) && !defined(DBTPY_PORTABLE_DISPATCH)
   // Every byte value's target, as kLead has them (one load and one jump).
 #define O &&other
 #define O16 O, O, O, O, O, O, O, O, O, O, O, O, O, O, O, O
@@ -749,13 +757,13 @@ void Lexer::run() {
     // Four 4-byte stores, kind, flags (0) and unused (0) as one word. The empty asm keeps
     // the compiler from assembling the four values in a vector register first (more
     // instructions than the stores).
-    Token* t = out++;
-    t->begin = static_cast<uint32_t>(begin);
-    t->end = static_cast<uint32_t>(end);
-    asm("" : "+r"(t));
-    t->line = line;
+    out->begin = static_cast<uint32_t>(begin);
+    out->end = static_cast<uint32_t>(end);
+    asm("" : "+r"(out));
+    out->line = line;
     const uint32_t kind_word = static_cast<uint8_t>(kind);
-    std::memcpy(reinterpret_cast<char*>(t) + offsetof(Token, kind), &kind_word, 4);
+    std::memcpy(reinterpret_cast<char*>(out) + offsetof(Token, kind), &kind_word, 4);
+    ++out;
   };
   auto leave = [&]() {
     pos_ = p;
@@ -779,7 +787,10 @@ next:
 name:
   // An ASCII name that is no string prefix and not continued by a non-ASCII character.
   q = p + ident_run(s + p);
-  if (cls(s[q]) & kNameStop) goto other;
+  if (cls(s[q]) & kNameStop) {
+    if ((s[q] == '"' || s[q] == '\'') && q - p <= 2) goto prefixed;
+    goto other;
+  }
   put(keyword_kind(s + p, q - p), p, q);
   p = q;
   goto next;
@@ -925,9 +936,15 @@ rbrace:
   ++p;
   goto next;
 
+prefixed:
+  // A string with a prefix (or a short name before a string).
+  leave();
+  if (!scan_prefixed_string(q)) return false;
+  goto resume;
 other:
   leave();
   if (!scan_token()) return false;
+resume:
   // Back to run() when the mode may have changed (f-strings) or at a line start.
   if (!plain || at_line_start_ || !modes_.empty()) return true;
   p = pos_;
@@ -938,7 +955,7 @@ other:
   goto next;
 }
 #undef DBTPY_DISPATCH
-#if defined(__GNUC__)
+#if defined(__GNUC__) && !defined(DBTPY_PORTABLE_DISPATCH)
 #pragma GCC diagnostic pop
 #endif
 
