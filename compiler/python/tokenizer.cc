@@ -69,6 +69,7 @@ enum class Lead : uint8_t {
   kRPar,
   kRSqb,
   kRBrace,
+  kOperator,  // + - * / % @ & | ^ ~ < > !
 };
 constexpr std::array<Lead, 256> make_leads() {
   std::array<Lead, 256> t{};
@@ -93,9 +94,35 @@ constexpr std::array<Lead, 256> make_leads() {
   t[')'] = Lead::kRPar;
   t[']'] = Lead::kRSqb;
   t['}'] = Lead::kRBrace;
+  for (int c : {'+', '-', '*', '/', '%', '@', '&', '|', '^', '~', '<', '>', '!'})
+    t[c] = Lead::kOperator;
   return t;
 }
 constexpr std::array<Lead, 256> kLead = make_leads();
+
+// The tokens of Lead::kOperator bytes alone and followed by `=` (kEndMarker: no such token).
+struct OperatorDef {
+  char c;
+  Tok alone;
+  Tok with_equal;
+};
+constexpr OperatorDef kOperatorDefs[] = {
+    {'+', Tok::kPlus, Tok::kAugAssign},       {'-', Tok::kMinus, Tok::kAugAssign},
+    {'*', Tok::kStar, Tok::kAugAssign},       {'/', Tok::kSlash, Tok::kAugAssign},
+    {'%', Tok::kPercent, Tok::kAugAssign},    {'@', Tok::kAt, Tok::kAugAssign},
+    {'&', Tok::kAmper, Tok::kAugAssign},      {'|', Tok::kVBar, Tok::kAugAssign},
+    {'^', Tok::kCircumflex, Tok::kAugAssign}, {'~', Tok::kTilde, Tok::kEndMarker},
+    {'<', Tok::kLess, Tok::kLessEqual},       {'>', Tok::kGreater, Tok::kGreaterEqual},
+    {'!', Tok::kExclamation, Tok::kNotEqual},
+};
+constexpr std::array<Tok, 256> make_operators(bool with_equal) {
+  std::array<Tok, 256> t{};
+  for (const OperatorDef& d : kOperatorDefs)
+    t[static_cast<unsigned char>(d.c)] = with_equal ? d.with_equal : d.alone;
+  return t;
+}
+constexpr std::array<Tok, 256> kOperator = make_operators(false);
+constexpr std::array<Tok, 256> kOperatorEqual = make_operators(true);
 
 static_assert(offsetof(Token, kind) == 12 && offsetof(Token, flags) == 13 &&
                   offsetof(Token, unused) == 14,
@@ -682,6 +709,8 @@ void Lexer::run() {
       goto rsqb;                                  \
     case Lead::kRBrace:                           \
       goto rbrace;                                \
+    case Lead::kOperator:                         \
+      goto op;                                    \
   }                                               \
   goto other
 #endif
@@ -706,16 +735,17 @@ void Lexer::run() {
 #define RP &&rpar
 #define RS &&rsqb
 #define RB &&rbrace
+#define OP &&op
   // clang-format off
   static const void* const kTargets[256] = {
       /* 0x00 */ E, O, O, O, O, O, O, O, O, B, NL, O, B, O, O, O,
       /* 0x10 */ O, O, O, O, O, O, O, O, O, O, O, O, O, O, O, O,
-      /* 0x20 */ O, O, Q, O, O, O, O, Q, LP, RP, O, O, CM, O, DT, O,
-      /* 0x30 */ D, D, D, D, D, D, D, D, D, D, CL, O, O, EQ, O, O,
-      /* 0x40 */ O, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N,
-      /* 0x50 */ N, N, N, N, N, N, N, N, N, N, N, LS, O, RS, O, N,
+      /* 0x20 */ O, OP, Q, O, O, OP, OP, Q, LP, RP, OP, OP, CM, OP, DT, OP,
+      /* 0x30 */ D, D, D, D, D, D, D, D, D, D, CL, O, OP, EQ, OP, O,
+      /* 0x40 */ OP, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N,
+      /* 0x50 */ N, N, N, N, N, N, N, N, N, N, N, LS, O, RS, OP, N,
       /* 0x60 */ O, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N,
-      /* 0x70 */ N, N, N, N, N, N, N, N, N, N, N, LB, O, RB, O, O,
+      /* 0x70 */ N, N, N, N, N, N, N, N, N, N, N, LB, OP, RB, OP, O,
       /* 0x80-0xFF: non-ASCII */ O16, O16, O16, O16, O16, O16, O16, O16,
   };
   // clang-format on
@@ -737,6 +767,7 @@ void Lexer::run() {
 #undef RP
 #undef RS
 #undef RB
+#undef OP
 #endif
   const char* const s = s_;
   const bool plain = modes_.empty();  // no f-string field: `:` and `}` are always operators
@@ -889,8 +920,29 @@ dot:
   ++p;
   goto next;
 equal:
-  if (s[p + 1] == '=') goto other;
+  if (s[p + 1] == '=') {
+    put(Tok::kEqEqual, p, p + 2);
+    p += 2;
+    goto next;
+  }
   put(Tok::kEqual, p, p + 1);
+  ++p;
+  goto next;
+op:
+  // One-character operators and their `=` forms; `**`, `//`, `<<`, `>>` (and their `=`
+  // forms) are scan_token()'s.
+  if (s[p + 1] == '=' && kOperatorEqual[static_cast<unsigned char>(c)] != Tok::kEndMarker) {
+    put(kOperatorEqual[static_cast<unsigned char>(c)], p, p + 2);
+    p += 2;
+    goto next;
+  }
+  if (s[p + 1] == c && (c == '*' || c == '/' || c == '<' || c == '>')) goto other;
+  if (c == '-' && s[p + 1] == '>') {
+    put(Tok::kRArrow, p, p + 2);
+    p += 2;
+    goto next;
+  }
+  put(kOperator[static_cast<unsigned char>(c)], p, p + 1);
   ++p;
   goto next;
 colon:
