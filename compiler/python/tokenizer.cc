@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <bit>
+#include <cassert>
 #include <cstddef>
 #include <cstring>
 #include <memory>
@@ -137,8 +139,10 @@ static_assert(std::endian::native == std::endian::little);
 inline __m128i load16(const char* p) {
   return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
 }
-inline size_t first_set(unsigned mask) {
-  return static_cast<unsigned>(std::countr_zero(mask));  // no sign extension
+// The index of the first stop in a block's 16 mask bits, or 16 when there is none: bit 16 is
+// set as a sentinel, so the count needs no zero test.
+inline size_t first_stop(unsigned stop_bits) {
+  return static_cast<unsigned>(__builtin_ctz(stop_bits | 0x10000u));
 }
 #endif
 
@@ -163,16 +167,17 @@ inline unsigned ident_mask(const char* p) {
 // Names of 16 bytes or more: out of the hot loop's way.
 [[gnu::noinline]] size_t long_ident_run(const char* p) {
   for (size_t n = 16;; n += 16) {
-    const unsigned stop = ident_mask(p + n) ^ 0xFFFF;
-    if (stop) return n + first_set(stop);
+    const size_t i = first_stop(ident_mask(p + n) ^ 0xFFFF);
+    if (i < 16) return n + i;
   }
 }
 #endif
 inline size_t ident_run(const char* p) {
 #if defined(__SSE2__)
-  const unsigned stop = ident_mask(p) ^ 0xFFFF;
-  if (stop) [[likely]]
-    return first_set(stop);
+  // ^ 0x1FFFF: the non-identifier bits and first_stop()'s sentinel in one operation.
+  const unsigned i = static_cast<unsigned>(__builtin_ctz(ident_mask(p) ^ 0x1FFFFu));
+  if (i < 16) [[likely]]
+    return i;
   return long_ident_run(p);
 #else
   size_t n = 0;
@@ -187,9 +192,10 @@ inline size_t space_run(const char* p) {
 #if defined(__SSE2__)
   const __m128i space = _mm_set1_epi8(' ');
   for (size_t n = 0;; n += 16) {
-    const unsigned stop =
-        ~static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(load16(p + n), space))) & 0xFFFF;
-    if (stop) return n + first_set(stop);
+    const unsigned spaces =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(load16(p + n), space)));
+    const size_t i = static_cast<unsigned>(__builtin_ctz(spaces ^ 0x1FFFFu));
+    if (i < 16) return n + i;
   }
 #else
   size_t n = 0;
@@ -214,8 +220,8 @@ inline size_t string_run(const char* p, char q) {
     const __m128i special =
         _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
                      _mm_subs_epi8(x, controls_end));
-    const unsigned stop = static_cast<unsigned>(_mm_movemask_epi8(special));
-    if (stop) return n + first_set(stop);
+    const size_t i = first_stop(static_cast<unsigned>(_mm_movemask_epi8(special)));
+    if (i < 16) return n + i;
   }
 #else
   size_t n = 0;
@@ -233,9 +239,9 @@ inline size_t comment_run(const char* p) {
 #if defined(__SSE2__)
   const __m128i controls_end = _mm_set1_epi8(0x0E);
   for (size_t n = 0;; n += 16) {
-    const unsigned stop =
-        static_cast<unsigned>(_mm_movemask_epi8(_mm_subs_epi8(load16(p + n), controls_end)));
-    if (stop) return n + first_set(stop);
+    const size_t i = first_stop(
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_subs_epi8(load16(p + n), controls_end))));
+    if (i < 16) return n + i;
   }
 #else
   size_t n = 0;
@@ -350,12 +356,13 @@ constexpr std::array<uint64_t, 9> make_length_masks() {
 }
 constexpr std::array<uint64_t, 9> kLengthMask = make_length_masks();
 
-// The kind of the ASCII name w[0, len). `w` must be followed by at least 8 - len readable bytes
+// The kind of the ASCII name w[0, len) (`first` is w[0], already in a register). `w` must be
+// followed by at least 8 - len readable bytes
 // (the lexer's source is padded): a direct 8-byte load avoids a store-forwarding stall of a
 // variable-length copy.
-inline Tok keyword_kind(const char* w, size_t len) {
+inline Tok keyword_kind(const char* w, size_t len, char first) {
   static_assert(std::endian::native == std::endian::little, "pack() is little-endian");
-  if (len > 8 || !((kKeywordLengths[static_cast<unsigned char>(w[0])] >> len) & 1u)) {
+  if (len > 8 || !((kKeywordLengths[static_cast<unsigned char>(first)] >> len) & 1u)) {
     return Tok::kName;
   }
   uint64_t v;
@@ -429,7 +436,9 @@ class Lexer {
   // marks the end, so the hot loops need no bounds checks.
   Lexer(std::string_view src, TokenizeResult& result)
       : src_(src), s_(src.data()), n_(src.size()), out_(result.tokens), err_(result.error) {
-    out_.resize(n_ / 3 + 16);  // typical code has a token every 4-6 bytes (not zeroed)
+    // Room for one token per byte (not zeroed: typical code uses a fifth of it), which
+    // scan_run() relies on; see room().
+    out_.resize(n_ + kTokenSlack);
     next_tok_ = out_.data();
     tok_limit_ = next_tok_ + out_.size();
   }
@@ -491,12 +500,18 @@ class Lexer {
     t->flags = flags;
     t->unused = 0;
   }
-  [[gnu::noinline]] void grow() {
+  [[gnu::noinline]] void grow(size_t at_least = 0) {
     const size_t used = emitted();
-    out_.resize(out_.size() * 2);
+    out_.resize(std::max(out_.size() * 2, used + at_least));
     next_tok_ = out_.data() + used;
     tok_limit_ = out_.data() + out_.size();
   }
+  // scan_run() stores tokens without checking for room: every token it emits consumes at
+  // least one byte of the source, except DEDENTs (at most kMaxIndentLevels at a line start).
+  // So it keeps room for one token per remaining byte plus kTokenSlack, checks that on entry
+  // and after each scan_token(), and before emitting DEDENTs asks for room for them too.
+  static constexpr size_t kTokenSlack = kMaxIndentLevels + 8;
+  size_t room_needed(size_t pos, size_t extra) const { return n_ - pos + kTokenSlack + extra; }
   size_t emitted() const { return static_cast<size_t>(next_tok_ - out_.data()); }
 
   [[gnu::always_inline]] bool op(Tok kind, size_t start, size_t len) {
@@ -774,17 +789,22 @@ void Lexer::run() {
   size_t p = pos_;
   uint32_t line = line_;
   int depth = bracket_depth_;
+  if (static_cast<size_t>(tok_limit_ - next_tok_) < room_needed(p, 0)) grow(room_needed(p, 0));
   Token* out = next_tok_;
   Token* limit = tok_limit_;
   char c;
   size_t q;  // the end of the token being scanned
-  auto put = [&](Tok kind, size_t begin, size_t end) {
-    if (out == limit) [[unlikely]] {
+  // Room for the rest of the source at one token per byte, plus `extra` tokens (see grow()).
+  auto make_room = [&](size_t extra) {
+    if (static_cast<size_t>(limit - out) < room_needed(p, extra)) [[unlikely]] {
       next_tok_ = out;
-      grow();
+      grow(room_needed(p, extra));
       out = next_tok_;
       limit = tok_limit_;
     }
+  };
+  auto put = [&](Tok kind, size_t begin, size_t end) {
+    assert(out < limit);
     // Four 4-byte stores, kind, flags (0) and unused (0) as one word. The empty asm keeps
     // the compiler from assembling the four values in a vector register first (more
     // instructions than the stores).
@@ -822,7 +842,7 @@ name:
     if ((s[q] == '"' || s[q] == '\'') && q - p <= 2) goto prefixed;
     goto other;
   }
-  put(keyword_kind(s + p, q - p), p, q);
+  put(keyword_kind(s + p, q - p, c), p, q);
   p = q;
   goto next;
 digit:
@@ -893,6 +913,7 @@ newline:
         --k;
       if (icol != indents_[k] || icol != alt_indents_[k]) break;
       indent_top_ = k;
+      make_room(static_cast<size_t>(top - k));
       for (int i = k; i < top; ++i)
         put(Tok::kDedent, p + col, p + col);
     }
@@ -1004,6 +1025,7 @@ resume:
   depth = bracket_depth_;
   out = next_tok_;
   limit = tok_limit_;
+  make_room(0);
   goto next;
 }
 #undef DBTPY_DISPATCH
@@ -1318,7 +1340,7 @@ bool Lexer::scan_name() {
     Prefix pr = string_prefix(word);
     if (pr.ok) return scan_string(start, pos_, pr);
   }
-  Tok kind = flags ? Tok::kName : keyword_kind(word.data(), word.size());
+  Tok kind = flags ? Tok::kName : keyword_kind(word.data(), word.size(), word[0]);
   emit(kind, start, pos_, line_, flags);
   return true;
 }
