@@ -100,7 +100,8 @@ constexpr std::array<Lead, 256> make_leads() {
     t[c] = Lead::kOperator;
   return t;
 }
-constexpr std::array<Lead, 256> kLead = make_leads();
+// The switch dispatch reads it; the label table of scan_run() spells out the same classes.
+[[maybe_unused]] constexpr std::array<Lead, 256> kLead = make_leads();
 
 // The tokens of Lead::kOperator bytes alone and followed by `=` (kEndMarker: no such token).
 struct OperatorDef {
