@@ -427,8 +427,9 @@ bool is_printable_non_ascii(char32_t cp) {
   return true;
 }
 
-// Zero bytes after the lexer's copy of the source: at least the 8 bytes keyword_kind() loads
-// and the two characters of lookahead scan_token() reads.
+// Zero bytes after the lexer's copy of the source: at least the 16 bytes a block scan loads
+// from the end (and the 8 keyword_kind() loads, the two characters of lookahead scan_token()
+// reads).
 constexpr size_t kPadding = 16;
 
 class Lexer {
