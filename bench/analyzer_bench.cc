@@ -11,6 +11,9 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 #include <string_view>
@@ -18,6 +21,7 @@
 #include <vector>
 
 #include "compiler/python/analysis.h"
+#include "compiler/python/tokenizer.h"
 
 namespace {
 
@@ -222,10 +226,38 @@ int run_once(int files) {
   return diagnostics == 0 ? 0 : 1;
 }
 
+// `--tokenize DIR`: tokenize every .py file under DIR once (files read first), single thread,
+// e.g. the synthetic projects of parse_bench; for the tokenizer's instruction count alone:
+//   valgrind --tool=callgrind --toggle-collect='dbtpy::compiler::python::tokenize*'
+//     build/bench/analyzer_bench --tokenize /tmp/perf-bench/synthetic_1000/models
+int run_tokenize(const char* dir) {
+  std::vector<std::string> sources;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file() || e.path().extension() != ".py") continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    sources.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  size_t bytes = 0, lines = 0, tokens = 0, errors = 0;
+  for (const auto& s : sources) {
+    bytes += s.size();
+    lines += count_lines(s);
+  }
+  for (const auto& s : sources) {
+    py::TokenizeResult r = py::tokenize(s);
+    tokens += r.tokens.size();
+    errors += r.error.present;
+    benchmark::DoNotOptimize(r);
+  }
+  fmt::print("tokenized {} files, {} lines, {} bytes, {} tokens, {} errors\n", sources.size(),
+             lines, bytes, tokens, errors);
+  return errors == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc == 3 && std::string_view(argv[1]) == "--once") return run_once(std::atoi(argv[2]));
+  if (argc == 3 && std::string_view(argv[1]) == "--tokenize") return run_tokenize(argv[2]);
   benchmark::Initialize(&argc, argv);
   fmt::print(
       "Python model analyzer benchmark. Reproduce: cmake --build build -j2 --target "

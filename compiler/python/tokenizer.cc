@@ -2,10 +2,16 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <bit>
+#include <cassert>
+#include <cstddef>
 #include <cstring>
 #include <memory>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "compiler/python/unicode_tables.h"
 #include "util/utf8.h"
@@ -14,7 +20,14 @@ namespace dbtpy::compiler::python {
 namespace {
 
 // Character classes for the ASCII fast paths.
-enum : uint8_t { kIdStart = 1, kIdCont = 2, kDigit = 4, kSpecialInString = 8, kSpace = 16 };
+enum : uint8_t {
+  kIdStart = 1,
+  kIdCont = 2,
+  kDigit = 4,
+  kNameStop = 8,     // after an ASCII name: a quote (string prefix) or non-ASCII (name goes on)
+  kIndentStop = 16,  // after a line's leading spaces: not a plain line (tab, form feed, `#`,
+                     // line break, end)
+};
 
 constexpr std::array<uint8_t, 256> make_classes() {
   std::array<uint8_t, 256> t{};
@@ -25,18 +38,220 @@ constexpr std::array<uint8_t, 256> make_classes() {
   t['_'] |= kIdStart | kIdCont;
   for (int c = '0'; c <= '9'; ++c)
     t[c] |= kIdCont | kDigit;
-  for (int c : {'\\', '\'', '"', '\n', '\r', '\0'})
-    t[c] |= kSpecialInString;
   for (int c = 0x80; c < 0x100; ++c)
-    t[c] |= kSpecialInString;
-  for (int c : {' ', '\t', '\f'})
-    t[c] |= kSpace;
+    t[c] |= kNameStop;
+  t['\''] |= kNameStop;
+  t['"'] |= kNameStop;
+  for (int c : {'\t', '\f', '#', '\n', '\r', '\0'})
+    t[c] |= kIndentStop;
   return t;
 }
 constexpr std::array<uint8_t, 256> kClass = make_classes();
 
 inline uint8_t cls(char c) {
   return kClass[static_cast<unsigned char>(c)];
+}
+
+// What the hot loop (scan_run) does with a token's first byte.
+enum class Lead : uint8_t {
+  kOther,  // everything scan_token() handles
+  kName,   // ASCII letter or `_`
+  kDigit,
+  kQuote,
+  kNewline,  // \n (\r is scan_token()'s)
+  kBlank,    // tab, form feed (spaces are skipped before the dispatch)
+  kEnd,      // the zero after the end (the source holds none)
+  kComma,
+  kDot,
+  kEqual,
+  kColon,
+  kLPar,
+  kLSqb,
+  kLBrace,
+  kRPar,
+  kRSqb,
+  kRBrace,
+  kOperator,  // + - * / % @ & | ^ ~ < > !
+};
+constexpr std::array<Lead, 256> make_leads() {
+  std::array<Lead, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c)
+    t[c] = Lead::kName;
+  for (int c = 'A'; c <= 'Z'; ++c)
+    t[c] = Lead::kName;
+  t['_'] = Lead::kName;
+  for (int c = '0'; c <= '9'; ++c)
+    t[c] = Lead::kDigit;
+  t['\''] = t['"'] = Lead::kQuote;
+  t['\n'] = Lead::kNewline;
+  t['\t'] = t['\f'] = Lead::kBlank;
+  t[0] = Lead::kEnd;
+  t[','] = Lead::kComma;
+  t['.'] = Lead::kDot;
+  t['='] = Lead::kEqual;
+  t[':'] = Lead::kColon;
+  t['('] = Lead::kLPar;
+  t['['] = Lead::kLSqb;
+  t['{'] = Lead::kLBrace;
+  t[')'] = Lead::kRPar;
+  t[']'] = Lead::kRSqb;
+  t['}'] = Lead::kRBrace;
+  for (int c : {'+', '-', '*', '/', '%', '@', '&', '|', '^', '~', '<', '>', '!'})
+    t[c] = Lead::kOperator;
+  return t;
+}
+// The switch dispatch reads it; the label table of scan_run() spells out the same classes.
+[[maybe_unused]] constexpr std::array<Lead, 256> kLead = make_leads();
+
+// The tokens of Lead::kOperator bytes alone and followed by `=` (kEndMarker: no such token).
+struct OperatorDef {
+  char c;
+  Tok alone;
+  Tok with_equal;
+};
+constexpr OperatorDef kOperatorDefs[] = {
+    {'+', Tok::kPlus, Tok::kAugAssign},       {'-', Tok::kMinus, Tok::kAugAssign},
+    {'*', Tok::kStar, Tok::kAugAssign},       {'/', Tok::kSlash, Tok::kAugAssign},
+    {'%', Tok::kPercent, Tok::kAugAssign},    {'@', Tok::kAt, Tok::kAugAssign},
+    {'&', Tok::kAmper, Tok::kAugAssign},      {'|', Tok::kVBar, Tok::kAugAssign},
+    {'^', Tok::kCircumflex, Tok::kAugAssign}, {'~', Tok::kTilde, Tok::kEndMarker},
+    {'<', Tok::kLess, Tok::kLessEqual},       {'>', Tok::kGreater, Tok::kGreaterEqual},
+    {'!', Tok::kExclamation, Tok::kNotEqual},
+};
+constexpr std::array<Tok, 256> make_operators(bool with_equal) {
+  std::array<Tok, 256> t{};
+  for (const OperatorDef& d : kOperatorDefs)
+    t[static_cast<unsigned char>(d.c)] = with_equal ? d.with_equal : d.alone;
+  return t;
+}
+constexpr std::array<Tok, 256> kOperator = make_operators(false);
+constexpr std::array<Tok, 256> kOperatorEqual = make_operators(true);
+
+static_assert(offsetof(Token, kind) == 12 && offsetof(Token, flags) == 13 &&
+                  offsetof(Token, unused) == 14,
+              "scan_run() stores kind, flags and unused as one little-endian word");
+static_assert(std::endian::native == std::endian::little);
+
+// Runs of bytes, 16 at a time with SSE2 (baseline on x86-64). Each takes a pointer into the
+// lexer's padded copy at an offset <= the source's size: a 16-byte load from there ends inside
+// the 16 zero bytes of padding, and a run only goes on past a block of 16 non-zero bytes (all
+// inside the source), so no load reaches past the padding.
+#if defined(__SSE2__)
+inline __m128i load16(const char* p) {
+  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+}
+// The index of the first stop in a block's 16 mask bits, or 16 when there is none: bit 16 is
+// set as a sentinel, so the count needs no zero test.
+inline size_t first_stop(unsigned stop_bits) {
+  return static_cast<unsigned>(__builtin_ctz(stop_bits | 0x10000u));
+}
+#endif
+
+// Number of ASCII identifier characters (letters, digits, `_`) at `p`.
+#if defined(__SSE2__)
+// Bit i set: p[i] is an identifier character. Each class test leaves its answer in the bytes'
+// sign bits, which movemask reads: letters ((x | 0x20) in a-z) and digits are moved by a
+// wrapping add to start at -128, then a saturating add keeps exactly the range negative.
+// (Saturating adds are builtins: the compiler keeps them as written, where it would rewrite a
+// compare into two instructions.)
+inline unsigned ident_mask(const char* p) {
+  const __m128i x = load16(p);
+  const __m128i letter = _mm_adds_epi8(_mm_add_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)),
+                                                    _mm_set1_epi8(static_cast<char>(0x80 - 'a'))),
+                                       _mm_set1_epi8(128 - 26));
+  const __m128i digit = _mm_adds_epi8(_mm_add_epi8(x, _mm_set1_epi8(static_cast<char>(0x80 - '0'))),
+                                      _mm_set1_epi8(128 - 10));
+  const __m128i id =
+      _mm_or_si128(_mm_or_si128(letter, digit), _mm_cmpeq_epi8(x, _mm_set1_epi8('_')));
+  return static_cast<unsigned>(_mm_movemask_epi8(id));
+}
+// Names of 16 bytes or more: out of the hot loop's way.
+[[gnu::noinline]] size_t long_ident_run(const char* p) {
+  for (size_t n = 16;; n += 16) {
+    const size_t i = first_stop(ident_mask(p + n) ^ 0xFFFF);
+    if (i < 16) return n + i;
+  }
+}
+#endif
+inline size_t ident_run(const char* p) {
+#if defined(__SSE2__)
+  // ^ 0x1FFFF: the non-identifier bits and first_stop()'s sentinel in one operation.
+  const unsigned i = static_cast<unsigned>(__builtin_ctz(ident_mask(p) ^ 0x1FFFFu));
+  if (i < 16) [[likely]]
+    return i;
+  return long_ident_run(p);
+#else
+  size_t n = 0;
+  while (cls(p[n]) & kIdCont)
+    ++n;
+  return n;
+#endif
+}
+
+// Number of spaces at `p`.
+inline size_t space_run(const char* p) {
+#if defined(__SSE2__)
+  const __m128i space = _mm_set1_epi8(' ');
+  for (size_t n = 0;; n += 16) {
+    const unsigned spaces =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(load16(p + n), space)));
+    const size_t i = static_cast<unsigned>(__builtin_ctz(spaces ^ 0x1FFFFu));
+    if (i < 16) return n + i;
+  }
+#else
+  size_t n = 0;
+  while (p[n] == ' ')
+    ++n;
+  return n;
+#endif
+}
+
+// Number of bytes at `p` before the first quote `q`, backslash, control character below 0x0E
+// (line breaks, the end's zero; also tab and a few others, which callers then step over) or
+// non-ASCII byte: the ordinary text of a string literal.
+inline size_t string_run(const char* p, char q) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8(q);
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i controls_end = _mm_set1_epi8(0x0E);
+  for (size_t n = 0;; n += 16) {
+    const __m128i x = load16(p + n);
+    // x - 0x0E saturating is negative (sign bit set) for controls below 0x0E and for non-ASCII
+    // bytes, which are negative as signed bytes.
+    const __m128i special =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
+                     _mm_subs_epi8(x, controls_end));
+    const size_t i = first_stop(static_cast<unsigned>(_mm_movemask_epi8(special)));
+    if (i < 16) return n + i;
+  }
+#else
+  size_t n = 0;
+  while (true) {
+    const unsigned char c = static_cast<unsigned char>(p[n]);
+    if (c == static_cast<unsigned char>(q) || c == '\\' || c < 0x0E || c >= 0x80) return n;
+    ++n;
+  }
+#endif
+}
+
+// Number of bytes at `p` before a control character below 0x0E (line breaks, the end's zero;
+// also tab and a few others, which callers step over) or a non-ASCII byte: a comment's text.
+inline size_t comment_run(const char* p) {
+#if defined(__SSE2__)
+  const __m128i controls_end = _mm_set1_epi8(0x0E);
+  for (size_t n = 0;; n += 16) {
+    const size_t i = first_stop(
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_subs_epi8(load16(p + n), controls_end))));
+    if (i < 16) return n + i;
+  }
+#else
+  size_t n = 0;
+  while (true) {
+    const unsigned char c = static_cast<unsigned char>(p[n]);
+    if (c < 0x0E || c >= 0x80) return n;
+    ++n;
+  }
+#endif
 }
 
 // Keywords are at most 8 bytes: compare them as one packed integer instead of strings.
@@ -50,10 +265,6 @@ constexpr uint64_t pack(std::string_view w) {
 // Keywords by a perfect hash of their packed bytes: one multiply, one table load and one
 // compare per name instead of a search through 35 values. The multiplier was searched offline
 // for no collisions in 64 slots; the static_assert below proves it for this table.
-struct KeywordSlot {
-  uint64_t word = 0;  // 0 never packs a keyword: an empty slot
-  Tok kind = Tok::kName;
-};
 constexpr uint64_t kKeywordHashMul = 0xb57c8e05e3c9b0e1;
 constexpr size_t keyword_slot(uint64_t packed) {
   return static_cast<size_t>((packed * kKeywordHashMul) >> 58);
@@ -99,33 +310,67 @@ constexpr KeywordDef kKeywordDefs[] = {
     {"with", Tok::kWith},
     {"yield", Tok::kYield},
 };
-constexpr std::array<KeywordSlot, 64> make_keyword_table() {
-  std::array<KeywordSlot, 64> t{};
+// Words and kinds in two arrays (an 8-byte stride indexes without a shift); 0 never packs a
+// keyword: an empty slot.
+constexpr std::array<uint64_t, 64> make_keyword_words() {
+  std::array<uint64_t, 64> t{};
   for (const KeywordDef& d : kKeywordDefs)
-    t[keyword_slot(pack(d.word))] = KeywordSlot{pack(d.word), d.kind};
+    t[keyword_slot(pack(d.word))] = pack(d.word);
   return t;
 }
-constexpr std::array<KeywordSlot, 64> kKeywordTable = make_keyword_table();
+constexpr std::array<Tok, 64> make_keyword_kinds() {
+  std::array<Tok, 64> t{};
+  for (Tok& k : t)
+    k = Tok::kName;
+  for (const KeywordDef& d : kKeywordDefs)
+    t[keyword_slot(pack(d.word))] = d.kind;
+  return t;
+}
+constexpr std::array<uint64_t, 64> kKeywordWords = make_keyword_words();
+constexpr std::array<Tok, 64> kKeywordKinds = make_keyword_kinds();
 constexpr bool keyword_table_complete() {
   for (const KeywordDef& d : kKeywordDefs) {
     if (d.word.size() < 2 || d.word.size() > 8) return false;
-    if (kKeywordTable[keyword_slot(pack(d.word))].kind != d.kind) return false;
+    const size_t slot = keyword_slot(pack(d.word));
+    if (kKeywordWords[slot] != pack(d.word) || kKeywordKinds[slot] != d.kind) return false;
   }
   return true;
 }
 static_assert(keyword_table_complete(), "keyword hash collision: search a new multiplier");
 
-// The kind of the ASCII name w[0, len). `w` must be followed by at least 8 - len readable bytes
+// Bit `len` of entry `c`: some keyword of `len` bytes starts with `c`. Two thirds of the names
+// in typical code fail this test and skip the hash.
+constexpr std::array<uint16_t, 256> make_keyword_lengths() {
+  std::array<uint16_t, 256> t{};
+  for (const KeywordDef& d : kKeywordDefs)
+    t[static_cast<unsigned char>(d.word[0])] |= static_cast<uint16_t>(1u << d.word.size());
+  return t;
+}
+constexpr std::array<uint16_t, 256> kKeywordLengths = make_keyword_lengths();
+
+constexpr std::array<uint64_t, 9> make_length_masks() {
+  std::array<uint64_t, 9> t{};
+  for (size_t len = 1; len < 8; ++len)
+    t[len] = (uint64_t{1} << (8 * len)) - 1;
+  t[8] = ~uint64_t{0};
+  return t;
+}
+constexpr std::array<uint64_t, 9> kLengthMask = make_length_masks();
+
+// The kind of the ASCII name w[0, len) (`first` is w[0], already in a register). `w` must be
+// followed by at least 8 - len readable bytes
 // (the lexer's source is padded): a direct 8-byte load avoids a store-forwarding stall of a
 // variable-length copy.
-inline Tok keyword_kind(const char* w, size_t len) {
-  if (len - 2 > 6) return Tok::kName;  // shorter than 2 or longer than 8 (unsigned wrap)
+inline Tok keyword_kind(const char* w, size_t len, char first) {
   static_assert(std::endian::native == std::endian::little, "pack() is little-endian");
+  if (len > 8 || !((kKeywordLengths[static_cast<unsigned char>(first)] >> len) & 1u)) {
+    return Tok::kName;
+  }
   uint64_t v;
   std::memcpy(&v, w, 8);
-  if (len < 8) v &= (uint64_t{1} << (8 * len)) - 1;
-  const KeywordSlot& slot = kKeywordTable[keyword_slot(v)];
-  return slot.word == v ? slot.kind : Tok::kName;
+  v &= kLengthMask[len];
+  const size_t slot = keyword_slot(v);
+  return kKeywordWords[slot] == v ? kKeywordKinds[slot] : Tok::kName;
 }
 
 // Whether the identifier `w` is a string prefix CPython accepts (any case).
@@ -182,8 +427,9 @@ bool is_printable_non_ascii(char32_t cp) {
   return true;
 }
 
-// Zero bytes after the lexer's copy of the source: at least the 8 bytes keyword_kind() loads
-// and the two characters of lookahead scan_token() reads.
+// Zero bytes after the lexer's copy of the source: at least the 16 bytes a block scan loads
+// from the end (and the 8 keyword_kind() loads, the two characters of lookahead scan_token()
+// reads).
 constexpr size_t kPadding = 16;
 
 class Lexer {
@@ -192,7 +438,9 @@ class Lexer {
   // marks the end, so the hot loops need no bounds checks.
   Lexer(std::string_view src, TokenizeResult& result)
       : src_(src), s_(src.data()), n_(src.size()), out_(result.tokens), err_(result.error) {
-    out_.resize(n_ / 3 + 16);  // typical code has a token every 4-6 bytes (not zeroed)
+    // Room for one token per byte (not zeroed: typical code uses a fifth of it), which
+    // scan_run() relies on; see room().
+    out_.resize(n_ + kTokenSlack);
     next_tok_ = out_.data();
     tok_limit_ = next_tok_ + out_.size();
   }
@@ -254,12 +502,18 @@ class Lexer {
     t->flags = flags;
     t->unused = 0;
   }
-  [[gnu::noinline]] void grow() {
+  [[gnu::noinline]] void grow(size_t at_least = 0) {
     const size_t used = emitted();
-    out_.resize(out_.size() * 2);
+    out_.resize(std::max(out_.size() * 2, used + at_least));
     next_tok_ = out_.data() + used;
     tok_limit_ = out_.data() + out_.size();
   }
+  // scan_run() stores tokens without checking for room: every token it emits consumes at
+  // least one byte of the source, except DEDENTs (at most kMaxIndentLevels at a line start).
+  // So it keeps room for one token per remaining byte plus kTokenSlack, checks that on entry
+  // and after each scan_token(), and before emitting DEDENTs asks for room for them too.
+  static constexpr size_t kTokenSlack = kMaxIndentLevels + 8;
+  size_t room_needed(size_t pos, size_t extra) const { return n_ - pos + kTokenSlack + extra; }
   size_t emitted() const { return static_cast<size_t>(next_tok_ - out_.data()); }
 
   [[gnu::always_inline]] bool op(Tok kind, size_t start, size_t len) {
@@ -287,6 +541,7 @@ class Lexer {
   bool skip_comment() {
     size_t p = pos_;
     while (true) {
+      p += comment_run(s_ + p);
       unsigned char c = static_cast<unsigned char>(s_[p]);
       if (c == '\n' || c == '\r') break;
       if (c >= 0x80) {
@@ -307,6 +562,13 @@ class Lexer {
   }
   bool scan_run();
   bool scan_token();
+  // The ASCII name at pos_ ends with the quote at `quote`: a string prefix, as scan_name()
+  // would find it, or a name that scan_token() scans.
+  bool scan_prefixed_string(size_t quote) {
+    const Prefix prefix = string_prefix(std::string_view(s_ + pos_, quote - pos_));
+    if (!prefix.ok) return scan_token();
+    return scan_string(pos_, quote, prefix);
+  }
   bool scan_name();
   bool scan_number();
   bool scan_string(size_t begin, size_t quote_pos, const Prefix& prefix);
@@ -413,29 +675,147 @@ void Lexer::run() {
   }
 }
 
-// The hot loop: whitespace, plain ASCII names and the most frequent punctuation, on locals
-// (a token store may alias the members, which would force reloads). Returns to run() at a
-// line start, for anything else (scan_token(), whose result it returns) and at the end.
-bool Lexer::scan_run() {
+// The hot loop: spaces, plain ASCII names, integers, one-line strings, the most frequent
+// punctuation and, at bracket depth 0, line ends with the next line's indentation when it is
+// spaces only — all on locals (a token store may alias the members, which would force
+// reloads). Anything else goes to scan_token() in place; returns to run() at a line start it
+// leaves to handle_indentation(), in an f-string, at the end and on an error.
+//
+// The dispatch on a token's first byte jumps through a table of label addresses (GNU C's
+// labels as values, which g++ and clang have): one load and one indirect jump, against a
+// range check, a class table and an offset table for a switch. Other compilers take the switch
+// (as does -DDBTPY_PORTABLE_DISPATCH, to test it).
+#if defined(__GNUC__) && !defined(DBTPY_PORTABLE_DISPATCH)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
+#define DBTPY_DISPATCH(c) goto* kTargets[static_cast<unsigned char>(c)]
+#else
+#define DBTPY_DISPATCH(c)                         \
+  switch (kLead[static_cast<unsigned char>(c)]) { \
+    case Lead::kOther:                            \
+      goto other;                                 \
+    case Lead::kName:                             \
+      goto name;                                  \
+    case Lead::kDigit:                            \
+      goto digit;                                 \
+    case Lead::kQuote:                            \
+      goto quote;                                 \
+    case Lead::kNewline:                          \
+      goto newline;                               \
+    case Lead::kBlank:                            \
+      goto blank;                                 \
+    case Lead::kEnd:                              \
+      goto end;                                   \
+    case Lead::kComma:                            \
+      goto comma;                                 \
+    case Lead::kDot:                              \
+      goto dot;                                   \
+    case Lead::kEqual:                            \
+      goto equal;                                 \
+    case Lead::kColon:                            \
+      goto colon;                                 \
+    case Lead::kLPar:                             \
+      goto lpar;                                  \
+    case Lead::kLSqb:                             \
+      goto lsqb;                                  \
+    case Lead::kLBrace:                           \
+      goto lbrace;                                \
+    case Lead::kRPar:                             \
+      goto rpar;                                  \
+    case Lead::kRSqb:                             \
+      goto rsqb;                                  \
+    case Lead::kRBrace:                           \
+      goto rbrace;                                \
+    case Lead::kOperator:                         \
+      goto op;                                    \
+  }                                               \
+  goto other
+#endif
+[[gnu::noinline]] bool Lexer::scan_run() {
+#if defined(__GNUC__) && !defined(DBTPY_PORTABLE_DISPATCH)
+  // Every byte value's target, as kLead has them (one load and one jump).
+#define O &&other
+#define O16 O, O, O, O, O, O, O, O, O, O, O, O, O, O, O, O
+#define N &&name
+#define D &&digit
+#define Q &&quote
+#define NL &&newline
+#define B &&blank
+#define E &&end
+#define CM &&comma
+#define DT &&dot
+#define EQ &&equal
+#define CL &&colon
+#define LP &&lpar
+#define LS &&lsqb
+#define LB &&lbrace
+#define RP &&rpar
+#define RS &&rsqb
+#define RB &&rbrace
+#define OP &&op
+  // clang-format off
+  static const void* const kTargets[256] = {
+      /* 0x00 */ E, O, O, O, O, O, O, O, O, B, NL, O, B, O, O, O,
+      /* 0x10 */ O, O, O, O, O, O, O, O, O, O, O, O, O, O, O, O,
+      /* 0x20 */ O, OP, Q, O, O, OP, OP, Q, LP, RP, OP, OP, CM, OP, DT, OP,
+      /* 0x30 */ D, D, D, D, D, D, D, D, D, D, CL, O, OP, EQ, OP, O,
+      /* 0x40 */ OP, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N,
+      /* 0x50 */ N, N, N, N, N, N, N, N, N, N, N, LS, O, RS, OP, N,
+      /* 0x60 */ O, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N,
+      /* 0x70 */ N, N, N, N, N, N, N, N, N, N, N, LB, OP, RB, OP, O,
+      /* 0x80-0xFF: non-ASCII */ O16, O16, O16, O16, O16, O16, O16, O16,
+  };
+  // clang-format on
+#undef O
+#undef O16
+#undef N
+#undef D
+#undef Q
+#undef NL
+#undef B
+#undef E
+#undef CM
+#undef DT
+#undef EQ
+#undef CL
+#undef LP
+#undef LS
+#undef LB
+#undef RP
+#undef RS
+#undef RB
+#undef OP
+#endif
   const char* const s = s_;
-  const bool plain = modes_.empty();  // no f-string field: `:` is always an operator
+  const bool plain = modes_.empty();  // no f-string field: `:` and `}` are always operators
   size_t p = pos_;
   uint32_t line = line_;
   int depth = bracket_depth_;
+  if (static_cast<size_t>(tok_limit_ - next_tok_) < room_needed(p, 0)) grow(room_needed(p, 0));
   Token* out = next_tok_;
-  auto put = [&](Tok kind, size_t begin, size_t end) {
-    if (out == tok_limit_) [[unlikely]] {
+  Token* limit = tok_limit_;
+  char c;
+  size_t q;  // the end of the token being scanned
+  // Room for the rest of the source at one token per byte, plus `extra` tokens (see grow()).
+  auto make_room = [&](size_t extra) {
+    if (static_cast<size_t>(limit - out) < room_needed(p, extra)) [[unlikely]] {
       next_tok_ = out;
-      grow();
+      grow(room_needed(p, extra));
       out = next_tok_;
+      limit = tok_limit_;
     }
-    // Field stores into the slot (no temporary): the compiler merges them.
+  };
+  auto put = [&](Tok kind, size_t begin, size_t end) {
+    assert(out < limit);
+    // Four 4-byte stores, kind, flags (0) and unused (0) as one word. The empty asm keeps
+    // the compiler from assembling the four values in a vector register first (more
+    // instructions than the stores).
     out->begin = static_cast<uint32_t>(begin);
     out->end = static_cast<uint32_t>(end);
+    asm("" : "+r"(out));
     out->line = line;
-    out->kind = kind;
-    out->flags = 0;
-    out->unused = 0;
+    const uint32_t kind_word = static_cast<uint8_t>(kind);
+    std::memcpy(reinterpret_cast<char*>(out) + offsetof(Token, kind), &kind_word, 4);
     ++out;
   };
   auto leave = [&]() {
@@ -444,106 +824,216 @@ bool Lexer::scan_run() {
     bracket_depth_ = depth;
     next_tok_ = out;
   };
+
+next:
+  c = s[p];
+  if (c == ' ') {
+    // Mostly one space between tokens; longer runs 16 at a time.
+    c = s[++p];
+    if (c == ' ') {
+      p += space_run(s + p);
+      c = s[p];
+    }
+  }
+  DBTPY_DISPATCH(c);
+
+name:
+  // An ASCII name that is no string prefix and not continued by a non-ASCII character.
+  q = p + ident_run(s + p);
+  if (cls(s[q]) & kNameStop) {
+    if ((s[q] == '"' || s[q] == '\'') && q - p <= 2) goto prefixed;
+    goto other;
+  }
+  put(keyword_kind(s + p, q - p, c), p, q);
+  p = q;
+  goto next;
+digit:
+  // A plain decimal integer or a float d.d (a lone 0 or 0.d when it starts with 0), then
+  // neither a digit, `_`, `.` nor a name character (exponents, imaginary suffixes, radix
+  // prefixes, invalid literals and keywords after numbers are scan_number()'s).
+  q = p + 1;
+  if (c != '0') {
+    while (cls(s[q]) & kDigit)
+      ++q;
+  }
+  if (s[q] == '.' && (cls(s[q + 1]) & kDigit)) {
+    q += 2;
+    while (cls(s[q]) & kDigit)
+      ++q;
+  }
+  if ((cls(s[q]) & kIdCont) || s[q] == '.' || static_cast<unsigned char>(s[q]) >= 0x80) {
+    goto other;
+  }
+  put(Tok::kNumber, p, q);
+  p = q;
+  goto next;
+quote:
+  // A one-line string without prefix, escapes or non-ASCII text: up to its closing quote with
+  // no special character on the way. Anything else is scan_string()'s. (Each quote has its own
+  // call: string_run()'s constants are then constants.)
+  if (s[p + 1] == c && s[p + 2] == c) goto other;
+  q = p + 1 + (c == '"' ? string_run(s + p + 1, '"') : string_run(s + p + 1, '\''));
+  if (s[q] != c) goto other;
+  put(Tok::kString, p, q + 1);
+  p = q + 1;
+  goto next;
+newline:
+  if (depth > 0) {  // implicit line joining
+    ++p;
+    ++line;
+    goto next;
+  }
+  put(Tok::kNewline, p, p);
+  ++p;
+  ++line;
+  // The next line's indentation, when it is spaces only and consistent; blank lines are
+  // skipped. Anything else goes to handle_indentation() from the line's start.
   while (true) {
-    while (cls(s[p]) & kSpace)
-      ++p;
-    if (p >= n_) {
-      leave();
-      end_of_file();
-      return false;
-    }
-    const char c = s[p];
-    if (cls(c) & kIdStart) {
-      // An ASCII name that is no string prefix and not continued by a non-ASCII character.
-      size_t q = p + 1;
-      while (cls(s[q]) & kIdCont)
-        ++q;
-      const unsigned char after = static_cast<unsigned char>(s[q]);
-      if (after < 0x80 && after != '"' && after != '\'') {
-        put(keyword_kind(s + p, q - p), p, q);
-        p = q;
-        continue;
-      }
-    }
-    const char c1 = s[p + 1];  // the padding holds zeros after the end
-    if (c >= '1' && c <= '9') {
-      // A plain decimal integer: digits then neither a digit, `_`, `.` nor a name character
-      // (exponents, imaginary suffixes, invalid literals and keywords after numbers are
-      // scan_number()'s).
-      size_t q = p + 1;
-      while (cls(s[q]) & kDigit)
-        ++q;
-      const unsigned char after = static_cast<unsigned char>(s[q]);
-      if (!(cls(static_cast<char>(after)) & kIdCont) && after != '.' && after < 0x80) {
-        put(Tok::kNumber, p, q);
-        p = q;
-        continue;
-      }
-    }
-    if ((c == '\'' || c == '"') && !(c1 == c && s[p + 2] == c)) {
-      // A one-line string without prefix, escapes or non-ASCII text: up to its closing quote
-      // with no special character on the way. Anything else is scan_string()'s.
-      size_t q = p + 1;
-      while (!(cls(s[q]) & kSpecialInString))
-        ++q;
-      if (s[q] == c) {
-        put(Tok::kString, p, q + 1);
-        p = q + 1;
-        continue;
-      }
-    }
-    Tok simple = Tok::kEndMarker;
-    switch (c) {
-      case ',':
-        simple = Tok::kComma;
-        break;
-      case '.':
-        if (c1 != '.' && !(cls(c1) & kDigit)) simple = Tok::kDot;
-        break;
-      case '=':
-        if (c1 != '=') simple = Tok::kEqual;
-        break;
-      case ':':
-        if (plain && c1 != '=') simple = Tok::kColon;
-        break;
-      case '(':
-      case '[':
-        if (depth < kMaxBracketDepth) {
-          brackets_[depth++] = Bracket{c, static_cast<uint32_t>(p), line};
-          simple = c == '(' ? Tok::kLPar : Tok::kLSqb;
-        }
-        break;
-      case ')':
-      case ']':
-        if (depth > 0 && brackets_[depth - 1].ch == (c == ')' ? '(' : '[')) {
-          --depth;
-          simple = c == ')' ? Tok::kRPar : Tok::kRSqb;
-        }
-        break;
-      case '\n':
-        if (depth == 0) {
-          put(Tok::kNewline, p, p);
-          ++p;
-          ++line;
-          leave();
-          at_line_start_ = true;
-          return true;
-        }
-        ++p;
-        ++line;
-        continue;
-      default:
-        break;
-    }
-    if (simple != Tok::kEndMarker) {
-      put(simple, p, p + 1);
-      ++p;
+    const size_t col = s[p] == ' ' ? space_run(s + p) : 0;
+    const char first = s[p + col];
+    if (cls(first) & kIndentStop) {
+      if (first != '\n') break;
+      p += col + 1;
+      ++line;
       continue;
     }
-    leave();
-    return scan_token();
+    const int icol = static_cast<int>(col);
+    const int top = indent_top_;
+    const int current = indents_[top];
+    if (icol == current) {
+      if (icol != alt_indents_[top]) break;
+    } else if (icol > current) {
+      if (top + 1 >= kMaxIndentLevels || icol <= alt_indents_[top]) break;
+      indent_top_ = top + 1;
+      indents_[top + 1] = icol;
+      alt_indents_[top + 1] = icol;
+      // CPython reports an unexpected indent at the last character of the indentation.
+      put(Tok::kIndent, p + col - 1, p + col);
+    } else {
+      int k = top;
+      while (k > 0 && icol < indents_[k])
+        --k;
+      if (icol != indents_[k] || icol != alt_indents_[k]) break;
+      indent_top_ = k;
+      make_room(static_cast<size_t>(top - k));
+      for (int i = k; i < top; ++i)
+        put(Tok::kDedent, p + col, p + col);
+    }
+    p += col;
+    goto next;
   }
+  leave();
+  at_line_start_ = true;
+  return true;
+blank:
+  ++p;
+  goto next;
+end:
+  if (p < n_) goto other;  // a zero byte in the source: scan_token() reports it
+  leave();
+  end_of_file();
+  return false;
+comma:
+  put(Tok::kComma, p, p + 1);
+  ++p;
+  goto next;
+dot:
+  if (s[p + 1] == '.' || (cls(s[p + 1]) & kDigit)) goto other;
+  put(Tok::kDot, p, p + 1);
+  ++p;
+  goto next;
+equal:
+  if (s[p + 1] == '=') {
+    put(Tok::kEqEqual, p, p + 2);
+    p += 2;
+    goto next;
+  }
+  put(Tok::kEqual, p, p + 1);
+  ++p;
+  goto next;
+op:
+  // One-character operators and their `=` forms; `**`, `//`, `<<`, `>>` (and their `=`
+  // forms) are scan_token()'s.
+  if (s[p + 1] == '=' && kOperatorEqual[static_cast<unsigned char>(c)] != Tok::kEndMarker) {
+    put(kOperatorEqual[static_cast<unsigned char>(c)], p, p + 2);
+    p += 2;
+    goto next;
+  }
+  if (s[p + 1] == c && (c == '*' || c == '/' || c == '<' || c == '>')) goto other;
+  if (c == '-' && s[p + 1] == '>') {
+    put(Tok::kRArrow, p, p + 2);
+    p += 2;
+    goto next;
+  }
+  put(kOperator[static_cast<unsigned char>(c)], p, p + 1);
+  ++p;
+  goto next;
+colon:
+  if (!plain || s[p + 1] == '=') goto other;
+  put(Tok::kColon, p, p + 1);
+  ++p;
+  goto next;
+lpar:
+  if (depth >= kMaxBracketDepth) goto other;
+  brackets_[depth++] = Bracket{'(', static_cast<uint32_t>(p), line};
+  put(Tok::kLPar, p, p + 1);
+  ++p;
+  goto next;
+lsqb:
+  if (depth >= kMaxBracketDepth) goto other;
+  brackets_[depth++] = Bracket{'[', static_cast<uint32_t>(p), line};
+  put(Tok::kLSqb, p, p + 1);
+  ++p;
+  goto next;
+lbrace:
+  if (depth >= kMaxBracketDepth) goto other;
+  brackets_[depth++] = Bracket{'{', static_cast<uint32_t>(p), line};
+  put(Tok::kLBrace, p, p + 1);
+  ++p;
+  goto next;
+rpar:
+  if (depth == 0 || brackets_[depth - 1].ch != '(') goto other;
+  --depth;
+  put(Tok::kRPar, p, p + 1);
+  ++p;
+  goto next;
+rsqb:
+  if (depth == 0 || brackets_[depth - 1].ch != '[') goto other;
+  --depth;
+  put(Tok::kRSqb, p, p + 1);
+  ++p;
+  goto next;
+rbrace:
+  // A `}` may end an f-string's replacement field: scan_token()'s unless plain.
+  if (!plain || depth == 0 || brackets_[depth - 1].ch != '{') goto other;
+  --depth;
+  put(Tok::kRBrace, p, p + 1);
+  ++p;
+  goto next;
+
+prefixed:
+  // A string with a prefix (or a short name before a string).
+  leave();
+  if (!scan_prefixed_string(q)) return false;
+  goto resume;
+other:
+  leave();
+  if (!scan_token()) return false;
+resume:
+  // Back to run() when the mode may have changed (f-strings) or at a line start.
+  if (!plain || at_line_start_ || !modes_.empty()) return true;
+  p = pos_;
+  line = line_;
+  depth = bracket_depth_;
+  out = next_tok_;
+  limit = tok_limit_;
+  make_room(0);
+  goto next;
 }
+#undef DBTPY_DISPATCH
+#if defined(__GNUC__) && !defined(DBTPY_PORTABLE_DISPATCH)
+#pragma GCC diagnostic pop
+#endif
 
 bool Lexer::handle_indentation() {
   // Leading spaces first (the usual indentation): both columns are their count.
@@ -852,7 +1342,7 @@ bool Lexer::scan_name() {
     Prefix pr = string_prefix(word);
     if (pr.ok) return scan_string(start, pos_, pr);
   }
-  Tok kind = flags ? Tok::kName : keyword_kind(word.data(), word.size());
+  Tok kind = flags ? Tok::kName : keyword_kind(word.data(), word.size(), word[0]);
   emit(kind, start, pos_, line_, flags);
   return true;
 }
@@ -1024,13 +1514,9 @@ bool Lexer::scan_string(size_t begin, size_t quote_pos, const Prefix& prefix) {
                             triple ? "triple-quoted " : "", triple ? detected_line() : line_));
   };
   while (true) {
-    // Fast skip of ordinary characters (the zero after the end is special).
-    {
-      size_t p = pos_;
-      while (!(cls(s_[p]) & kSpecialInString))
-        ++p;
-      pos_ = p;
-    }
+    // Fast skip of ordinary characters (the zero after the end is special; so is the other
+    // quote for the code below, but it needs nothing done).
+    pos_ += string_run(s_ + pos_, q);
     if (pos_ >= n_) return unterminated();
     const char c = s_[pos_];
     if (c == q) {
@@ -1062,8 +1548,8 @@ bool Lexer::scan_string(size_t begin, size_t quote_pos, const Prefix& prefix) {
       skip_newline();
     } else if (c == '\0') {
       return fail_here(pos_, "source code cannot contain null bytes");
-    } else if (c == '\'' || c == '"') {
-      ++pos_;  // the other quote
+    } else if (static_cast<unsigned char>(c) < 0x80) {
+      ++pos_;  // the other quote, a tab or another control character string_run() stops at
     } else {
       size_t len;
       if (!check_utf8(pos_, len)) {
