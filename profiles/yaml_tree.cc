@@ -1,6 +1,5 @@
 #include "profiles/yaml_tree.h"
 
-#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <unordered_map>
@@ -108,7 +107,7 @@ class SubsetReader {
  private:
   void split_lines(std::string_view text) {
     if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-    lines_.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
+    lines_.reserve(text.size() / 24 + 8);  // an estimate (counting newlines costs a pass)
     size_t start = 0;
     int number = 0;
     while (start <= text.size()) {
