@@ -1,5 +1,6 @@
 #include "compiler/json_text.h"
 
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
@@ -21,8 +22,16 @@ inline uint64_t special_in_word(uint64_t w) {
   return (control | ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) | w) & kHighs;
 }
 
+// Per byte: whether it cannot be copied as it is (the short strings' byte loop).
+constexpr auto kSpecialBytes = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c)
+    t[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+  return t;
+}();
+
 inline bool is_special(unsigned char c) {
-  return c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+  return kSpecialBytes[c];
 }
 
 inline bool in(unsigned char c, unsigned char lo, unsigned char hi) {
@@ -56,6 +65,13 @@ inline size_t next_special(const char* p, size_t n, size_t i) {
     uint64_t w;
     std::memcpy(&w, p + i, 8);
     if (special_in_word(w)) break;
+  }
+  // The last bytes (fewer than 8) as one word ending at the end of the string: the bytes it
+  // shares with the words before are clean, so a clean string never takes the byte loop.
+  if (i < n && i + 8 > n && n >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p + n - 8, 8);
+    if (!special_in_word(w)) return n;
   }
   while (i < n && !is_special(static_cast<unsigned char>(p[i])))
     ++i;

@@ -20,6 +20,39 @@ struct Line {
   bool blank = false;     // empty or a comment only
 };
 
+// Finds a mapping's earlier entry with the same key (duplicates: the last value wins). Mappings
+// in properties files have a handful of keys, which a scan compares faster than hashing them
+// (and without a hash node per key); a large mapping gets a hash index once it passes kScan.
+class KeyIndex {
+ public:
+  static constexpr size_t npos = static_cast<size_t>(-1);
+  using Entries = std::vector<std::pair<YamlTreeEntry, YamlTree>>;
+
+  size_t find(const Entries& entries, const std::string& key) const {
+    if (!hashed_.empty()) {
+      auto it = hashed_.find(key);
+      return it == hashed_.end() ? npos : it->second;
+    }
+    for (size_t i = 0; i < entries.size(); ++i)
+      if (entries[i].first.key == key) return i;
+    return npos;
+  }
+  // Call before appending the entry for `key` (not a duplicate) to `entries`.
+  void add(const Entries& entries, const std::string& key) {
+    if (!hashed_.empty()) {
+      hashed_.emplace(key, entries.size());
+    } else if (entries.size() + 1 > kScan) {
+      for (size_t i = 0; i < entries.size(); ++i)
+        hashed_.emplace(entries[i].first.key, i);
+      hashed_.emplace(key, entries.size());
+    }
+  }
+
+ private:
+  static constexpr size_t kScan = 16;
+  std::unordered_map<std::string, size_t> hashed_;
+};
+
 bool is_space(char c) {
   return c == ' ' || c == '\t';
 }
@@ -74,6 +107,7 @@ class SubsetReader {
  private:
   void split_lines(std::string_view text) {
     if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+    lines_.reserve(text.size() / 24 + 8);  // an estimate (counting newlines costs a pass)
     size_t start = 0;
     int number = 0;
     while (start <= text.size()) {
@@ -124,6 +158,7 @@ class SubsetReader {
     seq.kind = YamlTree::Kind::kSequence;
     seq.line = lines_[at_].number;
     seq.column = indent + 1;
+    seq.items.reserve(4);
     while (true) {
       skip_blank();
       if (at_ >= lines_.size()) break;
@@ -174,33 +209,34 @@ class SubsetReader {
   }
 
   // Position of the ':' ending a plain key (": " or ':' at the end), outside of " #".
+  // (The searches below jump with find(), which is memchr, instead of testing every byte.)
   static size_t find_key_colon(std::string_view t) {
-    for (size_t i = 0; i < t.size(); ++i) {
-      if (t[i] == '#' && i > 0 && is_space(t[i - 1])) return std::string_view::npos;
-      if (t[i] == ':' && (i + 1 == t.size() || t[i + 1] == ' ')) return i;
-    }
-    return std::string_view::npos;
+    size_t colon = t.find(':');
+    while (colon != std::string_view::npos && colon + 1 < t.size() && t[colon + 1] != ' ')
+      colon = t.find(':', colon + 1);
+    if (colon == std::string_view::npos) return colon;
+    for (size_t hash = t.find('#'); hash < colon; hash = t.find('#', hash + 1))
+      if (hash > 0 && is_space(t[hash - 1])) return std::string_view::npos;  // a comment
+    return colon;
   }
 
   static size_t closing_quote(std::string_view t) {
-    char q = t.front();
-    for (size_t i = 1; i < t.size(); ++i) {
-      if (q == '\'' && t[i] == '\'') {
-        if (i + 1 < t.size() && t[i + 1] == '\'') {
-          ++i;
+    const char q = t.front();
+    size_t from = 1;
+    while (true) {
+      size_t close = t.find(q, from);
+      if (close == std::string_view::npos) return close;
+      if (q == '\'') {
+        if (close + 1 < t.size() && t[close + 1] == '\'') {  // '' is an escaped quote
+          from = close + 2;
           continue;
         }
-        return i;
+        return close;
       }
-      if (q == '"') {
-        if (t[i] == '\\') {
-          ++i;
-          continue;
-        }
-        if (t[i] == '"') return i;
-      }
+      size_t escape = t.substr(0, close).find('\\', from);
+      if (escape == std::string_view::npos) return close;
+      from = escape + 2;  // past the escaped character, which may be a quote
     }
-    return std::string_view::npos;
   }
 
   YamlTree mapping(int indent) {
@@ -208,7 +244,8 @@ class SubsetReader {
     map.kind = YamlTree::Kind::kMapping;
     map.line = lines_[at_].number;
     map.column = indent + 1;
-    std::unordered_map<std::string, size_t> index;
+    map.entries.reserve(4);  // most mappings of properties files have 2-6 keys
+    KeyIndex index;
     while (true) {
       skip_blank();
       if (at_ >= lines_.size()) break;
@@ -255,9 +292,9 @@ class SubsetReader {
         value = inline_value(rest, l.number,
                              static_cast<int>(l.text.size() - rest.size()) + indent + 1, indent);
       }
-      auto found = index.find(key.key);
-      if (found == index.end()) {
-        index.emplace(key.key, map.entries.size());
+      size_t found = index.find(map.entries, key.key);
+      if (found == KeyIndex::npos) {
+        index.add(map.entries, key.key);
         map.entries.emplace_back(std::move(key), std::move(value));
       } else {
         if (warnings_) {
@@ -271,7 +308,7 @@ class SubsetReader {
           d.hint = "remove one of the two entries";
           warnings_->push_back(std::move(d));
         }
-        map.entries[found->second].second = std::move(value);
+        map.entries[found].second = std::move(value);
       }
     }
     return map;
@@ -313,9 +350,10 @@ class SubsetReader {
     }
     // A plain scalar: up to " #"; it must not continue on the next line.
     std::string_view s = text;
-    for (size_t i = 1; i < s.size(); ++i) {
-      if (s[i] == '#' && is_space(s[i - 1])) {
-        s = s.substr(0, i);
+    for (size_t hash = s.find('#', 1); hash != std::string_view::npos;
+         hash = s.find('#', hash + 1)) {
+      if (is_space(s[hash - 1])) {
+        s = s.substr(0, hash);
         break;
       }
     }
@@ -417,6 +455,8 @@ class SubsetReader {
     std::string out;
     char quote = q.front();
     std::string_view body = q.substr(1, q.size() - 2);
+    // Most quoted scalars have nothing to unescape: one copy instead of a byte at a time.
+    if (body.find(quote == '\'' ? '\'' : '\\') == std::string_view::npos) return std::string(body);
     if (quote == '\'') {
       for (size_t i = 0; i < body.size(); ++i) {
         out += body[i];
@@ -536,7 +576,7 @@ class SubsetReader {
         ++pos;
         return v;
       }
-      std::unordered_map<std::string, size_t> index;
+      KeyIndex index;
       while (true) {
         skip_flow_space(t, pos);
         YamlTreeEntry key;
@@ -556,12 +596,12 @@ class SubsetReader {
             value = flow(t, pos, line, column);
           }
         }
-        auto found = index.find(key.key);
-        if (found == index.end()) {
-          index.emplace(key.key, v.entries.size());
+        size_t found = index.find(v.entries, key.key);
+        if (found == KeyIndex::npos) {
+          index.add(v.entries, key.key);
           v.entries.emplace_back(std::move(key), std::move(value));
         } else {
-          v.entries[found->second].second = std::move(value);
+          v.entries[found].second = std::move(value);
         }
         skip_flow_space(t, pos);
         if (pos >= t.size()) throw GiveUp{};
@@ -697,8 +737,11 @@ YamlTree load_yaml_tree(std::string_view text, const std::string& file,
   return yaml_tree_from_node(node, file, warnings);
 }
 
-Json yaml_tree_to_json(const YamlTree& tree, const YamlTreeToJsonOptions& options,
-                       YamlKeypath path) {
+namespace {
+
+// The recursion of yaml_tree_to_json, with one path it extends and restores (not a copy per
+// node).
+Json tree_to_json(const YamlTree& tree, const YamlTreeToJsonOptions& options, YamlKeypath& path) {
   switch (tree.kind) {
     case YamlTree::Kind::kNull:
       return nullptr;
@@ -713,20 +756,27 @@ Json yaml_tree_to_json(const YamlTree& tree, const YamlTreeToJsonOptions& option
     case YamlTree::Kind::kSequence: {
       Json arr = Json::array();
       for (const auto& item : tree.items)
-        arr.push_back(yaml_tree_to_json(item, options, path));
+        arr.push_back(tree_to_json(item, options, path));
       return arr;
     }
     case YamlTree::Kind::kMapping: {
       Json obj = Json::object();
       for (const auto& [key, value] : tree.entries) {
         path.push_back(key.key);
-        obj[key.key] = yaml_tree_to_json(value, options, path);
+        obj[key.key] = tree_to_json(value, options, path);
         path.pop_back();
       }
       return obj;
     }
   }
   return nullptr;
+}
+
+}  // namespace
+
+Json yaml_tree_to_json(const YamlTree& tree, const YamlTreeToJsonOptions& options,
+                       YamlKeypath path) {
+  return tree_to_json(tree, options, path);
 }
 
 }  // namespace dbtpy::profiles

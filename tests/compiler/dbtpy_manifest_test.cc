@@ -37,15 +37,30 @@ std::string dumped(const Json& v) {
 }
 
 TEST(JsonText, EscapesEveryByteLikeNlohmann) {
-  // Each byte value at every position of an 8-byte word, in strings long enough for the
-  // word-at-a-time scan.
+  // Each byte value at every position of strings of every length up to 40: the 8-byte scan,
+  // the overlapping check of the last bytes and the byte loop.
   for (int b = 0; b < 256; ++b) {
-    for (size_t pos = 0; pos < 17; ++pos) {
-      std::string s(20, 'a');
-      s[pos] = static_cast<char>(b);
-      std::string out;
-      append_json_string(out, s);
-      ASSERT_EQ(out, dumped(Json(s))) << "byte " << b << " at " << pos;
+    for (size_t len = 1; len <= 40; ++len) {
+      for (size_t pos = 0; pos < len; ++pos) {
+        std::string s(len, 'a');
+        s[pos] = static_cast<char>(b);
+        std::string out = "prefix";
+        append_json_string(out, s);
+        ASSERT_EQ(out, "prefix" + dumped(Json(s))) << "byte " << b << " at " << pos << "/" << len;
+      }
+    }
+  }
+  // A second special byte after the first, in the tail that the last-word check covers.
+  for (size_t len = 2; len <= 40; ++len) {
+    for (size_t first = 0; first + 1 < len; ++first) {
+      for (size_t second = first + 1; second < len; ++second) {
+        std::string s(len, 'x');
+        s[first] = '"';
+        s[second] = '\n';
+        std::string out;
+        append_json_string(out, s);
+        ASSERT_EQ(out, dumped(Json(s))) << first << "," << second << "/" << len;
+      }
     }
   }
 }

@@ -106,11 +106,51 @@ TEST(YamlTree, PropertiesStyleDocumentsMatchYamlCpp) {
       "seq:\n  - [a, b]\n  - {k: v}\n  -\n    - deep\n",
       "'a': \"b\" # c\nk with spaces : v\n",
       "d: >-\n  folded\n  text\ne: >\n  para\n\n  two\n",
+      // Quoted scalars with and without anything to unescape, as values, keys and in flows.
+      R"(a: "plain words"
+b: 'plain words'
+c: 'it''s'
+d: ''''
+e: ""
+f: ''
+g: "back\\slash \"q\" \n"
+h: 'single "double" \ kept'
+"k\tey": 1
+'k''ey': 2
+i: {"x y": 'z''s', 'w': "\u00e9"}
+)",
   };
   int accepted = 0;
   for (size_t i = 0; i < std::size(docs); ++i)
     accepted += check(docs[i], "doc " + std::to_string(i));
   EXPECT_GE(accepted, 12);
+}
+
+TEST(YamlTree, LargeMappingsKeepTheLastDuplicateAndWarnAtTheLaterKey) {
+  // Past 16 keys the reader indexes keys in a hash table instead of scanning them.
+  std::string text;
+  for (int i = 0; i < 40; ++i)
+    text += "k" + std::to_string(i) + ": " + std::to_string(i) + "\n";
+  text += "k3: again\nk30: again\nflow: {";
+  for (int i = 0; i < 30; ++i)
+    text += "f" + std::to_string(i) + ": " + std::to_string(i) + ", ";
+  text += "f2: x, f25: y}\n";
+  EXPECT_TRUE(check(text, "large mapping"));
+  std::vector<Diagnostic> warnings;
+  auto tree = parse_yaml_subset(text, "big.yml", &warnings);
+  ASSERT_TRUE(tree.has_value());
+  ASSERT_EQ(tree->entries.size(), 41u);
+  EXPECT_EQ(tree->entries[3].first.key_line, 4);
+  EXPECT_EQ(tree->entries[3].second.scalar, "again");
+  EXPECT_EQ(tree->entries[30].second.scalar, "again");
+  const YamlTree& flow = tree->entries[40].second;
+  ASSERT_EQ(flow.entries.size(), 30u);
+  EXPECT_EQ(flow.entries[2].second.scalar, "x");
+  EXPECT_EQ(flow.entries[25].second.scalar, "y");
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_EQ(warnings[0].code, "DBTPY225");
+  EXPECT_EQ(warnings[0].line, 41);
+  EXPECT_EQ(warnings[1].line, 42);
 }
 
 TEST(YamlTree, EveryRepositoryYamlFileMatches) {
