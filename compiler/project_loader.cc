@@ -1,13 +1,9 @@
 #include "compiler/project_loader.h"
 
-#include <fcntl.h>
 #include <malloc.h>  // malloc_trim
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -85,6 +81,15 @@ struct YamlResult {
   std::vector<Diagnostic> diagnostics;
 };
 
+// What the first pass keeps of a Python file's analysis until its config is resolved: the
+// rest goes straight into its ModelIR (the file's bytes are not kept).
+struct PythonResult {
+  std::string read_error;               // non-empty: the file could not be read
+  std::vector<Json> config_calls;       // dbt.config(...) calls, in order
+  std::vector<Diagnostic> diagnostics;  // the analysis's, reported with the node's
+  bool has_errors = false;
+};
+
 // What one worker found while resolving nodes in parallel; merged into the project after.
 struct Findings {
   std::vector<Diagnostic> diagnostics;
@@ -159,32 +164,6 @@ struct NodeOrigin {
   int block = -1;
   const NodeEntry* yaml_snapshot_entry = nullptr;
 };
-
-// Reads a whole file into `buffer` (reused across calls by one thread).
-bool read_into(const char* path, std::string& buffer, std::string* error) {
-  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    *error = std::string("cannot read: ") + std::strerror(errno);
-    return false;
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    *error = std::string("cannot read: ") + std::strerror(errno);
-    ::close(fd);
-    return false;
-  }
-  buffer.resize(static_cast<size_t>(st.st_size));
-  size_t got = 0;
-  while (got < buffer.size()) {
-    ssize_t n = ::read(fd, buffer.data() + got, buffer.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    got += static_cast<size_t>(n);
-  }
-  ::close(fd);
-  buffer.resize(got);
-  return true;
-}
 
 bool has_ext(const fs::path& p, std::initializer_list<const char*> exts) {
   std::string e = p.extension().string();
@@ -271,12 +250,12 @@ class Loader {
     compute_vars();
     discover_files();
     clock.lap("discover files");
-    read_sql_and_yaml();
+    read_files();
+    clock.lap("read files, analyze Python files");
     build_file_nodes();
     apply_properties();
-    clock.lap("read SQL and properties files, build nodes");
     resolve_nodes();
-    clock.lap("analyze Python files, resolve configs and relations");
+    clock.lap("build nodes, resolve configs and relations");
     resolve_all();
     clock.lap("order nodes, resolve refs");
     release_scratch();
@@ -544,8 +523,13 @@ class Loader {
     }
   }
 
-  // Phase 1: SQL and properties files (small, needed before Python models can be resolved).
-  void read_sql_and_yaml() {
+  // Phase 1, in parallel: every file is read once. SQL and properties files are scanned and
+  // parsed (node building needs them); Python files are hashed and analyzed here too, as
+  // nothing in that depends on properties files, so one pass keeps both threads busy. A
+  // Python file's analysis goes straight into its ModelIR (slot: its ordinal among the
+  // Python files, which is its node's ir_slot: each Python file makes exactly one node); only
+  // the config calls and diagnostics wait for phase 2.
+  void read_files() {
     // Deterministic order whatever the file system returns (each file moved once).
     apply_order(files_, [](const SourceFile& a, const SourceFile& b) {
       return a.package != b.package ? a.package < b.package : a.rel < b.rel;
@@ -566,30 +550,65 @@ class Loader {
           work.push_back(i);
           break;
         case FileKind::kPython:
+          f.result = python_.size();
+          python_.emplace_back();
+          work.push_back(i);
+          break;
         case FileKind::kSeed:
           break;
       }
     }
-    std::vector<std::string> buffers(static_cast<size_t>(std::max(threads(), 1)));
+    out_.python_models.resize(python_.size());
+    const AnalyzeFn analyze = options_.analyze ? options_.analyze : AnalyzeFn(&python::analyze);
+    std::vector<FileReader> readers(static_cast<size_t>(std::max(threads(), 1)));
     parallel_for(work.size(), threads(), [&](size_t w, size_t worker) {
-      const SourceFile& f = files_[work[w]];
-      std::string& buf = buffers[worker];
-      if (f.kind == FileKind::kProperties) {
-        YamlResult& r = yaml_[f.result];
-        std::string error;
-        if (!read_into(f.absolute.c_str(), buf, &error)) {
-          r.diagnostics.push_back(make_diag(Severity::kError, "DBTPY201", f.display, 0, 0, error,
-                                            "check the file's permissions"));
+      SourceFile& f = files_[work[w]];
+      FileReader& reader = readers[worker];
+      switch (f.kind) {
+        case FileKind::kProperties: {
+          YamlResult& r = yaml_[f.result];
+          std::string error;
+          if (!reader.read(f.absolute, &error)) {
+            r.diagnostics.push_back(make_diag(Severity::kError, "DBTPY201", f.display, 0, 0, error,
+                                              "check the file's permissions"));
+            return;
+          }
+          r.props = parse_properties_text(reader.data(), f.display, packages_[f.package].ctx,
+                                          r.diagnostics, /*lenient=*/f.package != 0);
           return;
         }
-        r.props = parse_properties_text(buf, f.display, packages_[f.package].ctx, r.diagnostics,
-                                        /*lenient=*/f.package != 0);
-        return;
+        case FileKind::kPython:
+          analyze_python(f, reader, analyze);
+          return;
+        default: {
+          SqlResult& r = sql_[f.result];
+          if (!reader.read(f.absolute, &r.read_error)) return;
+          r.scan =
+              scan_sql(reader.data(), f.kind == FileKind::kSnapshot, &packages_[f.package].ctx);
+        }
       }
-      SqlResult& r = sql_[f.result];
-      if (!read_into(f.absolute.c_str(), buf, &r.read_error)) return;
-      r.scan = scan_sql(buf, f.kind == FileKind::kSnapshot, &packages_[f.package].ctx);
     });
+  }
+
+  // Thread-safe for distinct files: writes the file's entry, its PythonResult and ModelIR.
+  void analyze_python(SourceFile& f, FileReader& reader, const AnalyzeFn& analyze) {
+    PythonResult& r = python_[f.result];
+    if (!reader.read(f.absolute, &r.read_error)) return;
+    ModelIR& ir = out_.python_models[f.result];
+    ir.checksum = sha256_hex(reader.data());
+    python::PythonAnalysis analysis = analyze(reader.data(), f.display);
+    r.has_errors = has_errors(analysis.diagnostics);
+    r.diagnostics = std::move(analysis.diagnostics);
+    r.config_calls = exact(std::move(analysis.config_calls));
+    // The file's path is read for the last time above (release_resolved_inputs frees it).
+    ir.absolute_path = std::move(f.absolute);
+    ir.model_def_line = analysis.model_def_line;
+    // The analysis grows these by doubling; 10,000 models kept ~2 MB of that slack alive.
+    ir.refs = exact(std::move(analysis.refs));
+    ir.sources = exact(std::move(analysis.sources));
+    ir.config_keys_used = exact(std::move(analysis.config_keys_used));
+    ir.meta_keys_used = exact(std::move(analysis.meta_keys_used));
+    ir.imports = exact(std::move(analysis.imports));
   }
 
   int threads() const { return options_.threads > 0 ? options_.threads : default_thread_count(); }
@@ -1108,8 +1127,8 @@ class Loader {
 
   // The node's config, layer by layer. Thread-safe for distinct nodes (reads shared state
   // prepared before; writes only `findings`).
-  ResolvedConfig resolve_config(const Pending& p, const SourceFile* f,
-                                const python::PythonAnalysis* analysis, Findings& findings) const {
+  ResolvedConfig resolve_config(const Pending& p, const SourceFile* f, const PythonResult* python,
+                                Findings& findings) const {
     const Node& n = *p.node;
     ResolvedConfig cfg;
     if (n.language != Language::kPython) {
@@ -1136,8 +1155,8 @@ class Loader {
       cfg.values["materialized"] = "table";
       cfg.provenance["materialized"] = ConfigLayer::kDefault;
     }
-    if (analysis) {
-      for (const auto& call : analysis->config_calls)
+    if (python) {
+      for (const auto& call : python->config_calls)
         merge_config_layer(cfg, call, ConfigLayer::kInFile);
     } else if (f && (f->kind == FileKind::kSqlModel || f->kind == FileKind::kSnapshot)) {
       const SqlResult& r = sql_[f->result];
@@ -1183,24 +1202,20 @@ class Loader {
     return true;
   }
 
-  // Phase 2, in parallel: every node's config and relation; Python files are read, checked
-  // and analyzed here and their ModelIR built at once, so no analysis result outlives its
-  // file (one file in memory per thread).
+  // Phase 2, in parallel: every node's config and relation (Python models: with the
+  // analysis phase 1 kept).
   void resolve_nodes() {
     prepare_folders();
-    const AnalyzeFn analyze = options_.analyze ? options_.analyze : AnalyzeFn(&python::analyze);
     const size_t workers = static_cast<size_t>(std::max(threads(), 1));
-    std::vector<std::string> buffers(workers);
     std::vector<Findings> findings(workers);
-    size_t slots = 0;
     for (auto& p : pending_)
-      if (p.node->language == Language::kPython) p.ir_slot = static_cast<int>(slots++);
-    out_.python_models.resize(slots);
+      if (p.node->language == Language::kPython)
+        p.ir_slot = static_cast<int>(files_[static_cast<size_t>(p.file)].result);
     parallel_for(pending_.size(), threads(), [&](size_t i, size_t worker) {
       Pending& p = pending_[i];
       ModelIR* slot =
           p.ir_slot >= 0 ? &out_.python_models[static_cast<size_t>(p.ir_slot)] : nullptr;
-      resolve_pending(p, slot, analyze, buffers[worker], findings[worker]);
+      resolve_pending(p, slot, findings[worker]);
     });
     for (auto& f : findings) {
       for (auto& d : f.diagnostics)
@@ -1216,30 +1231,29 @@ class Loader {
       std::sort(models.begin(), models.end());
   }
 
-  void resolve_pending(Pending& p, ModelIR* slot, const AnalyzeFn& analyze, std::string& buf,
-                       Findings& findings) {
+  void resolve_pending(Pending& p, ModelIR* slot, Findings& findings) {
     const SourceFile* f = p.file >= 0 ? &files_[static_cast<size_t>(p.file)] : nullptr;
     Node& n = *p.node;
     const std::string& display = f ? f->display : p.yaml_snapshot_entry->file;
-    std::optional<python::PythonAnalysis> analysis;
-    std::string checksum;
+    PythonResult* python = nullptr;
     if (n.language == Language::kPython) {
-      std::string error;
-      if (!read_into(f->absolute.c_str(), buf, &error)) {
-        findings.model_error(make_diag(Severity::kError, "DBTPY201", display, 0, 0, error,
+      python = &python_[f->result];
+      if (!python->read_error.empty()) {
+        findings.model_error(make_diag(Severity::kError, "DBTPY201", display, 0, 0,
+                                       std::move(python->read_error),
                                        "check the file's permissions"));
         p.dropped = true;
         return;
       }
-      checksum = sha256_hex(buf);
-      analysis = analyze(buf, display);
-      n.has_errors = has_errors(analysis->diagnostics);
-      for (auto& d : analysis->diagnostics) {
+      n.has_errors = python->has_errors;
+      for (auto& d : python->diagnostics) {
         if (d.severity == Severity::kError) findings.model_errors = true;
         findings.diagnostics.push_back(std::move(d));
       }
+      python->diagnostics = {};
     }
-    ResolvedConfig cfg = resolve_config(p, f, analysis ? &*analysis : nullptr, findings);
+    ResolvedConfig cfg = resolve_config(p, f, python, findings);
+    if (python) python->config_calls = {};
     if (!check_config_types(n, cfg, display, findings)) {
       p.dropped = true;
       return;
@@ -1263,17 +1277,6 @@ class Loader {
     ir.package_name = n.package_name;
     ir.unique_id = n.unique_id;
     ir.original_file_path = n.original_file_path;
-    // The file's path is read for the last time above (release_resolved_inputs frees it), and
-    // each Python file has exactly one node, so no other worker touches this entry.
-    ir.absolute_path = std::move(files_[static_cast<size_t>(p.file)].absolute);
-    ir.checksum = std::move(checksum);
-    ir.model_def_line = analysis->model_def_line;
-    // The analysis grows these by doubling; 10,000 models kept ~2 MB of that slack alive.
-    ir.refs = exact(std::move(analysis->refs));
-    ir.sources = exact(std::move(analysis->sources));
-    ir.config_keys_used = exact(std::move(analysis->config_keys_used));
-    ir.meta_keys_used = exact(std::move(analysis->meta_keys_used));
-    ir.imports = exact(std::move(analysis->imports));
     // Readers take a Python model's description from its ModelIR (as its config and relation).
     ir.description = std::move(n.description);
     ir.relation = std::move(relation);
@@ -1686,6 +1689,7 @@ class Loader {
     files_ = {};
     sql_ = {};
     yaml_ = {};
+    python_ = {};
 #ifdef __GLIBC__
     // Loading freed the per-file scratch in small blocks all over the heap; the manifest that
     // follows allocates in large blocks that cannot reuse them. Give the free pages back so
@@ -1785,6 +1789,7 @@ class Loader {
 
   void custom_naming_macros() {
     const DbtProjectFile& root = packages_[0].project;
+    FileReader reader;
     for (const auto& macro_dir : root.macro_paths) {
       std::error_code ec;
       fs::path base = root.root / macro_dir;
@@ -1792,8 +1797,9 @@ class Loader {
       for (auto it = fs::recursive_directory_iterator(base, ec);
            !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         if (!it->is_regular_file(ec) || !has_ext(it->path(), {".sql"})) continue;
-        std::string text, error;
-        if (!read_into(it->path().c_str(), text, &error)) continue;
+        std::string error;
+        if (!reader.read(it->path().string(), &error)) continue;
+        const std::string_view text = reader.data();
         for (const char* macro :
              {"generate_schema_name", "generate_alias_name", "generate_database_name"}) {
           size_t at = text.find(macro);
@@ -1829,6 +1835,7 @@ class Loader {
   std::vector<SourceFile> files_;
   std::vector<SqlResult> sql_;
   std::vector<YamlResult> yaml_;
+  std::vector<PythonResult> python_;  // by SourceFile::result of Python files
   std::vector<Pending> pending_;
   std::vector<NodeOrigin> enabled_origins_;  // parallel to the enabled nodes before sorting
   std::unordered_map<std::tuple<size_t, std::string, bool>, size_t, KeyHash>
