@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -143,6 +144,7 @@ struct Pending {
   // hold two copies at once); compacted and sorted by resolve_all.
   int ir_slot = -1;
   bool ir_built = false;
+  bool resolved = false;  // resolve_pending ran (in phase 1 for most Python models)
 
   Pending() = default;
   Pending(Pending&&) noexcept = default;
@@ -244,6 +246,7 @@ class Loader {
     out_.target_dir = root.project.root / root.project.target_path;
     out_.target = target_;
     out_.quoting = root.project.quoting;
+    namer_.emplace(target_, out_.quoting);
 
     PhaseTimer clock("load");
     discover_packages(project_ctx);
@@ -251,11 +254,9 @@ class Loader {
     discover_files();
     clock.lap("discover files");
     read_files();
-    clock.lap("read files, analyze Python files");
-    build_file_nodes();
-    apply_properties();
+    clock.lap("read files, analyze Python files, build nodes");
     resolve_nodes();
-    clock.lap("build nodes, resolve configs and relations");
+    clock.lap("resolve the other configs and relations");
     resolve_all();
     clock.lap("order nodes, resolve refs");
     release_scratch();
@@ -523,12 +524,15 @@ class Loader {
     }
   }
 
-  // Phase 1, in parallel: every file is read once. SQL and properties files are scanned and
-  // parsed (node building needs them); Python files are hashed and analyzed here too, as
-  // nothing in that depends on properties files, so one pass keeps both threads busy. A
-  // Python file's analysis goes straight into its ModelIR (slot: its ordinal among the
-  // Python files, which is its node's ir_slot: each Python file makes exactly one node); only
-  // the config calls and diagnostics wait for phase 2.
+  // Phase 1, in parallel: every file is read once. SQL and properties files come first (node
+  // building needs them); Python files are hashed and analyzed in the same pass, as nothing
+  // in that depends on properties files. The worker that finishes the last SQL or properties
+  // file builds the nodes (build_nodes) while the other workers go on analyzing; from then on
+  // a Python file's config and relation are resolved as soon as it is analyzed. A Python
+  // file's analysis goes straight into its ModelIR (slot: its ordinal among the Python
+  // files, which is its node's ir_slot: each Python file makes exactly one node); only files
+  // analyzed before the nodes were built keep their config calls and diagnostics for
+  // resolve_nodes (keeping those of all 10,000 files cost ~2 MB of peak memory).
   void read_files() {
     // Deterministic order whatever the file system returns (each file moved once).
     apply_order(files_, [](const SourceFile& a, const SourceFile& b) {
@@ -552,42 +556,80 @@ class Loader {
         case FileKind::kPython:
           f.result = python_.size();
           python_.emplace_back();
-          work.push_back(i);
           break;
         case FileKind::kSeed:
           break;
       }
     }
+    const size_t before_nodes = work.size();  // SQL and properties files
+    for (size_t i = 0; i < files_.size(); ++i)
+      if (files_[i].kind == FileKind::kPython) work.push_back(i);
     out_.python_models.resize(python_.size());
+    const size_t workers = static_cast<size_t>(std::max(threads(), 1));
+    findings_.resize(workers);
+    std::atomic<size_t> unread{before_nodes};
+    std::atomic<bool> nodes_built{false};
+    if (before_nodes == 0) {
+      build_nodes(threads());
+      nodes_built = true;
+    }
     const AnalyzeFn analyze = options_.analyze ? options_.analyze : AnalyzeFn(&python::analyze);
-    std::vector<FileReader> readers(static_cast<size_t>(std::max(threads(), 1)));
+    std::vector<FileReader> readers(workers);
     parallel_for(work.size(), threads(), [&](size_t w, size_t worker) {
       SourceFile& f = files_[work[w]];
       FileReader& reader = readers[worker];
-      switch (f.kind) {
-        case FileKind::kProperties: {
-          YamlResult& r = yaml_[f.result];
-          std::string error;
-          if (!reader.read(f.absolute, &error)) {
-            r.diagnostics.push_back(make_diag(Severity::kError, "DBTPY201", f.display, 0, 0, error,
-                                              "check the file's permissions"));
-            return;
-          }
-          r.props = parse_properties_text(reader.data(), f.display, packages_[f.package].ctx,
-                                          r.diagnostics, /*lenient=*/f.package != 0);
-          return;
+      if (f.kind == FileKind::kPython) {
+        const size_t k = f.result;
+        analyze_python(f, reader, analyze);
+        if (nodes_built.load(std::memory_order_acquire)) {
+          Pending& p = pending_[python_pending_[k]];
+          resolve_pending(p, &out_.python_models[k], findings_[worker]);
+          p.resolved = true;
         }
-        case FileKind::kPython:
-          analyze_python(f, reader, analyze);
-          return;
-        default: {
-          SqlResult& r = sql_[f.result];
-          if (!reader.read(f.absolute, &r.read_error)) return;
-          r.scan =
-              scan_sql(reader.data(), f.kind == FileKind::kSnapshot, &packages_[f.package].ctx);
-        }
+        return;
+      }
+      read_sql_or_yaml(f, reader);
+      // The last of them: its writes and every other worker's are visible here (acq_rel).
+      if (unread.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        // The other workers are busy analyzing: node strings are filled on this thread.
+        build_nodes(python_.empty() ? threads() : 1);
+        nodes_built.store(true, std::memory_order_release);
       }
     });
+  }
+
+  // What node building needs before configs can be resolved (on one thread; Python workers
+  // wait for it only to resolve, not to analyze).
+  void build_nodes(int string_threads) {
+    build_file_nodes(string_threads);
+    apply_properties();
+    prepare_folders();
+    python_pending_.assign(python_.size(), 0);
+    for (size_t i = 0; i < pending_.size(); ++i) {
+      Pending& p = pending_[i];
+      if (p.node->language != Language::kPython) continue;
+      p.ir_slot = static_cast<int>(files_[static_cast<size_t>(p.file)].result);
+      python_pending_[static_cast<size_t>(p.ir_slot)] = i;
+    }
+  }
+
+  // Thread-safe for distinct files: writes the file's result only.
+  void read_sql_or_yaml(const SourceFile& f, FileReader& reader) {
+    if (f.kind == FileKind::kProperties) {
+      YamlResult& r = yaml_[f.result];
+      std::string error;
+      if (!reader.read(f.absolute, &error)) {
+        r.diagnostics.push_back(make_diag(Severity::kError, "DBTPY201", f.display, 0, 0, error,
+                                          "check the file's permissions"));
+        return;
+      }
+      r.props = parse_properties_text(reader.data(), f.display, packages_[f.package].ctx,
+                                      r.diagnostics, /*lenient=*/f.package != 0);
+      return;
+    }
+    SqlResult& r = sql_[f.result];
+    if (!reader.read(f.absolute, &r.read_error)) return;
+    r.scan = scan_sql(reader.data(), f.kind == FileKind::kSnapshot, &packages_[f.package].ctx);
   }
 
   // Thread-safe for distinct files: writes the file's entry, its PythonResult and ModelIR.
@@ -636,7 +678,7 @@ class Loader {
     return fqn;
   }
 
-  void build_file_nodes() {
+  void build_file_nodes(int string_threads) {
     // Exact capacity: Pending is large, and a doubled vector of 10,000 of them kept ~3 MB of
     // slack alive until the end of loading.
     size_t count = 0;
@@ -731,7 +773,7 @@ class Loader {
     // Each model and seed node's strings, copied from its file (10,000 nodes' worth of small
     // allocations): in parallel, each node written by one worker.
     constexpr size_t kChunk = 256;
-    parallel_for((pending_.size() + kChunk - 1) / kChunk, threads(), [&](size_t c, size_t) {
+    parallel_for((pending_.size() + kChunk - 1) / kChunk, string_threads, [&](size_t c, size_t) {
       for (size_t i = c * kChunk; i < std::min(pending_.size(), (c + 1) * kChunk); ++i) {
         const Pending& p = pending_[i];
         if (p.block >= 0) continue;  // snapshot blocks are named above
@@ -1202,21 +1244,22 @@ class Loader {
     return true;
   }
 
-  // Phase 2, in parallel: every node's config and relation (Python models: with the
-  // analysis phase 1 kept).
+  // Phase 2, in parallel: the config and relation of every node phase 1 did not resolve
+  // (non-Python nodes, Python models analyzed before the nodes were built).
   void resolve_nodes() {
-    prepare_folders();
-    const size_t workers = static_cast<size_t>(std::max(threads(), 1));
-    std::vector<Findings> findings(workers);
-    for (auto& p : pending_)
-      if (p.node->language == Language::kPython)
-        p.ir_slot = static_cast<int>(files_[static_cast<size_t>(p.file)].result);
-    parallel_for(pending_.size(), threads(), [&](size_t i, size_t worker) {
-      Pending& p = pending_[i];
+    std::vector<size_t> left;
+    for (size_t i = 0; i < pending_.size(); ++i)
+      if (!pending_[i].resolved) left.push_back(i);
+    parallel_for(left.size(), threads(), [&](size_t w, size_t worker) {
+      Pending& p = pending_[left[w]];
       ModelIR* slot =
           p.ir_slot >= 0 ? &out_.python_models[static_cast<size_t>(p.ir_slot)] : nullptr;
-      resolve_pending(p, slot, findings[worker]);
+      resolve_pending(p, slot, findings_[worker]);
     });
+    // Every Python model is resolved: ~1 MB (10,000 files) freed before refs allocate.
+    python_ = {};
+    python_pending_ = {};
+    std::vector<Findings> findings = std::move(findings_);
     for (auto& f : findings) {
       for (auto& d : f.diagnostics)
         diags_.push_back(std::move(d));
@@ -1262,11 +1305,21 @@ class Loader {
       p.disabled = true;
       return;
     }
-    std::string prefix = std::string(node_kind_name(n.kind)) + "." + n.package_name + "." + n.name;
-    n.unique_id = n.version ? prefix + ".v" + *n.version : prefix;
+    const std::string_view kind = node_kind_name(n.kind);
+    n.unique_id.reserve(kind.size() + n.package_name.size() + n.name.size() + 2 +
+                        (n.version ? n.version->size() + 2 : 0));
+    n.unique_id = kind;
+    n.unique_id += '.';
+    n.unique_id += n.package_name;
+    n.unique_id += '.';
+    n.unique_id += n.name;
+    if (n.version) {
+      n.unique_id += ".v";
+      n.unique_id += *n.version;
+    }
     Relation relation = n.kind == NodeKind::kSnapshot
-                            ? snapshot_relation(target_, out_.quoting, cfg.values, n.name)
-                            : model_relation(target_, out_.quoting, cfg.values, n.name, n.version);
+                            ? namer_->snapshot(cfg.values, n.name)
+                            : namer_->model(cfg.values, n.name, n.version);
     if (n.language != Language::kPython) {
       n.relation = std::move(relation);
       n.config = std::move(cfg);
@@ -1835,7 +1888,9 @@ class Loader {
   std::vector<SourceFile> files_;
   std::vector<SqlResult> sql_;
   std::vector<YamlResult> yaml_;
-  std::vector<PythonResult> python_;  // by SourceFile::result of Python files
+  std::vector<PythonResult> python_;    // by SourceFile::result of Python files
+  std::vector<size_t> python_pending_;  // Python file ordinal -> its index in pending_
+  std::vector<Findings> findings_;      // per worker, of resolve_pending in both phases
   std::vector<Pending> pending_;
   std::vector<NodeOrigin> enabled_origins_;  // parallel to the enabled nodes before sorting
   std::unordered_map<std::tuple<size_t, std::string, bool>, size_t, KeyHash>
@@ -1852,6 +1907,7 @@ class Loader {
   std::map<std::string, std::vector<std::string>> overridden_materialized_;
   std::map<std::string, std::vector<std::string>> manifest_parents_;
   std::optional<DbtManifest> manifest_;
+  std::optional<RelationNamer> namer_;  // the target's and project's naming, looked up once
   std::optional<bool> manifest_available_;
   std::string manifest_display_;
   std::vector<Diagnostic> diags_;

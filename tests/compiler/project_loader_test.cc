@@ -536,22 +536,26 @@ TEST(ProjectLoader, ResultsDoNotDependOnTheThreadCount) {
 }
 
 // Files are discovered, then read: one that vanishes in between is an error naming it, and
-// the rest still loads. On one thread files are read in path order, so the analysis of a.py
-// can remove files read after it.
+// the rest still loads. On one thread SQL and properties files are read in path order, then
+// Python files: rendering a.yml's env_var() (the fixture's env lookup) removes files read
+// after it.
 TEST(ProjectLoader, FilesThatVanishAfterDiscoveryAreErrors) {
   ProjectFixture f;
   f.options.threads = 1;
   f.write("models/a.py", py_model("    return 1\n"));
+  f.write("models/a.yml",
+          "models:\n  - name: a\n    config:\n      schema: \"{{ env_var('VANISH', 'x') }}\"\n");
   f.write("models/b.py", py_model("    return 1\n"));
   f.write("models/c.sql", "select 1\n");
-  f.write("models/z.yml", "models:\n  - name: a\n    description: the a model\n");
+  f.write("models/z.yml", "models:\n  - name: c\n    description: the c model\n");
   const std::filesystem::path root = f.dir.path();
-  f.options.analyze = [root](std::string_view source, std::string_view display) {
-    if (display == "models/a.py") {
+  auto env = f.options.env;
+  f.options.env = [root, env](std::string_view name) -> std::optional<std::string> {
+    if (name == "VANISH") {
       for (const char* gone : {"models/b.py", "models/c.sql", "models/z.yml"})
         std::filesystem::remove(root / gone);
     }
-    return python::analyze(source, display);
+    return env(name);
   };
   Project p = f.load();
   EXPECT_EQ(ProjectFixture::codes(p),
