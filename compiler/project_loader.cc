@@ -1,13 +1,10 @@
 #include "compiler/project_loader.h"
 
-#include <fcntl.h>
 #include <malloc.h>  // malloc_trim
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -85,6 +82,15 @@ struct YamlResult {
   std::vector<Diagnostic> diagnostics;
 };
 
+// What the first pass keeps of a Python file's analysis until its config is resolved: the
+// rest goes straight into its ModelIR (the file's bytes are not kept).
+struct PythonResult {
+  std::string read_error;               // non-empty: the file could not be read
+  std::vector<Json> config_calls;       // dbt.config(...) calls, in order
+  std::vector<Diagnostic> diagnostics;  // the analysis's, reported with the node's
+  bool has_errors = false;
+};
+
 // What one worker found while resolving nodes in parallel; merged into the project after.
 struct Findings {
   std::vector<Diagnostic> diagnostics;
@@ -138,6 +144,7 @@ struct Pending {
   // hold two copies at once); compacted and sorted by resolve_all.
   int ir_slot = -1;
   bool ir_built = false;
+  bool resolved = false;  // resolve_pending ran (in phase 1 for most Python models)
 
   Pending() = default;
   Pending(Pending&&) noexcept = default;
@@ -159,32 +166,6 @@ struct NodeOrigin {
   int block = -1;
   const NodeEntry* yaml_snapshot_entry = nullptr;
 };
-
-// Reads a whole file into `buffer` (reused across calls by one thread).
-bool read_into(const char* path, std::string& buffer, std::string* error) {
-  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    *error = std::string("cannot read: ") + std::strerror(errno);
-    return false;
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    *error = std::string("cannot read: ") + std::strerror(errno);
-    ::close(fd);
-    return false;
-  }
-  buffer.resize(static_cast<size_t>(st.st_size));
-  size_t got = 0;
-  while (got < buffer.size()) {
-    ssize_t n = ::read(fd, buffer.data() + got, buffer.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    got += static_cast<size_t>(n);
-  }
-  ::close(fd);
-  buffer.resize(got);
-  return true;
-}
 
 bool has_ext(const fs::path& p, std::initializer_list<const char*> exts) {
   std::string e = p.extension().string();
@@ -265,18 +246,17 @@ class Loader {
     out_.target_dir = root.project.root / root.project.target_path;
     out_.target = target_;
     out_.quoting = root.project.quoting;
+    namer_.emplace(target_, out_.quoting);
 
     PhaseTimer clock("load");
     discover_packages(project_ctx);
     compute_vars();
     discover_files();
     clock.lap("discover files");
-    read_sql_and_yaml();
-    build_file_nodes();
-    apply_properties();
-    clock.lap("read SQL and properties files, build nodes");
+    read_files();
+    clock.lap("read files, analyze Python files, build nodes");
     resolve_nodes();
-    clock.lap("analyze Python files, resolve configs and relations");
+    clock.lap("resolve the other configs and relations");
     resolve_all();
     clock.lap("order nodes, resolve refs");
     release_scratch();
@@ -544,8 +524,16 @@ class Loader {
     }
   }
 
-  // Phase 1: SQL and properties files (small, needed before Python models can be resolved).
-  void read_sql_and_yaml() {
+  // Phase 1, in parallel: every file is read once. SQL and properties files come first (node
+  // building needs them); Python files are hashed and analyzed in the same pass, as nothing
+  // in that depends on properties files. The worker that finishes the last SQL or properties
+  // file builds the nodes (build_nodes) while the other workers go on analyzing; from then on
+  // a Python file's config and relation are resolved as soon as it is analyzed. A Python
+  // file's analysis goes straight into its ModelIR (slot: its ordinal among the Python
+  // files, which is its node's ir_slot: each Python file makes exactly one node); only files
+  // analyzed before the nodes were built keep their config calls and diagnostics for
+  // resolve_nodes (keeping those of all 10,000 files cost ~2 MB of peak memory).
+  void read_files() {
     // Deterministic order whatever the file system returns (each file moved once).
     apply_order(files_, [](const SourceFile& a, const SourceFile& b) {
       return a.package != b.package ? a.package < b.package : a.rel < b.rel;
@@ -566,30 +554,103 @@ class Loader {
           work.push_back(i);
           break;
         case FileKind::kPython:
+          f.result = python_.size();
+          python_.emplace_back();
+          break;
         case FileKind::kSeed:
           break;
       }
     }
-    std::vector<std::string> buffers(static_cast<size_t>(std::max(threads(), 1)));
+    const size_t before_nodes = work.size();  // SQL and properties files
+    for (size_t i = 0; i < files_.size(); ++i)
+      if (files_[i].kind == FileKind::kPython) work.push_back(i);
+    out_.python_models.resize(python_.size());
+    const size_t workers = static_cast<size_t>(std::max(threads(), 1));
+    findings_.resize(workers);
+    std::atomic<size_t> unread{before_nodes};
+    std::atomic<bool> nodes_built{false};
+    if (before_nodes == 0) {
+      build_nodes(threads());
+      nodes_built = true;
+    }
+    const AnalyzeFn analyze = options_.analyze ? options_.analyze : AnalyzeFn(&python::analyze);
+    std::vector<FileReader> readers(workers);
     parallel_for(work.size(), threads(), [&](size_t w, size_t worker) {
-      const SourceFile& f = files_[work[w]];
-      std::string& buf = buffers[worker];
-      if (f.kind == FileKind::kProperties) {
-        YamlResult& r = yaml_[f.result];
-        std::string error;
-        if (!read_into(f.absolute.c_str(), buf, &error)) {
-          r.diagnostics.push_back(make_diag(Severity::kError, "DBTPY201", f.display, 0, 0, error,
-                                            "check the file's permissions"));
-          return;
+      SourceFile& f = files_[work[w]];
+      FileReader& reader = readers[worker];
+      if (f.kind == FileKind::kPython) {
+        const size_t k = f.result;
+        analyze_python(f, reader, analyze);
+        if (nodes_built.load(std::memory_order_acquire)) {
+          Pending& p = pending_[python_pending_[k]];
+          resolve_pending(p, &out_.python_models[k], findings_[worker]);
+          p.resolved = true;
         }
-        r.props = parse_properties_text(buf, f.display, packages_[f.package].ctx, r.diagnostics,
-                                        /*lenient=*/f.package != 0);
         return;
       }
-      SqlResult& r = sql_[f.result];
-      if (!read_into(f.absolute.c_str(), buf, &r.read_error)) return;
-      r.scan = scan_sql(buf, f.kind == FileKind::kSnapshot, &packages_[f.package].ctx);
+      read_sql_or_yaml(f, reader);
+      // The last of them: its writes and every other worker's are visible here (acq_rel).
+      if (unread.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        // The other workers are busy analyzing: node strings are filled on this thread.
+        build_nodes(python_.empty() ? threads() : 1);
+        nodes_built.store(true, std::memory_order_release);
+      }
     });
+  }
+
+  // What node building needs before configs can be resolved (on one thread; Python workers
+  // wait for it only to resolve, not to analyze).
+  void build_nodes(int string_threads) {
+    build_file_nodes(string_threads);
+    apply_properties();
+    prepare_folders();
+    python_pending_.assign(python_.size(), 0);
+    for (size_t i = 0; i < pending_.size(); ++i) {
+      Pending& p = pending_[i];
+      if (p.node->language != Language::kPython) continue;
+      p.ir_slot = static_cast<int>(files_[static_cast<size_t>(p.file)].result);
+      python_pending_[static_cast<size_t>(p.ir_slot)] = i;
+    }
+  }
+
+  // Thread-safe for distinct files: writes the file's result only.
+  void read_sql_or_yaml(const SourceFile& f, FileReader& reader) {
+    if (f.kind == FileKind::kProperties) {
+      YamlResult& r = yaml_[f.result];
+      std::string error;
+      if (!reader.read(f.absolute, &error)) {
+        r.diagnostics.push_back(make_diag(Severity::kError, "DBTPY201", f.display, 0, 0, error,
+                                          "check the file's permissions"));
+        return;
+      }
+      r.props = parse_properties_text(reader.data(), f.display, packages_[f.package].ctx,
+                                      r.diagnostics, /*lenient=*/f.package != 0);
+      return;
+    }
+    SqlResult& r = sql_[f.result];
+    if (!reader.read(f.absolute, &r.read_error)) return;
+    r.scan = scan_sql(reader.data(), f.kind == FileKind::kSnapshot, &packages_[f.package].ctx);
+  }
+
+  // Thread-safe for distinct files: writes the file's entry, its PythonResult and ModelIR.
+  void analyze_python(SourceFile& f, FileReader& reader, const AnalyzeFn& analyze) {
+    PythonResult& r = python_[f.result];
+    if (!reader.read(f.absolute, &r.read_error)) return;
+    ModelIR& ir = out_.python_models[f.result];
+    ir.checksum = sha256_hex(reader.data());
+    python::PythonAnalysis analysis = analyze(reader.data(), f.display);
+    r.has_errors = has_errors(analysis.diagnostics);
+    r.diagnostics = std::move(analysis.diagnostics);
+    r.config_calls = exact(std::move(analysis.config_calls));
+    // The file's path is read for the last time above (release_resolved_inputs frees it).
+    ir.absolute_path = std::move(f.absolute);
+    ir.model_def_line = analysis.model_def_line;
+    // The analysis grows these by doubling; 10,000 models kept ~2 MB of that slack alive.
+    ir.refs = exact(std::move(analysis.refs));
+    ir.sources = exact(std::move(analysis.sources));
+    ir.config_keys_used = exact(std::move(analysis.config_keys_used));
+    ir.meta_keys_used = exact(std::move(analysis.meta_keys_used));
+    ir.imports = exact(std::move(analysis.imports));
   }
 
   int threads() const { return options_.threads > 0 ? options_.threads : default_thread_count(); }
@@ -617,7 +678,7 @@ class Loader {
     return fqn;
   }
 
-  void build_file_nodes() {
+  void build_file_nodes(int string_threads) {
     // Exact capacity: Pending is large, and a doubled vector of 10,000 of them kept ~3 MB of
     // slack alive until the end of loading.
     size_t count = 0;
@@ -712,7 +773,7 @@ class Loader {
     // Each model and seed node's strings, copied from its file (10,000 nodes' worth of small
     // allocations): in parallel, each node written by one worker.
     constexpr size_t kChunk = 256;
-    parallel_for((pending_.size() + kChunk - 1) / kChunk, threads(), [&](size_t c, size_t) {
+    parallel_for((pending_.size() + kChunk - 1) / kChunk, string_threads, [&](size_t c, size_t) {
       for (size_t i = c * kChunk; i < std::min(pending_.size(), (c + 1) * kChunk); ++i) {
         const Pending& p = pending_[i];
         if (p.block >= 0) continue;  // snapshot blocks are named above
@@ -1108,8 +1169,8 @@ class Loader {
 
   // The node's config, layer by layer. Thread-safe for distinct nodes (reads shared state
   // prepared before; writes only `findings`).
-  ResolvedConfig resolve_config(const Pending& p, const SourceFile* f,
-                                const python::PythonAnalysis* analysis, Findings& findings) const {
+  ResolvedConfig resolve_config(const Pending& p, const SourceFile* f, const PythonResult* python,
+                                Findings& findings) const {
     const Node& n = *p.node;
     ResolvedConfig cfg;
     if (n.language != Language::kPython) {
@@ -1136,8 +1197,8 @@ class Loader {
       cfg.values["materialized"] = "table";
       cfg.provenance["materialized"] = ConfigLayer::kDefault;
     }
-    if (analysis) {
-      for (const auto& call : analysis->config_calls)
+    if (python) {
+      for (const auto& call : python->config_calls)
         merge_config_layer(cfg, call, ConfigLayer::kInFile);
     } else if (f && (f->kind == FileKind::kSqlModel || f->kind == FileKind::kSnapshot)) {
       const SqlResult& r = sql_[f->result];
@@ -1183,25 +1244,22 @@ class Loader {
     return true;
   }
 
-  // Phase 2, in parallel: every node's config and relation; Python files are read, checked
-  // and analyzed here and their ModelIR built at once, so no analysis result outlives its
-  // file (one file in memory per thread).
+  // Phase 2, in parallel: the config and relation of every node phase 1 did not resolve
+  // (non-Python nodes, Python models analyzed before the nodes were built).
   void resolve_nodes() {
-    prepare_folders();
-    const AnalyzeFn analyze = options_.analyze ? options_.analyze : AnalyzeFn(&python::analyze);
-    const size_t workers = static_cast<size_t>(std::max(threads(), 1));
-    std::vector<std::string> buffers(workers);
-    std::vector<Findings> findings(workers);
-    size_t slots = 0;
-    for (auto& p : pending_)
-      if (p.node->language == Language::kPython) p.ir_slot = static_cast<int>(slots++);
-    out_.python_models.resize(slots);
-    parallel_for(pending_.size(), threads(), [&](size_t i, size_t worker) {
-      Pending& p = pending_[i];
+    std::vector<size_t> left;
+    for (size_t i = 0; i < pending_.size(); ++i)
+      if (!pending_[i].resolved) left.push_back(i);
+    parallel_for(left.size(), threads(), [&](size_t w, size_t worker) {
+      Pending& p = pending_[left[w]];
       ModelIR* slot =
           p.ir_slot >= 0 ? &out_.python_models[static_cast<size_t>(p.ir_slot)] : nullptr;
-      resolve_pending(p, slot, analyze, buffers[worker], findings[worker]);
+      resolve_pending(p, slot, findings_[worker]);
     });
+    // Every Python model is resolved: ~1 MB (10,000 files) freed before refs allocate.
+    python_ = {};
+    python_pending_ = {};
+    std::vector<Findings> findings = std::move(findings_);
     for (auto& f : findings) {
       for (auto& d : f.diagnostics)
         diags_.push_back(std::move(d));
@@ -1216,30 +1274,29 @@ class Loader {
       std::sort(models.begin(), models.end());
   }
 
-  void resolve_pending(Pending& p, ModelIR* slot, const AnalyzeFn& analyze, std::string& buf,
-                       Findings& findings) {
+  void resolve_pending(Pending& p, ModelIR* slot, Findings& findings) {
     const SourceFile* f = p.file >= 0 ? &files_[static_cast<size_t>(p.file)] : nullptr;
     Node& n = *p.node;
     const std::string& display = f ? f->display : p.yaml_snapshot_entry->file;
-    std::optional<python::PythonAnalysis> analysis;
-    std::string checksum;
+    PythonResult* python = nullptr;
     if (n.language == Language::kPython) {
-      std::string error;
-      if (!read_into(f->absolute.c_str(), buf, &error)) {
-        findings.model_error(make_diag(Severity::kError, "DBTPY201", display, 0, 0, error,
+      python = &python_[f->result];
+      if (!python->read_error.empty()) {
+        findings.model_error(make_diag(Severity::kError, "DBTPY201", display, 0, 0,
+                                       std::move(python->read_error),
                                        "check the file's permissions"));
         p.dropped = true;
         return;
       }
-      checksum = sha256_hex(buf);
-      analysis = analyze(buf, display);
-      n.has_errors = has_errors(analysis->diagnostics);
-      for (auto& d : analysis->diagnostics) {
+      n.has_errors = python->has_errors;
+      for (auto& d : python->diagnostics) {
         if (d.severity == Severity::kError) findings.model_errors = true;
         findings.diagnostics.push_back(std::move(d));
       }
+      python->diagnostics = {};
     }
-    ResolvedConfig cfg = resolve_config(p, f, analysis ? &*analysis : nullptr, findings);
+    ResolvedConfig cfg = resolve_config(p, f, python, findings);
+    if (python) python->config_calls = {};
     if (!check_config_types(n, cfg, display, findings)) {
       p.dropped = true;
       return;
@@ -1248,11 +1305,21 @@ class Loader {
       p.disabled = true;
       return;
     }
-    std::string prefix = std::string(node_kind_name(n.kind)) + "." + n.package_name + "." + n.name;
-    n.unique_id = n.version ? prefix + ".v" + *n.version : prefix;
+    const std::string_view kind = node_kind_name(n.kind);
+    n.unique_id.reserve(kind.size() + n.package_name.size() + n.name.size() + 2 +
+                        (n.version ? n.version->size() + 2 : 0));
+    n.unique_id = kind;
+    n.unique_id += '.';
+    n.unique_id += n.package_name;
+    n.unique_id += '.';
+    n.unique_id += n.name;
+    if (n.version) {
+      n.unique_id += ".v";
+      n.unique_id += *n.version;
+    }
     Relation relation = n.kind == NodeKind::kSnapshot
-                            ? snapshot_relation(target_, out_.quoting, cfg.values, n.name)
-                            : model_relation(target_, out_.quoting, cfg.values, n.name, n.version);
+                            ? namer_->snapshot(cfg.values, n.name)
+                            : namer_->model(cfg.values, n.name, n.version);
     if (n.language != Language::kPython) {
       n.relation = std::move(relation);
       n.config = std::move(cfg);
@@ -1263,17 +1330,6 @@ class Loader {
     ir.package_name = n.package_name;
     ir.unique_id = n.unique_id;
     ir.original_file_path = n.original_file_path;
-    // The file's path is read for the last time above (release_resolved_inputs frees it), and
-    // each Python file has exactly one node, so no other worker touches this entry.
-    ir.absolute_path = std::move(files_[static_cast<size_t>(p.file)].absolute);
-    ir.checksum = std::move(checksum);
-    ir.model_def_line = analysis->model_def_line;
-    // The analysis grows these by doubling; 10,000 models kept ~2 MB of that slack alive.
-    ir.refs = exact(std::move(analysis->refs));
-    ir.sources = exact(std::move(analysis->sources));
-    ir.config_keys_used = exact(std::move(analysis->config_keys_used));
-    ir.meta_keys_used = exact(std::move(analysis->meta_keys_used));
-    ir.imports = exact(std::move(analysis->imports));
     // Readers take a Python model's description from its ModelIR (as its config and relation).
     ir.description = std::move(n.description);
     ir.relation = std::move(relation);
@@ -1686,6 +1742,7 @@ class Loader {
     files_ = {};
     sql_ = {};
     yaml_ = {};
+    python_ = {};
 #ifdef __GLIBC__
     // Loading freed the per-file scratch in small blocks all over the heap; the manifest that
     // follows allocates in large blocks that cannot reuse them. Give the free pages back so
@@ -1785,6 +1842,7 @@ class Loader {
 
   void custom_naming_macros() {
     const DbtProjectFile& root = packages_[0].project;
+    FileReader reader;
     for (const auto& macro_dir : root.macro_paths) {
       std::error_code ec;
       fs::path base = root.root / macro_dir;
@@ -1792,8 +1850,9 @@ class Loader {
       for (auto it = fs::recursive_directory_iterator(base, ec);
            !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         if (!it->is_regular_file(ec) || !has_ext(it->path(), {".sql"})) continue;
-        std::string text, error;
-        if (!read_into(it->path().c_str(), text, &error)) continue;
+        std::string error;
+        if (!reader.read(it->path().string(), &error)) continue;
+        const std::string_view text = reader.data();
         for (const char* macro :
              {"generate_schema_name", "generate_alias_name", "generate_database_name"}) {
           size_t at = text.find(macro);
@@ -1829,6 +1888,9 @@ class Loader {
   std::vector<SourceFile> files_;
   std::vector<SqlResult> sql_;
   std::vector<YamlResult> yaml_;
+  std::vector<PythonResult> python_;    // by SourceFile::result of Python files
+  std::vector<size_t> python_pending_;  // Python file ordinal -> its index in pending_
+  std::vector<Findings> findings_;      // per worker, of resolve_pending in both phases
   std::vector<Pending> pending_;
   std::vector<NodeOrigin> enabled_origins_;  // parallel to the enabled nodes before sorting
   std::unordered_map<std::tuple<size_t, std::string, bool>, size_t, KeyHash>
@@ -1845,6 +1907,7 @@ class Loader {
   std::map<std::string, std::vector<std::string>> overridden_materialized_;
   std::map<std::string, std::vector<std::string>> manifest_parents_;
   std::optional<DbtManifest> manifest_;
+  std::optional<RelationNamer> namer_;  // the target's and project's naming, looked up once
   std::optional<bool> manifest_available_;
   std::string manifest_display_;
   std::vector<Diagnostic> diags_;

@@ -3,12 +3,14 @@
 // the profile's target is needed to render the rest):
 //   1. read_project_header: dbt_project.yml's name and profile;
 //   2. load_project: the rest of dbt_project.yml, installed packages (dbt_packages/*), every
-//      model (.py and .sql), seed, snapshot and properties file — Python files analyzed on a
-//      small thread pool, one file in memory per thread — then config resolution, relation
-//      naming (dbt's manifest.json, when present, names non-Python relations), ref/source
-//      resolution and the DAG. Folder walks, node building, ref resolution and DAG lookups
-//      use the same pool; results join in a fixed order, so output and diagnostics do not
-//      depend on the thread count.
+//      model (.py and .sql), seed, snapshot and properties file — read once each on a small
+//      thread pool, one file in memory per thread: SQL and properties files first, Python
+//      files analyzed in the same pass while one worker builds the nodes, each Python model's
+//      config and relation resolved right after its analysis once the nodes exist — then
+//      relation naming of the rest (dbt's manifest.json, when present, names non-Python
+//      relations), ref/source resolution and the DAG. Folder walks, node building, ref
+//      resolution and DAG lookups use the same pool; results join in a fixed order, so output
+//      and diagnostics do not depend on the thread count.
 // Problems in models or properties files become diagnostics in the Project (other files
 // still load); problems that make the project unusable (dbt_project.yml itself) throw.
 #include <filesystem>

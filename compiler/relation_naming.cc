@@ -116,30 +116,78 @@ const Json& get(const Json& config, const char* key) {
   auto it = config.find(key);
   return it == config.end() ? kNull : *it;
 }
+
+// text_of(v) trimmed, without a copy of string values.
+std::string_view trimmed_text(const Json& v, std::string& storage) {
+  if (v.is_string()) return trim(v.get_ref<const std::string&>());
+  storage = profiles::python_str(v);
+  return trim(storage);
+}
 }  // namespace
+
+RelationNamer::RelationNamer(const profiles::Target& target, const Json& project_quoting)
+    : platform_(target.platform),
+      database_(trim(target.default_database())),
+      schema_(trim(target.default_schema())),
+      // trim(base + "_" + custom) keeps base's trailing spaces: '_' ends the trim there.
+      schema_prefix_(trim(target.default_schema() + "_")),
+      quoting_(quote_policy(target.platform, project_quoting)) {}
+
+Relation RelationNamer::parts(const Json& config, const std::string& name,
+                              const std::optional<std::string>& version, bool snapshot) const {
+  Relation r;
+  std::string storage;
+  const Json& database = get(config, snapshot ? "target_database" : "database");
+  const Json& schema = get(config, snapshot ? "target_schema" : "schema");
+  if (snapshot && !database.is_null()) {
+    r.database = trimmed_text(database, storage);
+  } else {
+    const Json& custom = snapshot ? get(config, "database") : database;
+    r.database = custom.is_null() ? database_ : std::string(trimmed_text(custom, storage));
+  }
+  if (snapshot && !schema.is_null()) {
+    r.schema = trimmed_text(schema, storage);
+  } else {
+    const Json& custom = snapshot ? get(config, "schema") : schema;
+    if (custom.is_null()) {
+      r.schema = schema_;
+    } else {
+      std::string_view text = trimmed_text(custom, storage);
+      r.schema.reserve(schema_prefix_.size() + text.size());
+      r.schema = schema_prefix_;
+      r.schema += text;
+    }
+  }
+  r.identifier = default_alias_name(name, version, get(config, "alias"));
+  return r;
+}
+
+Relation RelationNamer::model(const Json& config, const std::string& name,
+                              const std::optional<std::string>& version) const {
+  Relation r = parts(config, name, version, false);
+  QuotePolicy q = quoting_;
+  apply(q, get(config, "quoting"));
+  render_into(r, platform_, q);
+  return r;
+}
+
+Relation RelationNamer::snapshot(const Json& config, const std::string& name) const {
+  Relation r = parts(config, name, std::nullopt, true);
+  QuotePolicy q = quoting_;
+  apply(q, get(config, "quoting"));
+  render_into(r, platform_, q);
+  return r;
+}
 
 Relation model_relation(const profiles::Target& target, const Json& project_quoting,
                         const Json& config, const std::string& name,
                         const std::optional<std::string>& version) {
-  Relation r;
-  r.database = default_database_name(target, get(config, "database"));
-  r.schema = default_schema_name(target, get(config, "schema"));
-  r.identifier = default_alias_name(name, version, get(config, "alias"));
-  render_into(r, target.platform,
-              quote_policy(target.platform, project_quoting, get(config, "quoting")));
-  return r;
+  return RelationNamer(target, project_quoting).model(config, name, version);
 }
 
 Relation snapshot_relation(const profiles::Target& target, const Json& project_quoting,
                            const Json& config, const std::string& name) {
-  Relation r = model_relation(target, project_quoting, config, name, std::nullopt);
-  const Json& ts = get(config, "target_schema");
-  const Json& td = get(config, "target_database");
-  if (!ts.is_null()) r.schema = std::string(trim(text_of(ts)));
-  if (!td.is_null()) r.database = std::string(trim(text_of(td)));
-  render_into(r, target.platform,
-              quote_policy(target.platform, project_quoting, get(config, "quoting")));
-  return r;
+  return RelationNamer(target, project_quoting).snapshot(config, name);
 }
 
 }  // namespace dbtpy::compiler

@@ -65,7 +65,71 @@ void walk_folder(std::string& abs, std::string& rel,
   rel.resize(rel_len);
 }
 
+// What a failed open/read reports (as the loader always has).
+std::string cannot_read(int err) {
+  return std::string("cannot read: ") + std::strerror(err);
+}
+
 }  // namespace
+
+FileReader::~FileReader() {
+  if (dir_fd_ >= 0) ::close(dir_fd_);
+}
+
+FileReader::FileReader(FileReader&& other) noexcept
+    : buffer_(std::move(other.buffer_)),
+      capacity_(other.capacity_),
+      size_(other.size_),
+      dir_(std::move(other.dir_)),
+      dir_fd_(other.dir_fd_) {
+  other.capacity_ = 0;
+  other.size_ = 0;
+  other.dir_fd_ = -1;
+}
+
+bool FileReader::read(const std::string& path, std::string* error) {
+  size_ = 0;
+  const size_t slash = path.rfind('/');
+  int fd = -1;
+  if (slash != std::string::npos && slash + 1 < path.size()) {
+    const std::string_view dir(path.data(), slash + 1);
+    if (dir_fd_ < 0 || dir != dir_) {
+      if (dir_fd_ >= 0) ::close(dir_fd_);
+      dir_.assign(dir);
+      dir_fd_ = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+    if (dir_fd_ >= 0) fd = ::openat(dir_fd_, path.c_str() + slash + 1, O_RDONLY | O_CLOEXEC);
+  }
+  // Also when openat failed: the folder may have been replaced since it was opened, and the
+  // error to report is the one the full path gives.
+  if (fd < 0) fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *error = cannot_read(errno);
+    return false;
+  }
+  constexpr size_t kInitial = 64 * 1024;  // most model files fit: one read, then EOF
+  while (true) {
+    if (size_ == capacity_) {
+      const size_t grown = capacity_ == 0 ? kInitial : capacity_ * 2;
+      std::unique_ptr<char[]> bigger(new char[grown]);
+      if (size_) std::memcpy(bigger.get(), buffer_.get(), size_);
+      buffer_ = std::move(bigger);
+      capacity_ = grown;
+    }
+    const ssize_t n = ::read(fd, buffer_.get() + size_, capacity_ - size_);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      *error = cannot_read(errno);
+      ::close(fd);
+      size_ = 0;
+      return false;
+    }
+    if (n == 0) break;
+    size_ += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  return true;
+}
 
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

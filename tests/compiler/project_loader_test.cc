@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "compiler/python_order.h"
 #include "tests/compiler/project_fixture.h"
+#include "util/diagnostic.h"
 #include "util/error.h"
 #include "util/hash.h"
 
@@ -530,6 +533,73 @@ TEST(ProjectLoader, ResultsDoNotDependOnTheThreadCount) {
     EXPECT_EQ(one.depends_on_of(one.nodes[i]), four.depends_on_of(four.nodes[i]));
     EXPECT_EQ(one.dag.parents(i), four.dag.parents(i));
   }
+}
+
+// Files are discovered, then read: one that vanishes in between is an error naming it, and
+// the rest still loads. On one thread SQL and properties files are read in path order, then
+// Python files: rendering a.yml's env_var() (the fixture's env lookup) removes files read
+// after it.
+TEST(ProjectLoader, FilesThatVanishAfterDiscoveryAreErrors) {
+  ProjectFixture f;
+  f.options.threads = 1;
+  f.write("models/a.py", py_model("    return 1\n"));
+  f.write("models/a.yml",
+          "models:\n  - name: a\n    config:\n      schema: \"{{ env_var('VANISH', 'x') }}\"\n");
+  f.write("models/b.py", py_model("    return 1\n"));
+  f.write("models/c.sql", "select 1\n");
+  f.write("models/z.yml", "models:\n  - name: c\n    description: the c model\n");
+  const std::filesystem::path root = f.dir.path();
+  auto env = f.options.env;
+  f.options.env = [root, env](std::string_view name) -> std::optional<std::string> {
+    if (name == "VANISH") {
+      for (const char* gone : {"models/b.py", "models/c.sql", "models/z.yml"})
+        std::filesystem::remove(root / gone);
+    }
+    return env(name);
+  };
+  Project p = f.load();
+  EXPECT_EQ(ProjectFixture::codes(p),
+            (V{"models/b.py:0: DBTPY201", "models/c.sql:0: DBTPY201", "models/z.yml:0: DBTPY201"}));
+  for (const auto& d : p.diagnostics)
+    EXPECT_EQ(d.message, "cannot read: No such file or directory") << d.file;
+  EXPECT_EQ(p.exit_code(), 2);  // the properties file is a project error
+  ASSERT_NE(p.find("model.jaffle.a"), nullptr);
+  EXPECT_EQ(p.find("model.jaffle.b"), nullptr);
+  EXPECT_EQ(p.find("model.jaffle.c"), nullptr);
+}
+
+// Python files are analyzed in the same pass as SQL and properties files are read, their
+// configs resolved in a later one: the diagnostics of both, for the same file, keep their
+// order (analysis first), and the whole list is the same on 1 and 4 threads.
+TEST(ProjectLoader, DiagnosticsKeepTheirOrderWhateverTheThreadCount) {
+  auto load = [](int threads) {
+    ProjectFixture f;
+    f.options.threads = threads;
+    for (int i = 0; i < 30; ++i) {
+      const std::string n = std::to_string(i);
+      // All on line 1: diagnostics of one line keep the order they were found in.
+      f.write("models/m" + n + ".py",
+              "def model(dbt, session): x = dbt.ref(name_" + n +
+                  "); dbt.config(materialized='view'); return dbt.ref('missing_" + n + "')\n");
+      f.write("models/s" + n + ".sql", "select * from {{ ref('nope') }}\n");
+      f.write("models/bad" + n + ".py", "def model(dbt, session):\n    return (1\n");
+    }
+    f.write("models/p.yml", "models:\n  - name: nothing_here\n  - name: m3\n    config: [1]\n");
+    return f.load();
+  };
+  Project one = load(1);
+  Project four = load(4);
+  ASSERT_EQ(one.diagnostics.size(), four.diagnostics.size());
+  for (size_t i = 0; i < one.diagnostics.size(); ++i) {
+    EXPECT_EQ(format_diagnostic(one.diagnostics[i]), format_diagnostic(four.diagnostics[i]));
+  }
+  // One Python file's diagnostics: the analysis's, then its config's, then its refs'.
+  std::vector<std::string> m7;
+  for (const auto& d : one.diagnostics)
+    if (d.file == "models/m7.py") m7.push_back(std::to_string(d.line) + ": " + d.code);
+  EXPECT_EQ(m7, (V{"1: DBTPY120", "1: DBTPY241", "1: DBTPY230"}));
+  EXPECT_EQ(ProjectFixture::codes(one).front(), "models/bad0.py:2: DBTPY101");
+  EXPECT_EQ(ProjectFixture::codes(one).back(), "models/s9.sql:1: DBTPY235");
 }
 
 }  // namespace

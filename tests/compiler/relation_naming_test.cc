@@ -103,5 +103,33 @@ TEST(RelationNaming, SnapshotTargetSchemaIsVerbatim) {
   EXPECT_EQ(db.rendered, "HIST.dbt_me.snap");
 }
 
+// The loader names 10,000 nodes with one RelationNamer: its names are dbt's macros' for any
+// target and config, spaces included (dbt trims the joined schema, not each part).
+TEST(RelationNaming, NamerTrimsAsDbtsMacros) {
+  Target t = target(Platform::kSnowflake);
+  t.fields = {{"database", " ANALYTICS "}, {"schema", " dbt_me "}};
+  RelationNamer namer(t, Json{{"schema", true}});
+  Relation plain = namer.model(Json::object(), "orders", {});
+  EXPECT_EQ(plain.database, "ANALYTICS");
+  EXPECT_EQ(plain.schema, "dbt_me");
+  EXPECT_EQ(plain.rendered, "ANALYTICS.\"dbt_me\".orders");
+  Relation custom =
+      namer.model({{"schema", " s "}, {"database", " DB "}, {"alias", " o "}}, "orders", {});
+  EXPECT_EQ(custom.schema, "dbt_me _s");
+  EXPECT_EQ(custom.database, "DB");
+  EXPECT_EQ(custom.identifier, "o");
+  EXPECT_EQ(namer.model({{"schema", 7}}, "orders", {}).schema, "dbt_me _7");
+  EXPECT_EQ(namer.model({{"schema", ""}}, "orders", {}).schema, "dbt_me _");
+  Relation unquoted = namer.model({{"quoting", {{"schema", false}}}}, "orders", {});
+  EXPECT_EQ(unquoted.rendered, "ANALYTICS.dbt_me.orders");
+  Relation snap = namer.snapshot({{"target_schema", " snaps "}, {"schema", "x"}}, "s");
+  EXPECT_EQ(snap.schema, "snaps");
+  EXPECT_EQ(snap.rendered, "ANALYTICS.\"snaps\".s");
+  EXPECT_EQ(namer.snapshot({{"database", "D"}}, "s").database, "D");
+  // The functions give the same.
+  EXPECT_EQ(model_relation(t, Json{{"schema", true}}, {{"schema", " s "}}, "orders", {}).rendered,
+            namer.model({{"schema", " s "}}, "orders", {}).rendered);
+}
+
 }  // namespace
 }  // namespace dbtpy::compiler

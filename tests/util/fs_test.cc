@@ -146,5 +146,69 @@ TEST(Fs, AtomicFileWriterNeverReplacesAFolder) {
   }
 }
 
+// The loader reads every model file with one FileReader per thread: each read must give the
+// file's bytes as they are when read, whatever the previous read left in the buffer.
+TEST(Fs, FileReaderReadsEachFileWholeAcrossFolders) {
+  fs::path dir = fs::temp_directory_path() / ("dbtpy_reader_test_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "a");
+  fs::create_directories(dir / "b");
+  std::string big(200 * 1000, 'x');  // past the first buffer: read in several steps
+  for (size_t i = 0; i < big.size(); i += 997)
+    big[i] = static_cast<char>('a' + i % 26);
+  write_file_atomic(dir / "a" / "big.py", big);
+  write_file_atomic(dir / "a" / "small.py", std::string("one\0two", 7));
+  write_file_atomic(dir / "a" / "empty.py", "");
+  write_file_atomic(dir / "b" / "other.py", "other");
+  FileReader reader;
+  std::string error;
+  ASSERT_TRUE(reader.read((dir / "a" / "big.py").string(), &error)) << error;
+  EXPECT_EQ(reader.data(), big);
+  ASSERT_TRUE(reader.read((dir / "a" / "small.py").string(), &error)) << error;
+  EXPECT_EQ(reader.data(), std::string_view("one\0two", 7));
+  ASSERT_TRUE(reader.read((dir / "a" / "empty.py").string(), &error)) << error;
+  EXPECT_EQ(reader.data(), "");
+  ASSERT_TRUE(reader.read((dir / "b" / "other.py").string(), &error)) << error;
+  EXPECT_EQ(reader.data(), "other");
+  // A file rewritten between two reads of its folder: the new content, whole.
+  write_file_atomic(dir / "b" / "other.py", "changed and longer");
+  ASSERT_TRUE(reader.read((dir / "b" / "other.py").string(), &error)) << error;
+  EXPECT_EQ(reader.data(), "changed and longer");
+  // A folder replaced after the reader opened it: the file is found through its path.
+  fs::remove_all(dir / "b");
+  fs::create_directories(dir / "b");
+  write_file_atomic(dir / "b" / "new.py", "new");
+  ASSERT_TRUE(reader.read((dir / "b" / "new.py").string(), &error)) << error;
+  EXPECT_EQ(reader.data(), "new");
+  fs::remove_all(dir);
+}
+
+TEST(Fs, FileReaderReportsFilesItCannotRead) {
+  fs::path dir = fs::temp_directory_path() / ("dbtpy_reader_err_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "folder.py");
+  FileReader reader;
+  std::string error;
+  EXPECT_FALSE(reader.read((dir / "gone.py").string(), &error));
+  EXPECT_EQ(error, "cannot read: No such file or directory");
+  EXPECT_FALSE(reader.read((dir / "missing_folder" / "gone.py").string(), &error));
+  EXPECT_EQ(error, "cannot read: No such file or directory");
+  // A folder where a file was discovered: an error, not an empty file.
+  EXPECT_FALSE(reader.read((dir / "folder.py").string(), &error));
+  EXPECT_EQ(error, "cannot read: Is a directory");
+  fs::remove_all(dir);
+}
+
+// A file whose size changes between open and end of read is read to its end: procfs files
+// report size 0 and have content, the extreme of a file that grows while it is read (a reader
+// that trusts fstat's size reads nothing of them).
+TEST(Fs, FileReaderReadsToTheEndNotToTheSizeAtOpen) {
+  FileReader reader;
+  std::string error;
+  ASSERT_TRUE(reader.read("/proc/self/status", &error)) << error;
+  EXPECT_NE(reader.data().find("Name:"), std::string_view::npos);
+  EXPECT_EQ(reader.data().back(), '\n');
+}
+
 }  // namespace
 }  // namespace dbtpy
