@@ -1,7 +1,6 @@
 #include "submitters/http/client_options.h"
 
-#include <curl/curl.h>
-
+#include "submitters/http/curl_api.h"
 #include "submitters/http/url.h"
 #include "util/strings.h"
 #include "util/version.h"
@@ -27,17 +26,18 @@ std::vector<std::string> proxy_secrets(const ClientOptions& options) {
   std::vector<std::string> out;
   for (const std::string& proxy : {options.https_proxy, options.http_proxy}) {
     if (proxy.empty()) continue;
-    CURLU* u = curl_url();
+    const CurlApi& curl = curl_api();
+    CURLU* u = curl.url();
     if (!u) continue;
     std::string url = proxy.find("://") == std::string::npos ? "http://" + proxy : proxy;
-    if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
+    if (curl.url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
       char* pw = nullptr;
-      if (curl_url_get(u, CURLUPART_PASSWORD, &pw, CURLU_URLDECODE) == CURLUE_OK && pw) {
+      if (curl.url_get(u, CURLUPART_PASSWORD, &pw, CURLU_URLDECODE) == CURLUE_OK && pw) {
         out.emplace_back(pw);
-        curl_free(pw);
+        curl.free(pw);
       }
     }
-    curl_url_cleanup(u);
+    curl.url_cleanup(u);
   }
   return out;
 }

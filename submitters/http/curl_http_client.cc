@@ -1,6 +1,5 @@
 #include "submitters/http/curl_http_client.h"
 
-#include <curl/curl.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -9,28 +8,25 @@
 #include <mutex>
 #include <vector>
 
+#include "submitters/http/curl_api.h"
 #include "submitters/http/url.h"
 #include "util/strings.h"
 
 namespace dbtpy::submitters::http {
 namespace {
 
-void global_init_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+  void operator()(curl_slist* l) const { curl_api().slist_free_all(l); }
 };
 using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
 
 Slist make_slist(const std::vector<std::string>& lines) {
+  const CurlApi& curl = curl_api();
   curl_slist* list = nullptr;
   for (const auto& l : lines) {
-    curl_slist* next = curl_slist_append(list, l.c_str());
+    curl_slist* next = curl.slist_append(list, l.c_str());
     if (!next) {
-      curl_slist_free_all(list);
+      curl.slist_free_all(list);
       throw std::bad_alloc();
     }
     list = next;
@@ -98,6 +94,7 @@ std::string http_version_name(long v) {
 }  // namespace
 
 struct CurlHttpClient::Impl {
+  const CurlApi& curl = curl_api();  // first: loads libcurl before anything else is set up
   ClientOptions options;
   std::string user_agent;
   CURLSH* share = nullptr;
@@ -123,7 +120,7 @@ struct CurlHttpClient::Impl {
         return h;
       }
     }
-    CURL* h = curl_easy_init();
+    CURL* h = curl.easy_init();
     if (!h)
       throw TransportError(TransportFailure::kOther, SentState::kNotSent, "curl_easy_init failed");
     return h;
@@ -131,7 +128,7 @@ struct CurlHttpClient::Impl {
 
   void release(CURL* h) {
     // Keeps live connections, the DNS cache and TLS session ids; clears every option.
-    curl_easy_reset(h);
+    curl.easy_reset(h);
     {
       std::lock_guard lock(pool_mu);
       if (idle.size() < options.max_idle_handles) {
@@ -139,30 +136,29 @@ struct CurlHttpClient::Impl {
         return;
       }
     }
-    curl_easy_cleanup(h);
+    curl.easy_cleanup(h);
   }
 };
 
 CurlHttpClient::CurlHttpClient(ClientOptions options) : impl_(std::make_unique<Impl>()) {
-  global_init_once();
   impl_->options = std::move(options);
   impl_->user_agent =
       impl_->options.user_agent.empty() ? default_user_agent() : impl_->options.user_agent;
-  impl_->share = curl_share_init();
+  impl_->share = impl_->curl.share_init();
   if (!impl_->share) throw std::runtime_error("curl_share_init failed");
-  curl_share_setopt(impl_->share, CURLSHOPT_LOCKFUNC, &Impl::lock);
-  curl_share_setopt(impl_->share, CURLSHOPT_UNLOCKFUNC, &Impl::unlock);
-  curl_share_setopt(impl_->share, CURLSHOPT_USERDATA, impl_.get());
-  curl_share_setopt(impl_->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-  curl_share_setopt(impl_->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  impl_->curl.share_setopt(impl_->share, CURLSHOPT_LOCKFUNC, &Impl::lock);
+  impl_->curl.share_setopt(impl_->share, CURLSHOPT_UNLOCKFUNC, &Impl::unlock);
+  impl_->curl.share_setopt(impl_->share, CURLSHOPT_USERDATA, impl_.get());
+  impl_->curl.share_setopt(impl_->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+  impl_->curl.share_setopt(impl_->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
   impl_->resolve = make_slist(impl_->options.resolve);
 }
 
 CurlHttpClient::~CurlHttpClient() {
   for (CURL* h : impl_->idle)
-    curl_easy_cleanup(h);
+    impl_->curl.easy_cleanup(h);
   impl_->idle.clear();
-  curl_share_cleanup(impl_->share);
+  impl_->curl.share_cleanup(impl_->share);
 }
 
 const ClientOptions& CurlHttpClient::options() const {
@@ -171,6 +167,7 @@ const ClientOptions& CurlHttpClient::options() const {
 
 HttpResponse CurlHttpClient::send(const HttpRequest& request) {
   const ClientOptions& opt = impl_->options;
+  const CurlApi& curl = impl_->curl;
   if (opt.cancelled && opt.cancelled->load()) {
     throw TransportError(TransportFailure::kCancelled, SentState::kNotSent,
                          "the run was interrupted");
@@ -205,47 +202,47 @@ HttpResponse CurlHttpClient::send(const HttpRequest& request) {
   if (!request.header("Content-Type")) header_lines.emplace_back("Content-Type:");
   Slist headers = make_slist(header_lines);
 
-  curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_SHARE, impl_->share);
-  curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");  // every encoding this libcurl decodes
-  curl_easy_setopt(h, CURLOPT_USERAGENT, impl_->user_agent.c_str());
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!opt.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, opt.ca_file.c_str());
-  if (!opt.ca_dir.empty()) curl_easy_setopt(h, CURLOPT_CAPATH, opt.ca_dir.c_str());
+  curl.easy_setopt(h, CURLOPT_URL, request.url.c_str());
+  curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl.easy_setopt(h, CURLOPT_SHARE, impl_->share);
+  curl.easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+  curl.easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");  // every encoding this libcurl decodes
+  curl.easy_setopt(h, CURLOPT_USERAGENT, impl_->user_agent.c_str());
+  curl.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!opt.ca_file.empty()) curl.easy_setopt(h, CURLOPT_CAINFO, opt.ca_file.c_str());
+  if (!opt.ca_dir.empty()) curl.easy_setopt(h, CURLOPT_CAPATH, opt.ca_dir.c_str());
   // Always set explicitly, so libcurl never consults the environment on its own: what the
   // options say is what happens.
   const std::string& proxy = https ? opt.https_proxy : opt.http_proxy;
-  curl_easy_setopt(h, CURLOPT_PROXY, proxy.c_str());
-  curl_easy_setopt(h, CURLOPT_NOPROXY, opt.no_proxy.c_str());
-  if (impl_->resolve) curl_easy_setopt(h, CURLOPT_RESOLVE, impl_->resolve.get());
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+  curl.easy_setopt(h, CURLOPT_PROXY, proxy.c_str());
+  curl.easy_setopt(h, CURLOPT_NOPROXY, opt.no_proxy.c_str());
+  if (impl_->resolve) curl.easy_setopt(h, CURLOPT_RESOLVE, impl_->resolve.get());
+  curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(request.connect_timeout.count()));
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
-  curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &on_header);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
+  curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
+  curl.easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl.easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
+  curl.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+  curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_body);
+  curl.easy_setopt(h, CURLOPT_WRITEDATA, &t);
+  curl.easy_setopt(h, CURLOPT_HEADERFUNCTION, &on_header);
+  curl.easy_setopt(h, CURLOPT_HEADERDATA, &t);
   if (t.cancelled) {
-    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &on_progress);
-    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &t);
+    curl.easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl.easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &on_progress);
+    curl.easy_setopt(h, CURLOPT_XFERINFODATA, &t);
   }
 
   const std::string method = to_upper(request.method);
   if (method == "GET") {
-    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    curl.easy_setopt(h, CURLOPT_HTTPGET, 1L);
   } else if (method == "HEAD") {
-    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    curl.easy_setopt(h, CURLOPT_NOBODY, 1L);
   } else {
-    if (method != "POST") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
+    if (method != "POST") curl.easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
     // A POST or PATCH is never sent on a reused connection: when a reused connection dies
     // before any answer arrives, libcurl silently sends the request again on a fresh one —
     // but the server may have acted on the first copy (it accepted a submission, then the
@@ -255,28 +252,28 @@ HttpResponse CurlHttpClient::send(const HttpRequest& request) {
     // per submit) and hold server resources (a thread each on thread-per-connection servers:
     // the 500-model benchmark stalled for seconds on the sandbox until they timed out).
     if (method == "POST" || method == "PATCH") {
-      curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
-      curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+      curl.easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+      curl.easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
     }
     if (method == "POST" || !request.body.empty()) {
-      curl_easy_setopt(h, CURLOPT_POST, 1L);
-      curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
-      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+      curl.easy_setopt(h, CURLOPT_POST, 1L);
+      curl.easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
+      curl.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
                        static_cast<curl_off_t>(request.body.size()));
     }
   }
 
-  CURLcode rc = curl_easy_perform(h);
+  CURLcode rc = curl.easy_perform(h);
 
   curl_off_t total_us = 0;
-  curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &total_us);
+  curl.easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &total_us);
   if (rc != CURLE_OK) {
     curl_off_t pretransfer_us = 0;
     long request_bytes = 0;
     curl_off_t uploaded = 0;
-    curl_easy_getinfo(h, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us);
-    curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &request_bytes);
-    curl_easy_getinfo(h, CURLINFO_SIZE_UPLOAD_T, &uploaded);
+    curl.easy_getinfo(h, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us);
+    curl.easy_getinfo(h, CURLINFO_REQUEST_SIZE, &request_bytes);
+    curl.easy_getinfo(h, CURLINFO_SIZE_UPLOAD_T, &uploaded);
     // libcurl stamps "pretransfer" once the connection (and TLS) is ready and the request is
     // about to be written; until then nothing of the request has left the process.
     const bool began_sending = pretransfer_us > 0 || request_bytes > 0 || uploaded > 0;
@@ -338,7 +335,7 @@ HttpResponse CurlHttpClient::send(const HttpRequest& request) {
       default:
         break;
     }
-    std::string detail = errbuf[0] ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
+    std::string detail = errbuf[0] ? std::string(errbuf) : std::string(curl.easy_strerror(rc));
     if (kind == TransportFailure::kTooLarge) {
       detail = "the response exceeded " + std::to_string(opt.max_response_bytes >> 20) + " MiB";
     }
@@ -351,9 +348,9 @@ HttpResponse CurlHttpClient::send(const HttpRequest& request) {
   long status = 0;
   long version = 0;
   long new_connections = 0;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-  curl_easy_getinfo(h, CURLINFO_HTTP_VERSION, &version);
-  curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &new_connections);
+  curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  curl.easy_getinfo(h, CURLINFO_HTTP_VERSION, &version);
+  curl.easy_getinfo(h, CURLINFO_NUM_CONNECTS, &new_connections);
   resp.status = static_cast<int>(status);
   resp.http_version = http_version_name(version);
   resp.reused_connection = new_connections == 0;

@@ -10,6 +10,8 @@
 //     connect and total timeouts, proxies and CA bundle from ClientOptions, no redirects (a
 //     redirect would carry the Authorization header to another host), TLS verification always
 //     on, plain http only where url_refusal() allows it.
+//   - libcurl is loaded on first use (curl_api.h): the constructor throws dbtpy::Error
+//     (DBTPY409) when it cannot be loaded, before any request is attempted.
 // Thread-safe: send() may be called from any number of threads at once.
 #include <memory>
 

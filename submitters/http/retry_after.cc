@@ -1,9 +1,8 @@
 #include "submitters/http/retry_after.h"
 
-#include <curl/curl.h>
-
 #include <string>
 
+#include "submitters/http/curl_api.h"
 #include "util/strings.h"
 
 namespace dbtpy::submitters::http {
@@ -35,7 +34,7 @@ std::optional<std::chrono::milliseconds> parse_retry_after(
   for (char c : s)
     letters = letters || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
   if (!letters) return std::nullopt;
-  time_t when = curl_getdate(s.c_str(), nullptr);
+  time_t when = curl_api().getdate(s.c_str(), nullptr);
   if (when == -1) return std::nullopt;
   auto target = std::chrono::system_clock::from_time_t(when);
   if (target <= now) return std::chrono::milliseconds(0);

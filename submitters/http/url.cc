@@ -1,36 +1,38 @@
 #include "submitters/http/url.h"
 
 #include <arpa/inet.h>
-#include <curl/curl.h>
 
 #include <array>
 #include <cstring>
 #include <memory>
 
+#include "submitters/http/curl_api.h"
 #include "util/strings.h"
 
 namespace dbtpy::submitters::http {
 namespace {
 
 struct UrlDeleter {
-  void operator()(CURLU* u) const { curl_url_cleanup(u); }
+  void operator()(CURLU* u) const { curl_api().url_cleanup(u); }
 };
 using UrlHandle = std::unique_ptr<CURLU, UrlDeleter>;
 
 std::optional<std::string> get_part(CURLU* u, CURLUPart part, unsigned flags = 0) {
+  const CurlApi& curl = curl_api();
   char* out = nullptr;
-  if (curl_url_get(u, part, &out, flags) != CURLUE_OK || !out) return std::nullopt;
+  if (curl.url_get(u, part, &out, flags) != CURLUE_OK || !out) return std::nullopt;
   std::string s(out);
-  curl_free(out);
+  curl.free(out);
   return s;
 }
 
 UrlHandle parse_handle(std::string_view url) {
-  UrlHandle u(curl_url());
+  const CurlApi& curl = curl_api();
+  UrlHandle u(curl.url());
   if (!u) return nullptr;
   std::string s(url);
   // No CURLU_GUESS_SCHEME: a URL without a scheme is a mistake we want to report.
-  if (curl_url_set(u.get(), CURLUPART_URL, s.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
+  if (curl.url_set(u.get(), CURLUPART_URL, s.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
     return nullptr;
   }
   return u;
@@ -97,9 +99,9 @@ std::string redact_url(std::string_view url) {
     }
     return s;
   }
-  curl_url_set(u.get(), CURLUPART_USER, nullptr, 0);
-  curl_url_set(u.get(), CURLUPART_PASSWORD, nullptr, 0);
-  curl_url_set(u.get(), CURLUPART_FRAGMENT, nullptr, 0);
+  curl_api().url_set(u.get(), CURLUPART_USER, nullptr, 0);
+  curl_api().url_set(u.get(), CURLUPART_PASSWORD, nullptr, 0);
+  curl_api().url_set(u.get(), CURLUPART_FRAGMENT, nullptr, 0);
   if (auto q = get_part(u.get(), CURLUPART_QUERY); q && !q->empty()) {
     std::vector<std::string> out;
     for (const auto& kv : split(*q, '&')) {
@@ -113,7 +115,7 @@ std::string redact_url(std::string_view url) {
       }
     }
     std::string joined = join(out, "&");
-    curl_url_set(u.get(), CURLUPART_QUERY, joined.c_str(), 0);
+    curl_api().url_set(u.get(), CURLUPART_QUERY, joined.c_str(), 0);
   }
   auto full = get_part(u.get(), CURLUPART_URL);
   return full.value_or(std::string(url.substr(0, url.find('?'))));
@@ -146,7 +148,7 @@ std::string with_query_param(std::string_view url, std::string_view name, std::s
   }
   kept.push_back(url_encode(name) + "=" + url_encode(value));
   std::string joined = join(kept, "&");
-  curl_url_set(u.get(), CURLUPART_QUERY, joined.c_str(), 0);
+  curl_api().url_set(u.get(), CURLUPART_QUERY, joined.c_str(), 0);
   return get_part(u.get(), CURLUPART_URL).value_or(std::string(url));
 }
 

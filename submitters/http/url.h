@@ -1,7 +1,8 @@
 #pragma once
 // URL helpers for the transport: parsing (libcurl's URL API, so we read URLs exactly as the
 // transfer will), the loopback test, redaction of URLs for messages, query parameters and
-// form encoding. Pure functions, thread-safe.
+// form encoding. Pure functions, thread-safe. The functions that parse URLs load libcurl on
+// first use (curl_api.h); only commands that send HTTP call them.
 #include <optional>
 #include <string>
 #include <string_view>

@@ -224,6 +224,35 @@ TEST_F(CliTest, ParseWritesTheManifestAndOneSummaryLine) {
   EXPECT_EQ(event["python_models"], 6);
 }
 
+// libcurl (and the ~30 libraries it drags in) is loaded only by commands that send HTTP: the
+// others start faster and work on a machine without libcurl4. glibc's loader names every
+// library it loads in LD_DEBUG=files output.
+TEST_F(CliTest, CommandsWithoutHttpNeverLoadLibcurl) {
+  fs::path project = example_copy();
+  fs::path log = work_.path() / "ld";
+  const std::string env = "LD_DEBUG=files LD_DEBUG_OUTPUT=" + shell_quote(log.string());
+  const std::vector<std::vector<std::string>> commands = {
+      {"--version"},
+      {"ls"},
+      {"parse", "--project-dir", project.string()},
+      {"compile", "--project-dir", project.string(), "--target", "databricks"}};
+  for (const auto& args : commands) {
+    Result r = run(args, env);
+    EXPECT_EQ(r.exit_code, 0) << args[0] << "\n" << r.out << r.err;
+    std::string loaded;
+    size_t logs = 0;
+    for (const auto& e : fs::directory_iterator(work_.path())) {
+      if (e.path().filename().string().rfind("ld.", 0) != 0) continue;
+      ++logs;
+      loaded += slurp(e.path());
+      fs::remove(e.path());
+    }
+    EXPECT_GE(logs, 1u) << args[0] << ": the loader wrote no LD_DEBUG output";
+    EXPECT_NE(loaded.find("libstdc++"), std::string::npos) << args[0];  // the log is real
+    EXPECT_EQ(loaded.find("libcurl"), std::string::npos) << args[0] << " loaded libcurl";
+  }
+}
+
 TEST_F(CliTest, ParseWithErrorsKeepsThePreviousManifest) {
   fs::path project = example_copy();
   ASSERT_EQ(run({"parse", "--project-dir", project.string()}).exit_code, 0);
