@@ -11,6 +11,45 @@ namespace dbtpy::compiler::python {
 namespace detail {
 
 // ------------------------------------------------------------------------------------------
+// Failures
+
+bool Parser::fail(size_t tok, std::string_view message) {
+  if (!failed_) {
+    failed_ = true;
+    if (!speculating_) {
+      if (tok >= t_.size()) tok = t_.size() - 1;
+      // Where the parser stood, which may be after the reported position.
+      out_.error.token = static_cast<uint32_t>(tok > pos() ? tok : pos());
+      // Like CPython, a statement missing at a dedent or the end of the file is reported at
+      // the end of the last line.
+      while (tok > 0 && (t_[tok].kind == Tok::kDedent || t_[tok].kind == Tok::kEndMarker) &&
+             (t_[tok - 1].kind == Tok::kNewline || t_[tok - 1].kind == Tok::kDedent)) {
+        --tok;
+      }
+      const Token& t = t_[tok];
+      out_.error.present = true;
+      out_.error.message = std::string(message);
+      out_.error.offset = t.begin;
+      out_.error.line = t.line;
+    }
+  }
+  return false;
+}
+
+bool Parser::fail_expected(const char* what) {
+  if (!failed_) {
+    if (what) return fail_here(fmt::format("expected '{}'", what));
+    return fail_here();
+  }
+  return false;
+}
+
+bool Parser::too_deep() {
+  if (!failed_ && !speculating_) out_.error.too_deep = true;
+  return fail_here("too many nested parentheses or expressions");
+}
+
+// ------------------------------------------------------------------------------------------
 // Statements
 
 void Parser::parse_file() {

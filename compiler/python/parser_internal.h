@@ -123,47 +123,27 @@ class Parser {
   size_t pos() const { return static_cast<size_t>(cur_ - tok_); }
   bool ok() const { return !failed_; }
 
-  bool fail(size_t tok, std::string message) {
-    if (!failed_) {
-      failed_ = true;
-      if (!speculating_) {
-        if (tok >= t_.size()) tok = t_.size() - 1;
-        // Where the parser stood, which may be after the reported position.
-        out_.error.token = static_cast<uint32_t>(tok > pos() ? tok : pos());
-        // Like CPython, a statement missing at a dedent or the end of the file is reported at
-        // the end of the last line.
-        while (tok > 0 && (t_[tok].kind == Tok::kDedent || t_[tok].kind == Tok::kEndMarker) &&
-               (t_[tok - 1].kind == Tok::kNewline || t_[tok - 1].kind == Tok::kDedent)) {
-          --tok;
-        }
-        const Token& t = t_[tok];
-        out_.error.present = true;
-        out_.error.message = std::move(message);
-        out_.error.offset = t.begin;
-        out_.error.line = t.line;
-      }
-    }
-    return false;
+  // Failure paths are out of line and cold: the hot parsing functions then carry no string
+  // construction, smaller stack frames and fewer saved registers. The message is copied only
+  // for the first, non-speculative failure.
+  [[gnu::cold, gnu::noinline]] bool fail(size_t tok, std::string_view message);
+  [[gnu::cold, gnu::noinline]] bool fail_here(std::string_view message = "invalid syntax") {
+    return fail(pos(), message);
   }
-  bool fail_here(std::string message = "invalid syntax") { return fail(pos(), std::move(message)); }
+  // expect() failing: "expected 'what'" (or "invalid syntax" without `what`).
+  [[gnu::cold, gnu::noinline]] bool fail_expected(const char* what);
   bool expect(Tok k, const char* what) {
     if (tk() == k) {
       next();
       return true;
     }
-    if (!failed_) {
-      if (what) return fail_here(fmt::format("expected '{}'", what));
-      return fail_here();
-    }
-    return false;
+    return fail_expected(what);
   }
   bool enter() {
-    if (++depth_ > kMaxDepth) {
-      if (!failed_ && !speculating_) out_.error.too_deep = true;
-      return fail_here("too many nested parentheses or expressions");
-    }
+    if (++depth_ > kMaxDepth) return too_deep();
     return true;
   }
+  [[gnu::cold, gnu::noinline]] bool too_deep();
   void leave() { --depth_; }
 
   bool at_expr_end() const {
