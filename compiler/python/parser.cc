@@ -197,10 +197,10 @@ StmtInfo Parser::simple_stmt(Ctx ctx) {
     case Tok::kRaise:
       next();
       if (tk() != Tok::kNewline && tk() != Tok::kSemi && tk() != Tok::kEndMarker) {
-        expression();
+        skip_expression();
         if (ok() && tk() == Tok::kFrom) {
           next();
-          expression();
+          skip_expression();
         }
       }
       return info;
@@ -211,10 +211,10 @@ StmtInfo Parser::simple_stmt(Ctx ctx) {
     }
     case Tok::kAssert:
       next();
-      expression();
+      skip_expression();
       if (ok() && tk() == Tok::kComma) {
         next();
-        expression();
+        skip_expression();
       }
       return info;
     case Tok::kGlobal:
@@ -233,7 +233,7 @@ StmtInfo Parser::simple_stmt(Ctx ctx) {
         next();
         if (tk() == Tok::kLSqb) type_params();
         if (!expect(Tok::kEqual, "=")) return info;
-        expression();
+        skip_expression();
         return info;
       }
       break;
@@ -270,7 +270,7 @@ void Parser::assignment_or_expr(StmtInfo& info) {
       return;
     }
     next();
-    expression();
+    skip_expression();
     if (ok() && tk() == Tok::kEqual) {
       next();
       yield_or_star_expressions();
@@ -388,7 +388,7 @@ StmtInfo Parser::block(Ctx ctx, const char* what, uint32_t line) {
 void Parser::decorated(Ctx ctx) {
   while (ok() && tk() == Tok::kAt) {
     next();
-    named_expression();
+    skip_named_expression();
     if (!ok()) return;
     if (!expect(Tok::kNewline, nullptr)) return;
   }
@@ -421,11 +421,11 @@ void Parser::type_params() {
     }
     if (tk() == Tok::kColon) {
       next();
-      expression();
+      skip_expression();
     }
     if (ok() && tk() == Tok::kEqual) {  // PEP 696 defaults (3.13): accepted
       next();
-      expression();
+      skip_expression();
     }
     if (!ok()) return;
     if (tk() == Tok::kComma) {
@@ -461,7 +461,7 @@ void Parser::function_def(Ctx ctx, bool is_async) {
   if (!expect(Tok::kRPar, ")")) return;
   if (tk() == Tok::kRArrow) {
     next();
-    expression();
+    skip_expression();
     if (!ok()) return;
   }
   if (!expect(Tok::kColon, ":")) return;
@@ -537,7 +537,7 @@ void Parser::parameters(bool annotations, Tok closer, ModelDefSite* def) {
       if (!expect(Tok::kName, nullptr)) return;
       if (annotations && tk() == Tok::kColon) {
         next();
-        expression();
+        skip_expression();
       }
       if (tk() == Tok::kEqual) {
         fail_here("var-keyword argument cannot have default value");
@@ -549,12 +549,12 @@ void Parser::parameters(bool annotations, Tok closer, ModelDefSite* def) {
       next();
       if (annotations && tk() == Tok::kColon) {
         next();
-        expression();
+        skip_expression();
         if (!ok()) return;
       }
       if (tk() == Tok::kEqual) {
         next();
-        expression();
+        skip_expression();
         if (!seen_star) seen_default = true;
       } else if (seen_default && !seen_star) {
         fail(name_tok, "parameter without a default follows parameter with a default");
@@ -612,13 +612,13 @@ void Parser::class_def(Ctx ctx) {
 void Parser::if_stmt(Ctx ctx) {
   uint32_t line = (*cur_).line;
   next();
-  named_expression();
+  skip_named_expression();
   if (!expect(Tok::kColon, ":")) return;
   block(ctx, "'if' statement", line);
   while (ok() && tk() == Tok::kElif) {
     line = (*cur_).line;
     next();
-    named_expression();
+    skip_named_expression();
     if (!expect(Tok::kColon, ":")) return;
     block(ctx, "'elif' statement", line);
   }
@@ -633,7 +633,7 @@ void Parser::if_stmt(Ctx ctx) {
 void Parser::while_stmt(Ctx ctx) {
   uint32_t line = (*cur_).line;
   next();
-  named_expression();
+  skip_named_expression();
   if (!expect(Tok::kColon, ":")) return;
   block(ctx, "'while' statement", line);
   if (ok() && tk() == Tok::kElse) {
@@ -666,7 +666,7 @@ void Parser::with_stmt(Ctx ctx, bool is_async) {
   uint32_t line = (*cur_).line;
   next();  // with
   auto with_item = [&]() {
-    expression();
+    skip_expression();
     if (ok() && tk() == Tok::kAs) {
       next();
       Expr target;
@@ -923,7 +923,7 @@ bool Parser::try_match_stmt(Ctx ctx) {
     if (!ok()) break;
     if (tk() == Tok::kIf) {
       next();
-      named_expression();
+      skip_named_expression();
     }
     if (!expect(Tok::kColon, ":")) break;
     block(ctx, "'case' statement", case_line);

@@ -39,48 +39,37 @@ Expr Parser::star_expressions() {
   return tuple;
 }
 
-Expr Parser::star_expression() {
-  if (tk() == Tok::kStar) {
-    uint32_t first = static_cast<uint32_t>(pos());
-    next();
-    Expr inner = binary(5);
-    Expr e;
-    e.kind = EK::kStarred;
-    e.first = first;
-    // `*a` is a target only when `a` is: remember the first invalid part.
-    bool nested = inner.kind == EK::kTuple || inner.kind == EK::kList;
-    if (!is_target_kind(inner.kind) || inner.kind == EK::kStarred ||
-        (nested && (inner.flags & kBadElement))) {
-      e.flags = kBadElement;
-      e.bad_kind = nested ? inner.bad_kind : inner.kind;
-      e.bad = nested ? inner.bad : inner.first;
-    }
-    return e;
-  }
-  return expression();
-}
-
-Expr Parser::star_named_expression() {
-  if (tk() == Tok::kStar) return star_expression();
-  return named_expression();
-}
-
-Expr Parser::named_expression() {
-  if (tk() == Tok::kName && peek() == Tok::kColonEqual) {
-    uint32_t first = static_cast<uint32_t>(pos());
-    next();
-    next();
-    expression();
-    Expr e;
-    e.kind = EK::kNamedExpr;
-    e.first = first;
-    return e;
-  }
-  Expr e = expression();
-  if (ok() && tk() == Tok::kColonEqual) {
-    fail(e.first, fmt::format("cannot use assignment expressions with {}", describe(e.kind)));
+Expr Parser::starred() {
+  uint32_t first = static_cast<uint32_t>(pos());
+  next();
+  Expr inner = binary(5);
+  Expr e;
+  e.kind = EK::kStarred;
+  e.first = first;
+  // `*a` is a target only when `a` is: remember the first invalid part.
+  bool nested = inner.kind == EK::kTuple || inner.kind == EK::kList;
+  if (!is_target_kind(inner.kind) || inner.kind == EK::kStarred ||
+      (nested && (inner.flags & kBadElement))) {
+    e.flags = kBadElement;
+    e.bad_kind = nested ? inner.bad_kind : inner.kind;
+    e.bad = nested ? inner.bad : inner.first;
   }
   return e;
+}
+
+Expr Parser::walrus() {
+  uint32_t first = static_cast<uint32_t>(pos());
+  next();
+  next();
+  skip_expression();
+  Expr e;
+  e.kind = EK::kNamedExpr;
+  e.first = first;
+  return e;
+}
+
+void Parser::bad_walrus(const Expr& target) {
+  fail(target.first, fmt::format("cannot use assignment expressions with {}", describe(target.kind)));
 }
 
 void Parser::lambda_head() {
@@ -90,61 +79,6 @@ void Parser::lambda_head() {
   expect(Tok::kColon, ":");
 }
 
-// Binary operators by precedence: 1 or, 2 and, 3 not (prefix), 4 comparisons, 5 |, 6 ^, 7 &,
-// 8 shifts, 9 + -, 10 * / // % @. Left-associative chains loop instead of recursing.
-constexpr int binary_prec(Tok k) {
-  switch (k) {
-    case Tok::kOr:
-      return 1;
-    case Tok::kAnd:
-      return 2;
-    case Tok::kEqEqual:
-    case Tok::kNotEqual:
-    case Tok::kLess:
-    case Tok::kLessEqual:
-    case Tok::kGreater:
-    case Tok::kGreaterEqual:
-    case Tok::kIn:
-    case Tok::kIs:
-    case Tok::kNot:  // `not in`
-      return 4;
-    case Tok::kVBar:
-      return 5;
-    case Tok::kCircumflex:
-      return 6;
-    case Tok::kAmper:
-      return 7;
-    case Tok::kLeftShift:
-    case Tok::kRightShift:
-      return 8;
-    case Tok::kPlus:
-    case Tok::kMinus:
-      return 9;
-    case Tok::kStar:
-    case Tok::kSlash:
-    case Tok::kDoubleSlash:
-    case Tok::kPercent:
-    case Tok::kAt:
-      return 10;
-    default:
-      return 0;
-  }
-}
-
-// Tokens after which an operand is complete: no trailer (`.` `(` `[`), no `**`, no binary
-// operator, no `if` of a conditional expression and no string (adjacent literals concatenate)
-// follows. A lone atom before one of them is the whole expression.
-constexpr std::array<bool, 256> make_ends_operand() {
-  std::array<bool, 256> t{};
-  for (int i = 0; i <= static_cast<int>(Tok::kYield); ++i) {
-    Tok k = static_cast<Tok>(i);
-    t[static_cast<size_t>(i)] = binary_prec(k) == 0 && k != Tok::kDot && k != Tok::kLPar &&
-                                k != Tok::kLSqb && k != Tok::kDoubleStar && k != Tok::kIf &&
-                                k != Tok::kString && k != Tok::kFStringStart;
-  }
-  return t;
-}
-constexpr std::array<bool, 256> kEndsOperand = make_ends_operand();
 
 Expr Parser::expression() {
   // Fast path: a lone name, number, constant or string literal right before a token that ends
@@ -247,7 +181,7 @@ Expr Parser::yield_expr() {
   next();  // yield
   if (tk() == Tok::kFrom) {
     next();
-    expression();
+    skip_expression();
     return e;
   }
   if (!at_expr_end() || tk() == Tok::kIf) {
@@ -470,12 +404,12 @@ void Parser::call_args(Expr& callee, bool allow_genexp) {
       span.kind = CallArgSpan::Kind::kStar;
       next();
       span.begin = static_cast<uint32_t>(pos());
-      expression();
+      skip_expression();
     } else if (tk() == Tok::kDoubleStar) {
       span.kind = CallArgSpan::Kind::kDoubleStar;
       next();
       span.begin = static_cast<uint32_t>(pos());
-      expression();
+      skip_expression();
       seen_kwunpack = true;
     } else if (tk() == Tok::kName && peek() == Tok::kEqual) {
       span.kind = CallArgSpan::Kind::kKeyword;
@@ -483,11 +417,11 @@ void Parser::call_args(Expr& callee, bool allow_genexp) {
       next();
       next();
       span.begin = static_cast<uint32_t>(pos());
-      expression();
+      skip_expression();
       seen_keyword = true;
     } else {
       span.begin = arg_tok;
-      named_expression();
+      skip_named_expression();
       if (!ok()) break;
       if (tk() == Tok::kFor || (tk() == Tok::kAsync && peek() == Tok::kFor)) {
         if (!allow_genexp) {
@@ -538,7 +472,7 @@ void Parser::slices() {
       return;
     }
     if (tk() != Tok::kColon) {
-      named_expression();
+      skip_named_expression();
       if (!ok() || tk() != Tok::kColon) return;
     }
     next();  // :
@@ -834,7 +768,7 @@ Expr Parser::brace_atom() {
         }
         is_dict = decided = true;
         next();
-        expression();
+        skip_expression();
         if (!ok()) break;
       } else {
         if (decided && is_dict) {

@@ -4,6 +4,7 @@
 // A Parser is used by one thread for one parse.
 #include <fmt/format.h>
 
+#include <array>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -95,6 +96,78 @@ inline const char* describe(EK k) {
       return "starred";
     default:
       return "expression";
+  }
+}
+
+// Binary operators by precedence: 1 or, 2 and, 3 not (prefix), 4 comparisons, 5 |, 6 ^, 7 &,
+// 8 shifts, 9 + -, 10 * / // % @. Left-associative chains loop instead of recursing.
+constexpr int binary_prec(Tok k) {
+  switch (k) {
+    case Tok::kOr:
+      return 1;
+    case Tok::kAnd:
+      return 2;
+    case Tok::kEqEqual:
+    case Tok::kNotEqual:
+    case Tok::kLess:
+    case Tok::kLessEqual:
+    case Tok::kGreater:
+    case Tok::kGreaterEqual:
+    case Tok::kIn:
+    case Tok::kIs:
+    case Tok::kNot:  // `not in`
+      return 4;
+    case Tok::kVBar:
+      return 5;
+    case Tok::kCircumflex:
+      return 6;
+    case Tok::kAmper:
+      return 7;
+    case Tok::kLeftShift:
+    case Tok::kRightShift:
+      return 8;
+    case Tok::kPlus:
+    case Tok::kMinus:
+      return 9;
+    case Tok::kStar:
+    case Tok::kSlash:
+    case Tok::kDoubleSlash:
+    case Tok::kPercent:
+    case Tok::kAt:
+      return 10;
+    default:
+      return 0;
+  }
+}
+
+// Tokens after which an operand is complete: no trailer (`.` `(` `[`), no `**`, no binary
+// operator, no `if` of a conditional expression and no string (adjacent literals concatenate)
+// follows. A lone atom before one of them is the whole expression.
+constexpr std::array<bool, 256> make_ends_operand() {
+  std::array<bool, 256> t{};
+  for (int i = 0; i <= static_cast<int>(Tok::kYield); ++i) {
+    Tok k = static_cast<Tok>(i);
+    t[static_cast<size_t>(i)] = binary_prec(k) == 0 && k != Tok::kDot && k != Tok::kLPar &&
+                                k != Tok::kLSqb && k != Tok::kDoubleStar && k != Tok::kIf &&
+                                k != Tok::kString && k != Tok::kFStringStart;
+  }
+  return t;
+}
+inline constexpr std::array<bool, 256> kEndsOperand = make_ends_operand();
+
+// Tokens that are a whole atom on their own: a name, number, one string, a constant.
+inline bool is_lone_atom(Tok k) {
+  switch (k) {
+    case Tok::kName:
+    case Tok::kNumber:
+    case Tok::kString:
+    case Tok::kTrue:
+    case Tok::kFalse:
+    case Tok::kNone:
+    case Tok::kEllipsis:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -203,10 +276,41 @@ class Parser {
 
   // ---- expressions ----
   Expr star_expressions();
-  Expr star_expression();
-  Expr star_named_expression();
-  Expr named_expression();
+  Expr star_expression() { return tk() == Tok::kStar ? starred() : expression(); }
+  Expr starred();  // `*` operand
+  Expr star_named_expression() {
+    return tk() == Tok::kStar ? starred() : named_expression();
+  }
+  Expr named_expression() {
+    if (tk() == Tok::kName && peek() == Tok::kColonEqual) return walrus();
+    Expr e = expression();
+    if (tk() == Tok::kColonEqual && ok()) bad_walrus(e);
+    return e;
+  }
+  Expr walrus();  // `name := expression`
+  [[gnu::cold, gnu::noinline]] void bad_walrus(const Expr& target);
   Expr expression();
+  // expression() whose value is not needed. A lone atom before a token that ends the operand
+  // is what expression()'s fast path takes: consumed here without the call.
+  void skip_expression() {
+    if (!failed_ && depth_ < kMaxDepth && is_lone_atom(tk()) &&
+        kEndsOperand[static_cast<uint8_t>(cur_[1].kind)]) {
+      last_disjunction_ = static_cast<uint32_t>(pos());
+      next();
+      return;
+    }
+    expression();
+  }
+  // named_expression() whose value is not needed (see skip_expression).
+  void skip_named_expression() {
+    if (!failed_ && depth_ < kMaxDepth && is_lone_atom(tk()) &&
+        kEndsOperand[static_cast<uint8_t>(cur_[1].kind)] && cur_[1].kind != Tok::kColonEqual) {
+      last_disjunction_ = static_cast<uint32_t>(pos());
+      next();
+      return;
+    }
+    named_expression();
+  }
   // expression() past its lone-atom fast path: out of line, so that the fast path does not pay
   // for this part's stack frame and saved registers.
   [[gnu::noinline]] Expr expression_rest();
