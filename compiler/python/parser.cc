@@ -147,29 +147,7 @@ StmtInfo Parser::statement(Ctx ctx) {
   return simple_stmts(ctx);
 }
 
-StmtInfo Parser::simple_stmts(Ctx ctx) {
-  StmtInfo last;
-  while (ok()) {
-    last = simple_stmt(ctx);
-    if (!ok()) break;
-    if (tk() == Tok::kSemi) {
-      next();
-      if (tk() == Tok::kNewline) {
-        next();
-        break;
-      }
-      continue;
-    }
-    if (tk() == Tok::kNewline) {
-      next();
-      break;
-    }
-    fail_here();
-  }
-  return last;
-}
-
-StmtInfo Parser::simple_stmt(Ctx ctx) {
+inline StmtInfo Parser::simple_stmt(Ctx ctx) {
   (void)ctx;
   StmtInfo info;
   info.first_tok = static_cast<uint32_t>(pos());
@@ -244,7 +222,7 @@ StmtInfo Parser::simple_stmt(Ctx ctx) {
   return info;
 }
 
-void Parser::assignment_or_expr(StmtInfo& info) {
+inline void Parser::assignment_or_expr(StmtInfo& info) {
   (void)info;
   // `name = ...`, the most common statement: the target is the lone name expression()'s fast
   // path would return (only its kind and position matter to check_target), without descending
@@ -298,7 +276,29 @@ void Parser::assignment_or_expr(StmtInfo& info) {
   }
 }
 
-void Parser::check_target(const Expr& e, int mode) {
+StmtInfo Parser::simple_stmts(Ctx ctx) {
+  StmtInfo last;
+  while (ok()) {
+    last = simple_stmt(ctx);
+    if (!ok()) break;
+    if (tk() == Tok::kSemi) {
+      next();
+      if (tk() == Tok::kNewline) {
+        next();
+        break;
+      }
+      continue;
+    }
+    if (tk() == Tok::kNewline) {
+      next();
+      break;
+    }
+    fail_here();
+  }
+  return last;
+}
+
+void Parser::check_other_target(const Expr& e, int mode) {
   const char* verb = mode == 1 ? "delete" : "assign to";
   EK kind = e.kind;
   uint32_t where = e.first;

@@ -248,7 +248,8 @@ class Parser {
   // ---- statements ----
   StmtInfo statement(Ctx ctx);
   StmtInfo simple_stmts(Ctx ctx);
-  StmtInfo simple_stmt(Ctx ctx);
+  // Inlined into simple_stmts(), their one caller: one frame per simple statement, not three.
+  [[gnu::always_inline]] inline StmtInfo simple_stmt(Ctx ctx);
   StmtInfo block(Ctx ctx, const char* what, uint32_t line);
   void decorated(Ctx ctx);
   void function_def(Ctx ctx, bool is_async);
@@ -263,8 +264,14 @@ class Parser {
   void from_import_stmt();
   void type_params();
   void parameters(bool annotations, Tok closer, ModelDefSite* def);
-  void assignment_or_expr(StmtInfo& info);
-  void check_target(const Expr& e, int mode);  // mode 0 assign, 1 del, 2 for/with/comprehension
+  [[gnu::always_inline]] inline void assignment_or_expr(StmtInfo& info);
+  // mode 0 assign, 1 del, 2 for/with/comprehension. Names, attributes and subscripts, the
+  // common targets, are accepted inline.
+  void check_target(const Expr& e, int mode) {
+    if (e.kind == EK::kName || e.kind == EK::kAttribute || e.kind == EK::kSubscript) return;
+    check_other_target(e, mode);
+  }
+  void check_other_target(const Expr& e, int mode);
   void target_list(int mode);
 
   // ---- patterns ----
