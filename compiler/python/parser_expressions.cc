@@ -83,20 +83,11 @@ void Parser::lambda_head() {
 Expr Parser::expression() {
   // Fast path: a lone name, number, constant or string literal right before a token that ends
   // the operand is what binary(1) would return, without its descent (no failure is possible).
-  if (!failed_ && depth_ < kMaxDepth && kEndsOperand[static_cast<uint8_t>(tk_at(pos() + 1))]) {
-    switch (tk()) {
-      case Tok::kName:
-      case Tok::kNumber:
-      case Tok::kString:
-      case Tok::kTrue:
-      case Tok::kFalse:
-      case Tok::kNone:
-      case Tok::kEllipsis:
-        last_disjunction_ = static_cast<uint32_t>(pos());
-        return atom();
-      default:
-        break;
-    }
+  // A lone atom is never the last token (the end marker is), so its successor can be read.
+  if (is_lone_atom(tk()) && !failed_ && depth_ < kMaxDepth &&
+      kEndsOperand[static_cast<uint8_t>(cur_[1].kind)]) {
+    last_disjunction_ = static_cast<uint32_t>(pos());
+    return atom();
   }
   return expression_rest();
 }
@@ -190,7 +181,23 @@ Expr Parser::yield_expr() {
   return e;
 }
 
+// Tokens that continue an atom into a primary or a power: a trailer, `**`, or an adjacent
+// string literal. An atom before any other token is its whole operand.
+constexpr std::array<bool, 256> make_continues_atom() {
+  std::array<bool, 256> t{};
+  for (Tok k : {Tok::kDot, Tok::kLPar, Tok::kLSqb, Tok::kDoubleStar, Tok::kString,
+                Tok::kFStringStart}) {
+    t[static_cast<size_t>(k)] = true;
+  }
+  return t;
+}
+constexpr std::array<bool, 256> kContinuesAtom = make_continues_atom();
+
 Expr Parser::binary(int min_prec) {
+  // A lone atom operand: what factor() -> power() -> primary() would return for it.
+  if (is_lone_atom(tk()) && !kContinuesAtom[static_cast<uint8_t>(cur_[1].kind)]) {
+    return binary_rest(atom(), min_prec);
+  }
   Expr left;
   if (tk() == Tok::kNot) {
     if (min_prec > 3) {
