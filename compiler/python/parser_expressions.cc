@@ -309,12 +309,26 @@ inline Expr Parser::primary() {
       e.chain = c;
       e.flags = 0;
     } else if (k == Tok::kLPar) {
-      call_args(e, true);
+      if (cur_[1].kind == Tok::kRPar && e.chain < kDbtRef && depth_ < kMaxDepth) {
+        // `()` of a call that is not recorded: what call_args() would do, without the call.
+        next();
+        next();
+      } else {
+        call_args(e, true);
+      }
       e.kind = EK::kCall;
       e.chain = kNoChain;
       e.flags = 0;
     } else if (k == Tok::kLSqb) {
-      slices();
+      if (is_lone_atom(cur_[1].kind) && cur_[2].kind == Tok::kRSqb && depth_ + 1 < kMaxDepth) {
+        // `[atom]`: what slices() would do (the index is a lone atom), without the call.
+        next();
+        last_disjunction_ = static_cast<uint32_t>(pos());
+        next();
+        next();
+      } else {
+        slices();
+      }
       e.kind = EK::kSubscript;
       e.chain = kNoChain;
       e.flags = 0;
