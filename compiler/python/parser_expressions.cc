@@ -80,18 +80,6 @@ void Parser::lambda_head() {
 }
 
 
-Expr Parser::expression() {
-  // Fast path: a lone name, number, constant or string literal right before a token that ends
-  // the operand is what binary(1) would return, without its descent (no failure is possible).
-  // A lone atom is never the last token (the end marker is), so its successor can be read.
-  if (is_lone_atom(tk()) && !failed_ && depth_ < kMaxDepth &&
-      kEndsOperand[static_cast<uint8_t>(cur_[1].kind)]) {
-    last_disjunction_ = static_cast<uint32_t>(pos());
-    return atom();
-  }
-  return expression_rest();
-}
-
 Expr Parser::expression_rest() {
   if (!enter()) return Expr{};
   const uint32_t first = static_cast<uint32_t>(pos());

@@ -296,7 +296,34 @@ class Parser {
   }
   Expr walrus();  // `name := expression`
   [[gnu::cold, gnu::noinline]] void bad_walrus(const Expr& target);
-  Expr expression();
+  // Inline: a lone name, number, constant or string literal right before a token that ends
+  // the operand is what binary(1) would return, taken without a call (no failure is possible).
+  // A lone atom is never the last token (the end marker is), so its successor can be read.
+  Expr expression() {
+    if (is_lone_atom(tk()) && !failed_ && depth_ < kMaxDepth &&
+        kEndsOperand[static_cast<uint8_t>(cur_[1].kind)]) {
+      last_disjunction_ = static_cast<uint32_t>(pos());
+      return lone_atom();
+    }
+    return expression_rest();
+  }
+  // atom() for a token that is_lone_atom(), followed by no other string.
+  Expr lone_atom() {
+    Expr e;
+    e.first = static_cast<uint32_t>(pos());
+    if (tk() == Tok::kString) return strings();
+    if (tk() == Tok::kName) {
+      e.kind = EK::kName;
+      if (name_equals(src_, *cur_, "dbt")) {
+        e.chain = kDbt;
+        e.chain_tok = e.first;
+      }
+    } else {
+      e.kind = EK::kLiteral;
+    }
+    next();
+    return e;
+  }
   // expression() whose value is not needed. A lone atom before a token that ends the operand
   // is what expression()'s fast path takes: consumed here without the call.
   void skip_expression() {
