@@ -268,7 +268,7 @@ inline Expr Parser::primary() {
   while (ok()) {
     Tok k = tk();
     if (k == Tok::kDot) {
-      next();
+      advance();
       if (tk() != Tok::kName) {
         fail_here();
         break;
@@ -292,15 +292,15 @@ inline Expr Parser::primary() {
         default:
           break;
       }
-      next();
+      advance();
       e.kind = EK::kAttribute;
       e.chain = c;
       e.flags = 0;
     } else if (k == Tok::kLPar) {
       if (cur_[1].kind == Tok::kRPar && e.chain < kDbtRef && depth_ < kMaxDepth) {
         // `()` of a call that is not recorded: what call_args() would do, without the call.
-        next();
-        next();
+        advance();
+        advance();
       } else {
         call_args(e, true);
       }
@@ -310,10 +310,10 @@ inline Expr Parser::primary() {
     } else if (k == Tok::kLSqb) {
       if (is_lone_atom(cur_[1].kind) && cur_[2].kind == Tok::kRSqb && depth_ + 1 < kMaxDepth) {
         // `[atom]`: what slices() would do (the index is a lone atom), without the call.
-        next();
+        advance();
         last_disjunction_ = static_cast<uint32_t>(pos());
-        next();
-        next();
+        advance();
+        advance();
       } else {
         slices();
       }
@@ -529,7 +529,7 @@ inline Expr Parser::atom() {
         e.chain = kDbt;
         e.chain_tok = static_cast<uint32_t>(pos());
       }
-      next();
+      advance();
       return e;
     case Tok::kNumber:
     case Tok::kTrue:
@@ -537,7 +537,7 @@ inline Expr Parser::atom() {
     case Tok::kNone:
     case Tok::kEllipsis:
       e.kind = EK::kLiteral;
-      next();
+      advance();
       return e;
     case Tok::kString:
     case Tok::kFStringStart:

@@ -156,20 +156,16 @@ constexpr std::array<bool, 256> make_ends_operand() {
 inline constexpr std::array<bool, 256> kEndsOperand = make_ends_operand();
 
 // Tokens that are a whole atom on their own: a name, number, one string, a constant.
-inline bool is_lone_atom(Tok k) {
-  switch (k) {
-    case Tok::kName:
-    case Tok::kNumber:
-    case Tok::kString:
-    case Tok::kTrue:
-    case Tok::kFalse:
-    case Tok::kNone:
-    case Tok::kEllipsis:
-      return true;
-    default:
-      return false;
+constexpr std::array<bool, 256> make_lone_atoms() {
+  std::array<bool, 256> t{};
+  for (Tok k : {Tok::kName, Tok::kNumber, Tok::kString, Tok::kTrue, Tok::kFalse, Tok::kNone,
+                Tok::kEllipsis}) {
+    t[static_cast<size_t>(k)] = true;
   }
+  return t;
 }
+inline constexpr std::array<bool, 256> kLoneAtoms = make_lone_atoms();
+inline bool is_lone_atom(Tok k) { return kLoneAtoms[static_cast<uint8_t>(k)]; }
 
 class Parser {
  public:
@@ -192,6 +188,8 @@ class Parser {
   void next() {
     if (cur_->kind != Tok::kEndMarker) ++cur_;
   }
+  // next() where the current token is known not to be the end marker.
+  void advance() { ++cur_; }
   // Index of the current token.
   size_t pos() const { return static_cast<size_t>(cur_ - tok_); }
   bool ok() const { return !failed_; }
@@ -321,7 +319,7 @@ class Parser {
     } else {
       e.kind = EK::kLiteral;
     }
-    next();
+    advance();
     return e;
   }
   // expression() whose value is not needed. A lone atom before a token that ends the operand
@@ -330,7 +328,7 @@ class Parser {
     if (!failed_ && depth_ < kMaxDepth && is_lone_atom(tk()) &&
         kEndsOperand[static_cast<uint8_t>(cur_[1].kind)]) {
       last_disjunction_ = static_cast<uint32_t>(pos());
-      next();
+      advance();
       return;
     }
     expression();
@@ -340,7 +338,7 @@ class Parser {
     if (!failed_ && depth_ < kMaxDepth && is_lone_atom(tk()) &&
         kEndsOperand[static_cast<uint8_t>(cur_[1].kind)] && cur_[1].kind != Tok::kColonEqual) {
       last_disjunction_ = static_cast<uint32_t>(pos());
-      next();
+      advance();
       return;
     }
     named_expression();
