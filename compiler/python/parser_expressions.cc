@@ -566,7 +566,8 @@ Expr Parser::strings() {
       continue;
     }
     bool bytes = false;
-    for (char c : (*cur_).text(src_)) {
+    for (uint32_t k = cur_->begin; k < cur_->end; ++k) {  // the prefix, up to the quote
+      const char c = src_[k];
       if (c == '\'' || c == '"') break;
       if (c == 'b' || c == 'B') bytes = true;
     }

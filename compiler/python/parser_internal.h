@@ -309,7 +309,14 @@ class Parser {
   Expr lone_atom() {
     Expr e;
     e.first = static_cast<uint32_t>(pos());
-    if (tk() == Tok::kString) return strings();
+    if (tk() == Tok::kString) {
+      // One string (no other follows): without a prefix it is a str, else strings() decides.
+      const char c = src_[cur_->begin];
+      if (c != '"' && c != '\'') return strings();
+      e.kind = EK::kStr;
+      advance();
+      return e;
+    }
     if (tk() == Tok::kName) {
       e.kind = EK::kName;
       if (name_equals(src_, *cur_, "dbt")) {
