@@ -142,8 +142,7 @@ bool LiteralParser::number(uint32_t i, bool negative, PyValue& out) {
 bool LiteralParser::strings(uint32_t& i, PyValue& out) {
   uint32_t start = i;
   bool any_bytes = false;
-  if (kind(i) == Tok::kString && kind(i + 1) != Tok::kString &&
-      kind(i + 1) != Tok::kFStringStart) {
+  if (kind(i) == Tok::kString && kind(i + 1) != Tok::kString && kind(i + 1) != Tok::kFStringStart) {
     // One literal, the common case: decoded straight into the value.
     std::string error;
     if (!decode_string_token(t_[i].text(src_), out.text, any_bytes, error)) {

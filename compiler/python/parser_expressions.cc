@@ -69,7 +69,8 @@ Expr Parser::walrus() {
 }
 
 void Parser::bad_walrus(const Expr& target) {
-  fail(target.first, fmt::format("cannot use assignment expressions with {}", describe(target.kind)));
+  fail(target.first,
+       fmt::format("cannot use assignment expressions with {}", describe(target.kind)));
 }
 
 void Parser::lambda_head() {
@@ -78,7 +79,6 @@ void Parser::lambda_head() {
   if (!ok()) return;
   expect(Tok::kColon, ":");
 }
-
 
 Expr Parser::expression_rest() {
   if (!enter()) return Expr{};
@@ -173,8 +173,8 @@ Expr Parser::yield_expr() {
 // string literal. An atom before any other token is its whole operand.
 constexpr std::array<bool, 256> make_continues_atom() {
   std::array<bool, 256> t{};
-  for (Tok k : {Tok::kDot, Tok::kLPar, Tok::kLSqb, Tok::kDoubleStar, Tok::kString,
-                Tok::kFStringStart}) {
+  for (Tok k :
+       {Tok::kDot, Tok::kLPar, Tok::kLSqb, Tok::kDoubleStar, Tok::kString, Tok::kFStringStart}) {
     t[static_cast<size_t>(k)] = true;
   }
   return t;

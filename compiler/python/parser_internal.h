@@ -165,7 +165,9 @@ constexpr std::array<bool, 256> make_lone_atoms() {
   return t;
 }
 inline constexpr std::array<bool, 256> kLoneAtoms = make_lone_atoms();
-inline bool is_lone_atom(Tok k) { return kLoneAtoms[static_cast<uint8_t>(k)]; }
+inline bool is_lone_atom(Tok k) {
+  return kLoneAtoms[static_cast<uint8_t>(k)];
+}
 
 class Parser {
  public:
@@ -283,9 +285,7 @@ class Parser {
   Expr star_expressions();
   Expr star_expression() { return tk() == Tok::kStar ? starred() : expression(); }
   Expr starred();  // `*` operand
-  Expr star_named_expression() {
-    return tk() == Tok::kStar ? starred() : named_expression();
-  }
+  Expr star_named_expression() { return tk() == Tok::kStar ? starred() : named_expression(); }
   Expr named_expression() {
     if (tk() == Tok::kName && peek() == Tok::kColonEqual) return walrus();
     Expr e = expression();

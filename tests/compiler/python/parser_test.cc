@@ -706,8 +706,8 @@ TEST(Parser, LoneAtomFastPathsAcceptWhatTheFullDescentAccepts) {
                                    << src;
   }
   // Calls recorded through the full path keep their arguments.
-  PythonAnalysis a = analyze("def model(dbt, s):\n    x = dbt.ref('a')[0]\n    return f()\n",
-                             "m.py");
+  PythonAnalysis a =
+      analyze("def model(dbt, s):\n    x = dbt.ref('a')[0]\n    return f()\n", "m.py");
   ASSERT_EQ(a.refs.size(), 1u);
   EXPECT_EQ(a.refs[0].name, "a");
 }
