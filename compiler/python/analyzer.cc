@@ -457,13 +457,15 @@ void Analyzer::interpret_source(const RecognizedCall& call, const std::vector<Py
 // the positional form. We follow dbt-core.
 void Analyzer::interpret_config(const RecognizedCall& call, const std::vector<PyValue>& positional,
                                 const std::vector<std::pair<std::string, PyValue>>& keywords) {
+  // The call's arguments are already converted (call.keywords / call.positional hold
+  // to_json() of the same values): copied, not converted again.
   Json config = Json::object();
   if (!keywords.empty() && positional.empty()) {
-    for (const auto& [name, value] : keywords)
-      config[name] = to_json(value);
+    for (const auto& [name, value] : call.keywords)
+      config[name] = value;
   } else if (keywords.empty() && positional.size() == 1 &&
              positional[0].type == PyValue::Type::kDict) {
-    config = to_json(positional[0]);
+    config = call.positional[0];
   } else {
     diag("DBTPY132", call.where, "Invalid inline model config",
          "call dbt.config(key=value, ...) or dbt.config({'key': value}), not both and not "

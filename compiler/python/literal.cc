@@ -142,6 +142,16 @@ bool LiteralParser::number(uint32_t i, bool negative, PyValue& out) {
 bool LiteralParser::strings(uint32_t& i, PyValue& out) {
   uint32_t start = i;
   bool any_bytes = false;
+  if (kind(i) == Tok::kString && kind(i + 1) != Tok::kString && kind(i + 1) != Tok::kFStringStart) {
+    // One literal, the common case: decoded straight into the value.
+    std::string error;
+    if (!decode_string_token(t_[i].text(src_), out.text, any_bytes, error)) {
+      return fail(i, error, false);
+    }
+    out.type = any_bytes ? PyValue::Type::kBytes : PyValue::Type::kStr;
+    ++i;
+    return true;
+  }
   std::string joined;
   while (kind(i) == Tok::kString || kind(i) == Tok::kFStringStart) {
     if (kind(i) == Tok::kFStringStart) {
@@ -396,6 +406,17 @@ bool decode_string_token(std::string_view text, std::string& out, bool& is_bytes
   const char q = text[k];
   size_t qlen = (text.size() >= k + 6 && text[k + 1] == q && text[k + 2] == q) ? 3 : 1;
   std::string_view body = text.substr(k + qlen, text.size() - k - 2 * qlen);
+  bool plain = true;  // no escape and no carriage return: nothing to decode
+  for (char c : body) {
+    if (c == '\\' || c == '\r') {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    out.assign(body);
+    return true;
+  }
   out.clear();
   out.reserve(body.size());
   for (size_t i = 0; i < body.size();) {

@@ -11,6 +11,45 @@ namespace dbtpy::compiler::python {
 namespace detail {
 
 // ------------------------------------------------------------------------------------------
+// Failures
+
+bool Parser::fail(size_t tok, std::string_view message) {
+  if (!failed_) {
+    failed_ = true;
+    if (!speculating_) {
+      if (tok >= t_.size()) tok = t_.size() - 1;
+      // Where the parser stood, which may be after the reported position.
+      out_.error.token = static_cast<uint32_t>(tok > pos() ? tok : pos());
+      // Like CPython, a statement missing at a dedent or the end of the file is reported at
+      // the end of the last line.
+      while (tok > 0 && (t_[tok].kind == Tok::kDedent || t_[tok].kind == Tok::kEndMarker) &&
+             (t_[tok - 1].kind == Tok::kNewline || t_[tok - 1].kind == Tok::kDedent)) {
+        --tok;
+      }
+      const Token& t = t_[tok];
+      out_.error.present = true;
+      out_.error.message = std::string(message);
+      out_.error.offset = t.begin;
+      out_.error.line = t.line;
+    }
+  }
+  return false;
+}
+
+bool Parser::fail_expected(const char* what) {
+  if (!failed_) {
+    if (what) return fail_here(fmt::format("expected '{}'", what));
+    return fail_here();
+  }
+  return false;
+}
+
+bool Parser::too_deep() {
+  if (!failed_ && !speculating_) out_.error.too_deep = true;
+  return fail_here("too many nested parentheses or expressions");
+}
+
+// ------------------------------------------------------------------------------------------
 // Statements
 
 void Parser::parse_file() {
@@ -108,29 +147,7 @@ StmtInfo Parser::statement(Ctx ctx) {
   return simple_stmts(ctx);
 }
 
-StmtInfo Parser::simple_stmts(Ctx ctx) {
-  StmtInfo last;
-  while (ok()) {
-    last = simple_stmt(ctx);
-    if (!ok()) break;
-    if (tk() == Tok::kSemi) {
-      next();
-      if (tk() == Tok::kNewline) {
-        next();
-        break;
-      }
-      continue;
-    }
-    if (tk() == Tok::kNewline) {
-      next();
-      break;
-    }
-    fail_here();
-  }
-  return last;
-}
-
-StmtInfo Parser::simple_stmt(Ctx ctx) {
+inline StmtInfo Parser::simple_stmt(Ctx ctx) {
   (void)ctx;
   StmtInfo info;
   info.first_tok = static_cast<uint32_t>(pos());
@@ -158,10 +175,10 @@ StmtInfo Parser::simple_stmt(Ctx ctx) {
     case Tok::kRaise:
       next();
       if (tk() != Tok::kNewline && tk() != Tok::kSemi && tk() != Tok::kEndMarker) {
-        expression();
+        skip_expression();
         if (ok() && tk() == Tok::kFrom) {
           next();
-          expression();
+          skip_expression();
         }
       }
       return info;
@@ -172,10 +189,10 @@ StmtInfo Parser::simple_stmt(Ctx ctx) {
     }
     case Tok::kAssert:
       next();
-      expression();
+      skip_expression();
       if (ok() && tk() == Tok::kComma) {
         next();
-        expression();
+        skip_expression();
       }
       return info;
     case Tok::kGlobal:
@@ -194,7 +211,7 @@ StmtInfo Parser::simple_stmt(Ctx ctx) {
         next();
         if (tk() == Tok::kLSqb) type_params();
         if (!expect(Tok::kEqual, "=")) return info;
-        expression();
+        skip_expression();
         return info;
       }
       break;
@@ -205,7 +222,7 @@ StmtInfo Parser::simple_stmt(Ctx ctx) {
   return info;
 }
 
-void Parser::assignment_or_expr(StmtInfo& info) {
+inline void Parser::assignment_or_expr(StmtInfo& info) {
   (void)info;
   // `name = ...`, the most common statement: the target is the lone name expression()'s fast
   // path would return (only its kind and position matter to check_target), without descending
@@ -231,7 +248,7 @@ void Parser::assignment_or_expr(StmtInfo& info) {
       return;
     }
     next();
-    expression();
+    skip_expression();
     if (ok() && tk() == Tok::kEqual) {
       next();
       yield_or_star_expressions();
@@ -259,7 +276,29 @@ void Parser::assignment_or_expr(StmtInfo& info) {
   }
 }
 
-void Parser::check_target(const Expr& e, int mode) {
+StmtInfo Parser::simple_stmts(Ctx ctx) {
+  StmtInfo last;
+  while (ok()) {
+    last = simple_stmt(ctx);
+    if (!ok()) break;
+    if (tk() == Tok::kSemi) {
+      next();
+      if (tk() == Tok::kNewline) {
+        next();
+        break;
+      }
+      continue;
+    }
+    if (tk() == Tok::kNewline) {
+      next();
+      break;
+    }
+    fail_here();
+  }
+  return last;
+}
+
+void Parser::check_other_target(const Expr& e, int mode) {
   const char* verb = mode == 1 ? "delete" : "assign to";
   EK kind = e.kind;
   uint32_t where = e.first;
@@ -349,7 +388,7 @@ StmtInfo Parser::block(Ctx ctx, const char* what, uint32_t line) {
 void Parser::decorated(Ctx ctx) {
   while (ok() && tk() == Tok::kAt) {
     next();
-    named_expression();
+    skip_named_expression();
     if (!ok()) return;
     if (!expect(Tok::kNewline, nullptr)) return;
   }
@@ -382,11 +421,11 @@ void Parser::type_params() {
     }
     if (tk() == Tok::kColon) {
       next();
-      expression();
+      skip_expression();
     }
     if (ok() && tk() == Tok::kEqual) {  // PEP 696 defaults (3.13): accepted
       next();
-      expression();
+      skip_expression();
     }
     if (!ok()) return;
     if (tk() == Tok::kComma) {
@@ -422,7 +461,7 @@ void Parser::function_def(Ctx ctx, bool is_async) {
   if (!expect(Tok::kRPar, ")")) return;
   if (tk() == Tok::kRArrow) {
     next();
-    expression();
+    skip_expression();
     if (!ok()) return;
   }
   if (!expect(Tok::kColon, ":")) return;
@@ -498,7 +537,7 @@ void Parser::parameters(bool annotations, Tok closer, ModelDefSite* def) {
       if (!expect(Tok::kName, nullptr)) return;
       if (annotations && tk() == Tok::kColon) {
         next();
-        expression();
+        skip_expression();
       }
       if (tk() == Tok::kEqual) {
         fail_here("var-keyword argument cannot have default value");
@@ -510,12 +549,12 @@ void Parser::parameters(bool annotations, Tok closer, ModelDefSite* def) {
       next();
       if (annotations && tk() == Tok::kColon) {
         next();
-        expression();
+        skip_expression();
         if (!ok()) return;
       }
       if (tk() == Tok::kEqual) {
         next();
-        expression();
+        skip_expression();
         if (!seen_star) seen_default = true;
       } else if (seen_default && !seen_star) {
         fail(name_tok, "parameter without a default follows parameter with a default");
@@ -573,13 +612,13 @@ void Parser::class_def(Ctx ctx) {
 void Parser::if_stmt(Ctx ctx) {
   uint32_t line = (*cur_).line;
   next();
-  named_expression();
+  skip_named_expression();
   if (!expect(Tok::kColon, ":")) return;
   block(ctx, "'if' statement", line);
   while (ok() && tk() == Tok::kElif) {
     line = (*cur_).line;
     next();
-    named_expression();
+    skip_named_expression();
     if (!expect(Tok::kColon, ":")) return;
     block(ctx, "'elif' statement", line);
   }
@@ -594,7 +633,7 @@ void Parser::if_stmt(Ctx ctx) {
 void Parser::while_stmt(Ctx ctx) {
   uint32_t line = (*cur_).line;
   next();
-  named_expression();
+  skip_named_expression();
   if (!expect(Tok::kColon, ":")) return;
   block(ctx, "'while' statement", line);
   if (ok() && tk() == Tok::kElse) {
@@ -627,7 +666,7 @@ void Parser::with_stmt(Ctx ctx, bool is_async) {
   uint32_t line = (*cur_).line;
   next();  // with
   auto with_item = [&]() {
-    expression();
+    skip_expression();
     if (ok() && tk() == Tok::kAs) {
       next();
       Expr target;
@@ -884,7 +923,7 @@ bool Parser::try_match_stmt(Ctx ctx) {
     if (!ok()) break;
     if (tk() == Tok::kIf) {
       next();
-      named_expression();
+      skip_named_expression();
     }
     if (!expect(Tok::kColon, ":")) break;
     block(ctx, "'case' statement", case_line);

@@ -39,48 +39,38 @@ Expr Parser::star_expressions() {
   return tuple;
 }
 
-Expr Parser::star_expression() {
-  if (tk() == Tok::kStar) {
-    uint32_t first = static_cast<uint32_t>(pos());
-    next();
-    Expr inner = binary(5);
-    Expr e;
-    e.kind = EK::kStarred;
-    e.first = first;
-    // `*a` is a target only when `a` is: remember the first invalid part.
-    bool nested = inner.kind == EK::kTuple || inner.kind == EK::kList;
-    if (!is_target_kind(inner.kind) || inner.kind == EK::kStarred ||
-        (nested && (inner.flags & kBadElement))) {
-      e.flags = kBadElement;
-      e.bad_kind = nested ? inner.bad_kind : inner.kind;
-      e.bad = nested ? inner.bad : inner.first;
-    }
-    return e;
-  }
-  return expression();
-}
-
-Expr Parser::star_named_expression() {
-  if (tk() == Tok::kStar) return star_expression();
-  return named_expression();
-}
-
-Expr Parser::named_expression() {
-  if (tk() == Tok::kName && peek() == Tok::kColonEqual) {
-    uint32_t first = static_cast<uint32_t>(pos());
-    next();
-    next();
-    expression();
-    Expr e;
-    e.kind = EK::kNamedExpr;
-    e.first = first;
-    return e;
-  }
-  Expr e = expression();
-  if (ok() && tk() == Tok::kColonEqual) {
-    fail(e.first, fmt::format("cannot use assignment expressions with {}", describe(e.kind)));
+Expr Parser::starred() {
+  uint32_t first = static_cast<uint32_t>(pos());
+  next();
+  Expr inner = binary(5);
+  Expr e;
+  e.kind = EK::kStarred;
+  e.first = first;
+  // `*a` is a target only when `a` is: remember the first invalid part.
+  bool nested = inner.kind == EK::kTuple || inner.kind == EK::kList;
+  if (!is_target_kind(inner.kind) || inner.kind == EK::kStarred ||
+      (nested && (inner.flags & kBadElement))) {
+    e.flags = kBadElement;
+    e.bad_kind = nested ? inner.bad_kind : inner.kind;
+    e.bad = nested ? inner.bad : inner.first;
   }
   return e;
+}
+
+Expr Parser::walrus() {
+  uint32_t first = static_cast<uint32_t>(pos());
+  next();
+  next();
+  skip_expression();
+  Expr e;
+  e.kind = EK::kNamedExpr;
+  e.first = first;
+  return e;
+}
+
+void Parser::bad_walrus(const Expr& target) {
+  fail(target.first,
+       fmt::format("cannot use assignment expressions with {}", describe(target.kind)));
 }
 
 void Parser::lambda_head() {
@@ -88,83 +78,6 @@ void Parser::lambda_head() {
   parameters(false, Tok::kColon, nullptr);
   if (!ok()) return;
   expect(Tok::kColon, ":");
-}
-
-// Binary operators by precedence: 1 or, 2 and, 3 not (prefix), 4 comparisons, 5 |, 6 ^, 7 &,
-// 8 shifts, 9 + -, 10 * / // % @. Left-associative chains loop instead of recursing.
-constexpr int binary_prec(Tok k) {
-  switch (k) {
-    case Tok::kOr:
-      return 1;
-    case Tok::kAnd:
-      return 2;
-    case Tok::kEqEqual:
-    case Tok::kNotEqual:
-    case Tok::kLess:
-    case Tok::kLessEqual:
-    case Tok::kGreater:
-    case Tok::kGreaterEqual:
-    case Tok::kIn:
-    case Tok::kIs:
-    case Tok::kNot:  // `not in`
-      return 4;
-    case Tok::kVBar:
-      return 5;
-    case Tok::kCircumflex:
-      return 6;
-    case Tok::kAmper:
-      return 7;
-    case Tok::kLeftShift:
-    case Tok::kRightShift:
-      return 8;
-    case Tok::kPlus:
-    case Tok::kMinus:
-      return 9;
-    case Tok::kStar:
-    case Tok::kSlash:
-    case Tok::kDoubleSlash:
-    case Tok::kPercent:
-    case Tok::kAt:
-      return 10;
-    default:
-      return 0;
-  }
-}
-
-// Tokens after which an operand is complete: no trailer (`.` `(` `[`), no `**`, no binary
-// operator, no `if` of a conditional expression and no string (adjacent literals concatenate)
-// follows. A lone atom before one of them is the whole expression.
-constexpr std::array<bool, 256> make_ends_operand() {
-  std::array<bool, 256> t{};
-  for (int i = 0; i <= static_cast<int>(Tok::kYield); ++i) {
-    Tok k = static_cast<Tok>(i);
-    t[static_cast<size_t>(i)] = binary_prec(k) == 0 && k != Tok::kDot && k != Tok::kLPar &&
-                                k != Tok::kLSqb && k != Tok::kDoubleStar && k != Tok::kIf &&
-                                k != Tok::kString && k != Tok::kFStringStart;
-  }
-  return t;
-}
-constexpr std::array<bool, 256> kEndsOperand = make_ends_operand();
-
-Expr Parser::expression() {
-  // Fast path: a lone name, number, constant or string literal right before a token that ends
-  // the operand is what binary(1) would return, without its descent (no failure is possible).
-  if (!failed_ && depth_ < kMaxDepth && kEndsOperand[static_cast<uint8_t>(tk_at(pos() + 1))]) {
-    switch (tk()) {
-      case Tok::kName:
-      case Tok::kNumber:
-      case Tok::kString:
-      case Tok::kTrue:
-      case Tok::kFalse:
-      case Tok::kNone:
-      case Tok::kEllipsis:
-        last_disjunction_ = static_cast<uint32_t>(pos());
-        return atom();
-      default:
-        break;
-    }
-  }
-  return expression_rest();
 }
 
 Expr Parser::expression_rest() {
@@ -247,7 +160,7 @@ Expr Parser::yield_expr() {
   next();  // yield
   if (tk() == Tok::kFrom) {
     next();
-    expression();
+    skip_expression();
     return e;
   }
   if (!at_expr_end() || tk() == Tok::kIf) {
@@ -256,7 +169,23 @@ Expr Parser::yield_expr() {
   return e;
 }
 
+// Tokens that continue an atom into a primary or a power: a trailer, `**`, or an adjacent
+// string literal. An atom before any other token is its whole operand.
+constexpr std::array<bool, 256> make_continues_atom() {
+  std::array<bool, 256> t{};
+  for (Tok k :
+       {Tok::kDot, Tok::kLPar, Tok::kLSqb, Tok::kDoubleStar, Tok::kString, Tok::kFStringStart}) {
+    t[static_cast<size_t>(k)] = true;
+  }
+  return t;
+}
+constexpr std::array<bool, 256> kContinuesAtom = make_continues_atom();
+
 Expr Parser::binary(int min_prec) {
+  // A lone atom operand: what factor() -> power() -> primary() would return for it.
+  if (is_lone_atom(tk()) && !kContinuesAtom[static_cast<uint8_t>(cur_[1].kind)]) {
+    return binary_rest(atom(), min_prec);
+  }
   Expr left;
   if (tk() == Tok::kNot) {
     if (min_prec > 3) {
@@ -339,7 +268,7 @@ inline Expr Parser::primary() {
   while (ok()) {
     Tok k = tk();
     if (k == Tok::kDot) {
-      next();
+      advance();
       if (tk() != Tok::kName) {
         fail_here();
         break;
@@ -363,17 +292,31 @@ inline Expr Parser::primary() {
         default:
           break;
       }
-      next();
+      advance();
       e.kind = EK::kAttribute;
       e.chain = c;
       e.flags = 0;
     } else if (k == Tok::kLPar) {
-      call_args(e, true);
+      if (cur_[1].kind == Tok::kRPar && e.chain < kDbtRef && depth_ < kMaxDepth) {
+        // `()` of a call that is not recorded: what call_args() would do, without the call.
+        advance();
+        advance();
+      } else {
+        call_args(e, true);
+      }
       e.kind = EK::kCall;
       e.chain = kNoChain;
       e.flags = 0;
     } else if (k == Tok::kLSqb) {
-      slices();
+      if (is_lone_atom(cur_[1].kind) && cur_[2].kind == Tok::kRSqb && depth_ + 1 < kMaxDepth) {
+        // `[atom]`: what slices() would do (the index is a lone atom), without the call.
+        advance();
+        last_disjunction_ = static_cast<uint32_t>(pos());
+        advance();
+        advance();
+      } else {
+        slices();
+      }
       e.kind = EK::kSubscript;
       e.chain = kNoChain;
       e.flags = 0;
@@ -470,12 +413,12 @@ void Parser::call_args(Expr& callee, bool allow_genexp) {
       span.kind = CallArgSpan::Kind::kStar;
       next();
       span.begin = static_cast<uint32_t>(pos());
-      expression();
+      skip_expression();
     } else if (tk() == Tok::kDoubleStar) {
       span.kind = CallArgSpan::Kind::kDoubleStar;
       next();
       span.begin = static_cast<uint32_t>(pos());
-      expression();
+      skip_expression();
       seen_kwunpack = true;
     } else if (tk() == Tok::kName && peek() == Tok::kEqual) {
       span.kind = CallArgSpan::Kind::kKeyword;
@@ -483,11 +426,11 @@ void Parser::call_args(Expr& callee, bool allow_genexp) {
       next();
       next();
       span.begin = static_cast<uint32_t>(pos());
-      expression();
+      skip_expression();
       seen_keyword = true;
     } else {
       span.begin = arg_tok;
-      named_expression();
+      skip_named_expression();
       if (!ok()) break;
       if (tk() == Tok::kFor || (tk() == Tok::kAsync && peek() == Tok::kFor)) {
         if (!allow_genexp) {
@@ -538,7 +481,7 @@ void Parser::slices() {
       return;
     }
     if (tk() != Tok::kColon) {
-      named_expression();
+      skip_named_expression();
       if (!ok() || tk() != Tok::kColon) return;
     }
     next();  // :
@@ -586,7 +529,7 @@ inline Expr Parser::atom() {
         e.chain = kDbt;
         e.chain_tok = static_cast<uint32_t>(pos());
       }
-      next();
+      advance();
       return e;
     case Tok::kNumber:
     case Tok::kTrue:
@@ -594,7 +537,7 @@ inline Expr Parser::atom() {
     case Tok::kNone:
     case Tok::kEllipsis:
       e.kind = EK::kLiteral;
-      next();
+      advance();
       return e;
     case Tok::kString:
     case Tok::kFStringStart:
@@ -623,7 +566,8 @@ Expr Parser::strings() {
       continue;
     }
     bool bytes = false;
-    for (char c : (*cur_).text(src_)) {
+    for (uint32_t k = cur_->begin; k < cur_->end; ++k) {  // the prefix, up to the quote
+      const char c = src_[k];
       if (c == '\'' || c == '"') break;
       if (c == 'b' || c == 'B') bytes = true;
     }
@@ -834,7 +778,7 @@ Expr Parser::brace_atom() {
         }
         is_dict = decided = true;
         next();
-        expression();
+        skip_expression();
         if (!ok()) break;
       } else {
         if (decided && is_dict) {

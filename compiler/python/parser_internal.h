@@ -4,6 +4,7 @@
 // A Parser is used by one thread for one parse.
 #include <fmt/format.h>
 
+#include <array>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -98,6 +99,76 @@ inline const char* describe(EK k) {
   }
 }
 
+// Binary operators by precedence: 1 or, 2 and, 3 not (prefix), 4 comparisons, 5 |, 6 ^, 7 &,
+// 8 shifts, 9 + -, 10 * / // % @. Left-associative chains loop instead of recursing.
+constexpr int binary_prec(Tok k) {
+  switch (k) {
+    case Tok::kOr:
+      return 1;
+    case Tok::kAnd:
+      return 2;
+    case Tok::kEqEqual:
+    case Tok::kNotEqual:
+    case Tok::kLess:
+    case Tok::kLessEqual:
+    case Tok::kGreater:
+    case Tok::kGreaterEqual:
+    case Tok::kIn:
+    case Tok::kIs:
+    case Tok::kNot:  // `not in`
+      return 4;
+    case Tok::kVBar:
+      return 5;
+    case Tok::kCircumflex:
+      return 6;
+    case Tok::kAmper:
+      return 7;
+    case Tok::kLeftShift:
+    case Tok::kRightShift:
+      return 8;
+    case Tok::kPlus:
+    case Tok::kMinus:
+      return 9;
+    case Tok::kStar:
+    case Tok::kSlash:
+    case Tok::kDoubleSlash:
+    case Tok::kPercent:
+    case Tok::kAt:
+      return 10;
+    default:
+      return 0;
+  }
+}
+
+// Tokens after which an operand is complete: no trailer (`.` `(` `[`), no `**`, no binary
+// operator, no `if` of a conditional expression and no string (adjacent literals concatenate)
+// follows. A lone atom before one of them is the whole expression.
+constexpr std::array<bool, 256> make_ends_operand() {
+  std::array<bool, 256> t{};
+  for (int i = 0; i <= static_cast<int>(Tok::kYield); ++i) {
+    Tok k = static_cast<Tok>(i);
+    t[static_cast<size_t>(i)] = binary_prec(k) == 0 && k != Tok::kDot && k != Tok::kLPar &&
+                                k != Tok::kLSqb && k != Tok::kDoubleStar && k != Tok::kIf &&
+                                k != Tok::kString && k != Tok::kFStringStart;
+  }
+  return t;
+}
+inline constexpr std::array<bool, 256> kEndsOperand = make_ends_operand();
+
+// Tokens that are a whole atom on their own: a name, number, one string, a constant.
+constexpr std::array<bool, 256> make_lone_atoms() {
+  std::array<bool, 256> t{};
+  for (Tok k : {Tok::kName, Tok::kNumber, Tok::kString, Tok::kTrue, Tok::kFalse, Tok::kNone,
+                Tok::kEllipsis}) {
+    t[static_cast<size_t>(k)] = true;
+  }
+  return t;
+}
+inline constexpr std::array<bool, 256> kLoneAtoms = make_lone_atoms();
+inline bool is_lone_atom(Tok k) {
+  return kLoneAtoms[static_cast<uint8_t>(k)];
+}
+
 class Parser {
  public:
   Parser(std::string_view src, const TokenVector& toks, ParseResult& out)
@@ -119,51 +190,33 @@ class Parser {
   void next() {
     if (cur_->kind != Tok::kEndMarker) ++cur_;
   }
+  // next() where the current token is known not to be the end marker.
+  void advance() { ++cur_; }
   // Index of the current token.
   size_t pos() const { return static_cast<size_t>(cur_ - tok_); }
   bool ok() const { return !failed_; }
 
-  bool fail(size_t tok, std::string message) {
-    if (!failed_) {
-      failed_ = true;
-      if (!speculating_) {
-        if (tok >= t_.size()) tok = t_.size() - 1;
-        // Where the parser stood, which may be after the reported position.
-        out_.error.token = static_cast<uint32_t>(tok > pos() ? tok : pos());
-        // Like CPython, a statement missing at a dedent or the end of the file is reported at
-        // the end of the last line.
-        while (tok > 0 && (t_[tok].kind == Tok::kDedent || t_[tok].kind == Tok::kEndMarker) &&
-               (t_[tok - 1].kind == Tok::kNewline || t_[tok - 1].kind == Tok::kDedent)) {
-          --tok;
-        }
-        const Token& t = t_[tok];
-        out_.error.present = true;
-        out_.error.message = std::move(message);
-        out_.error.offset = t.begin;
-        out_.error.line = t.line;
-      }
-    }
-    return false;
+  // Failure paths are out of line and cold: the hot parsing functions then carry no string
+  // construction, smaller stack frames and fewer saved registers. The message is copied only
+  // for the first, non-speculative failure.
+  [[gnu::cold, gnu::noinline]] bool fail(size_t tok, std::string_view message);
+  [[gnu::cold, gnu::noinline]] bool fail_here(std::string_view message = "invalid syntax") {
+    return fail(pos(), message);
   }
-  bool fail_here(std::string message = "invalid syntax") { return fail(pos(), std::move(message)); }
+  // expect() failing: "expected 'what'" (or "invalid syntax" without `what`).
+  [[gnu::cold, gnu::noinline]] bool fail_expected(const char* what);
   bool expect(Tok k, const char* what) {
     if (tk() == k) {
       next();
       return true;
     }
-    if (!failed_) {
-      if (what) return fail_here(fmt::format("expected '{}'", what));
-      return fail_here();
-    }
-    return false;
+    return fail_expected(what);
   }
   bool enter() {
-    if (++depth_ > kMaxDepth) {
-      if (!failed_ && !speculating_) out_.error.too_deep = true;
-      return fail_here("too many nested parentheses or expressions");
-    }
+    if (++depth_ > kMaxDepth) return too_deep();
     return true;
   }
+  [[gnu::cold, gnu::noinline]] bool too_deep();
   void leave() { --depth_; }
 
   bool at_expr_end() const {
@@ -195,7 +248,8 @@ class Parser {
   // ---- statements ----
   StmtInfo statement(Ctx ctx);
   StmtInfo simple_stmts(Ctx ctx);
-  StmtInfo simple_stmt(Ctx ctx);
+  // Inlined into simple_stmts(), their one caller: one frame per simple statement, not three.
+  [[gnu::always_inline]] inline StmtInfo simple_stmt(Ctx ctx);
   StmtInfo block(Ctx ctx, const char* what, uint32_t line);
   void decorated(Ctx ctx);
   void function_def(Ctx ctx, bool is_async);
@@ -210,8 +264,14 @@ class Parser {
   void from_import_stmt();
   void type_params();
   void parameters(bool annotations, Tok closer, ModelDefSite* def);
-  void assignment_or_expr(StmtInfo& info);
-  void check_target(const Expr& e, int mode);  // mode 0 assign, 1 del, 2 for/with/comprehension
+  [[gnu::always_inline]] inline void assignment_or_expr(StmtInfo& info);
+  // mode 0 assign, 1 del, 2 for/with/comprehension. Names, attributes and subscripts, the
+  // common targets, are accepted inline.
+  void check_target(const Expr& e, int mode) {
+    if (e.kind == EK::kName || e.kind == EK::kAttribute || e.kind == EK::kSubscript) return;
+    check_other_target(e, mode);
+  }
+  void check_other_target(const Expr& e, int mode);
   void target_list(int mode);
 
   // ---- patterns ----
@@ -223,10 +283,73 @@ class Parser {
 
   // ---- expressions ----
   Expr star_expressions();
-  Expr star_expression();
-  Expr star_named_expression();
-  Expr named_expression();
-  Expr expression();
+  Expr star_expression() { return tk() == Tok::kStar ? starred() : expression(); }
+  Expr starred();  // `*` operand
+  Expr star_named_expression() { return tk() == Tok::kStar ? starred() : named_expression(); }
+  Expr named_expression() {
+    if (tk() == Tok::kName && peek() == Tok::kColonEqual) return walrus();
+    Expr e = expression();
+    if (tk() == Tok::kColonEqual && ok()) bad_walrus(e);
+    return e;
+  }
+  Expr walrus();  // `name := expression`
+  [[gnu::cold, gnu::noinline]] void bad_walrus(const Expr& target);
+  // Inline: a lone name, number, constant or string literal right before a token that ends
+  // the operand is what binary(1) would return, taken without a call (no failure is possible).
+  // A lone atom is never the last token (the end marker is), so its successor can be read.
+  Expr expression() {
+    if (is_lone_atom(tk()) && !failed_ && depth_ < kMaxDepth &&
+        kEndsOperand[static_cast<uint8_t>(cur_[1].kind)]) {
+      last_disjunction_ = static_cast<uint32_t>(pos());
+      return lone_atom();
+    }
+    return expression_rest();
+  }
+  // atom() for a token that is_lone_atom(), followed by no other string.
+  Expr lone_atom() {
+    Expr e;
+    e.first = static_cast<uint32_t>(pos());
+    if (tk() == Tok::kString) {
+      // One string (no other follows): without a prefix it is a str, else strings() decides.
+      const char c = src_[cur_->begin];
+      if (c != '"' && c != '\'') return strings();
+      e.kind = EK::kStr;
+      advance();
+      return e;
+    }
+    if (tk() == Tok::kName) {
+      e.kind = EK::kName;
+      if (name_equals(src_, *cur_, "dbt")) {
+        e.chain = kDbt;
+        e.chain_tok = e.first;
+      }
+    } else {
+      e.kind = EK::kLiteral;
+    }
+    advance();
+    return e;
+  }
+  // expression() whose value is not needed. A lone atom before a token that ends the operand
+  // is what expression()'s fast path takes: consumed here without the call.
+  void skip_expression() {
+    if (!failed_ && depth_ < kMaxDepth && is_lone_atom(tk()) &&
+        kEndsOperand[static_cast<uint8_t>(cur_[1].kind)]) {
+      last_disjunction_ = static_cast<uint32_t>(pos());
+      advance();
+      return;
+    }
+    expression();
+  }
+  // named_expression() whose value is not needed (see skip_expression).
+  void skip_named_expression() {
+    if (!failed_ && depth_ < kMaxDepth && is_lone_atom(tk()) &&
+        kEndsOperand[static_cast<uint8_t>(cur_[1].kind)] && cur_[1].kind != Tok::kColonEqual) {
+      last_disjunction_ = static_cast<uint32_t>(pos());
+      advance();
+      return;
+    }
+    named_expression();
+  }
   // expression() past its lone-atom fast path: out of line, so that the fast path does not pay
   // for this part's stack frame and saved registers.
   [[gnu::noinline]] Expr expression_rest();

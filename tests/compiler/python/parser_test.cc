@@ -685,5 +685,78 @@ TEST(Parser, DeepNestingIsAnErrorNotACrash) {
     EXPECT_NE(d.code, "DBTPY101") << d.message;
 }
 
+TEST(Parser, LoneAtomFastPathsAcceptWhatTheFullDescentAccepts) {
+  // Shapes the parser takes without its full descent (a lone atom before a token that ends
+  // it, `()` of an unrecorded call, `[atom]`, a lone atom operand of a binary operator) next
+  // to the shapes that continue the atom and must not be taken by them.
+  for (const char* src : {
+           "f()\nf()()\nf().g\nf()[0]\nx[0]\nx['a']\nx[a]\nx[0][1]\nx[0].y\nx[0](1)\n",
+           "x = a[b](c)\nx = f(a)[0]\nx = f(a)(b)\nx = a[...]\nx = a[None]\n",
+           "x = a * b.c\nx = a + b[0]\nx = a - f()\nx = a ** b\nx = -a ** b\nx = a ** -b\n",
+           "x = a + 'b' 'c'\nx = 'a' 'b'.join(c)\nx = 'a' f'{b}'\nx = b'a' b'b'\n",
+           "x = a if b else c\nx = not a\nx = a not in b\nx = a is not b\nx = a < b < c\n",
+           "f(a, *b, k=c, **d)\nf(a=1, b='x', c=None)\nf(k=v.w, j=f())\nx[a:b]\nx[a, b]\n",
+           "x = [a, b]\nx = {a: b}\nx = (a)\nx = (a,)\nfor a in b: pass\n",
+           "x = dbt.ref('a')\nx = dbt.config.get('k')\nx = dbt.x()\n",
+       }) {
+    TokenizeResult tr = tokenize(src);
+    ASSERT_FALSE(tr.error.present) << tr.error.message << "\n" << src;
+    ParseResult pr = parse(src, tr.tokens);
+    EXPECT_FALSE(pr.error.present) << "line " << pr.error.line << ": " << pr.error.message << "\n"
+                                   << src;
+  }
+  // Calls recorded through the full path keep their arguments.
+  PythonAnalysis a =
+      analyze("def model(dbt, s):\n    x = dbt.ref('a')[0]\n    return f()\n", "m.py");
+  ASSERT_EQ(a.refs.size(), 1u);
+  EXPECT_EQ(a.refs[0].name, "a");
+}
+
+TEST(Parser, LoneAtomFastPathsRejectLikeCPython) {
+  // Positions checked against CPython's ast.parse.
+  for (const RejectCase& c : {RejectCase{"x = a[0 1]\n", 1, 7}, RejectCase{"x = a[1]]\n", 1, 9},
+                              RejectCase{"x = f()(\n", 1, 8}, RejectCase{"x = f() 1\n", 1, 9},
+                              RejectCase{"x = a[b] c\n", 1, 10}, RejectCase{"x = a + b c\n", 1, 11},
+                              RejectCase{"x = f(k=1 2)\n", 1, 9}, RejectCase{"f() += 1\n", 1, 1},
+                              RejectCase{"a, f() = 1\n", 1, 4}, RejectCase{"x = a[0][\n", 1, 9},
+                              RejectCase{"x = a[:1 2]\n", 1, 8}, RejectCase{"x = 1 + 2 3\n", 1, 11},
+                              RejectCase{"f() = 1\n", 1, 1}, RejectCase{"(x[0] := 1)\n", 1, 2}}) {
+    PythonAnalysis a = analyze(c.src, "m.py");
+    ASSERT_FALSE(a.diagnostics.empty()) << c.src;
+    const Diagnostic& d = a.diagnostics.front();
+    EXPECT_EQ(d.code, "DBTPY101") << c.src;
+    EXPECT_EQ(d.line, c.line) << d.message << "\n" << c.src;
+    EXPECT_EQ(d.column, c.col) << d.message << "\n" << c.src;
+  }
+}
+
+TEST(Parser, FastPathsStopAtTheSameNestingDepthAsTheFullDescent) {
+  // Each `lambda a=` default nests one level. Near the limit, the inline paths (`f()`, `x[0]`)
+  // must fail exactly where their full-descent twins (`dbt.ref()` is recorded, so it takes
+  // call_args(); `x[0,]` takes slices()) fail.
+  auto too_deep = [](int levels, const std::string& inner) {
+    std::string src = "x = ";
+    for (int i = 0; i < levels; ++i)
+      src += "lambda a=";
+    src += inner;
+    for (int i = 0; i < levels; ++i)
+      src += ": a";
+    PythonAnalysis a = analyze(src + "\n", "m.py");
+    return !a.diagnostics.empty() && a.diagnostics[0].code == "DBTPY102";
+  };
+  bool saw_deep = false, saw_fine = false;
+  for (int levels = 1485; levels <= 1505; ++levels) {
+    bool call = too_deep(levels, "f()");
+    EXPECT_EQ(call, too_deep(levels, "dbt.ref()")) << levels;
+    bool subscript = too_deep(levels, "x[0]");
+    EXPECT_EQ(subscript, too_deep(levels, "x[0,]")) << levels;
+    EXPECT_EQ(too_deep(levels, "f(k=1)"), too_deep(levels, "dbt.ref(k=1)")) << levels;
+    EXPECT_EQ(too_deep(levels, "f(1)"), too_deep(levels, "dbt.ref(1)")) << levels;
+    (call ? saw_deep : saw_fine) = true;
+  }
+  EXPECT_TRUE(saw_deep);
+  EXPECT_TRUE(saw_fine);
+}
+
 }  // namespace
 }  // namespace dbtpy::compiler::python
