@@ -82,11 +82,11 @@ TEST(PackedConfigBuilder, HigherLayerSetsNullOrEmpty) {
   expect_same({{kFolder},
                {Json::parse(R"({"tags": null, "meta": null, "schema": null, "docs": {}})"),
                 ConfigLayer::kProperties}});
-  expect_same({{kFolder},
-               {Json::parse(R"({"tags": [], "packages": [], "meta": {}})"),
-                ConfigLayer::kProperties},
-               {Json::parse(R"({"meta": {"a": null}, "tags": "solo"})"), ConfigLayer::kInFile}},
-              true);
+  expect_same(
+      {{kFolder},
+       {Json::parse(R"({"tags": [], "packages": [], "meta": {}})"), ConfigLayer::kProperties},
+       {Json::parse(R"({"meta": {"a": null}, "tags": "solo"})"), ConfigLayer::kInFile}},
+      true);
   // A null dict value is updated as an empty one.
   expect_same({{Json::parse(R"({"meta": null})")},
                {Json::parse(R"({"meta": {"x": 1}})"), ConfigLayer::kInFile}});
@@ -102,9 +102,9 @@ TEST(PackedConfigBuilder, NestedMetaIsUpdatedOneLevel) {
                {Json::parse(R"({"meta": "text", "quoting": ["x"]})"), ConfigLayer::kProperties},
                {Json::parse(R"({"meta": {"b": 2}, "contract": {"enforced": false}})"),
                 ConfigLayer::kInFile}});
-  expect_same({{Json::parse(R"({"column_types": {"a": "int"}})")},
-               {Json::parse(R"({"column_types": {"b": "text", "a": "bigint"}})"),
-                ConfigLayer::kInFile}});
+  expect_same(
+      {{Json::parse(R"({"column_types": {"a": "int"}})")},
+       {Json::parse(R"({"column_types": {"b": "text", "a": "bigint"}})"), ConfigLayer::kInFile}});
 }
 
 TEST(PackedConfigBuilder, AppendsDropDuplicates) {
@@ -136,11 +136,10 @@ TEST(PackedConfigBuilder, HooksAsStringOrList) {
 }
 
 TEST(PackedConfigBuilder, KeySpellingsAreNormalized) {
-  expect_same({{Json::parse(R"({"+ tags ": ["a"], "+schema": "s", " +alias": "x"})")},
-               {Json::parse(R"({"tags": ["b"], "+tags": ["c"], "schema": "t"})"),
-                ConfigLayer::kProperties},
-               {Json::parse(R"({"a_very_long_config_key_name": {"n": 1.5}})"),
-                ConfigLayer::kInFile}});
+  expect_same(
+      {{Json::parse(R"({"+ tags ": ["a"], "+schema": "s", " +alias": "x"})")},
+       {Json::parse(R"({"tags": ["b"], "+tags": ["c"], "schema": "t"})"), ConfigLayer::kProperties},
+       {Json::parse(R"({"a_very_long_config_key_name": {"n": 1.5}})"), ConfigLayer::kInFile}});
 }
 
 TEST(PackedConfigBuilder, ReplacedValuesKeepTheirJsonTypes) {
