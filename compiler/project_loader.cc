@@ -1269,7 +1269,9 @@ class Loader {
   // What check_config_types, python_checks and the relation namer read of a packed config:
   // the naming keys (usually just `schema`), and the checked keys only when the checks could
   // fail on them (then the checks give their usual messages).
-  static ResolvedConfig packed_view(const PackedConfigBuilder& b) {
+  // The view is kept per thread and reused while the keys it holds are the same as the
+  // previous model's (consecutive models mostly share their folder's naming keys).
+  static const ResolvedConfig& packed_view(const PackedConfigBuilder& b) {
     auto tag = [&](std::string_view key) {
       std::string_view v = b.value_bytes_of(key);
       return v.empty() ? std::optional<uint8_t>() : static_cast<uint8_t>(v[0]);
@@ -1284,13 +1286,28 @@ class Loader {
                  null_or("database", {packed::kString}) &&
                  null_or("materialized", {packed::kString}) && b.strings_only("tags") &&
                  (!mat || *mat == "table" || *mat == "incremental") && !tag("contract");
-    if (!plain)
-      return b.subset({"alias", "contract", "database", "enabled", "materialized", "quoting",
+    thread_local ResolvedConfig view;
+    thread_local std::string view_key, key;  // what `view` was built from; `view` is valid
+                                             // only when view_key is not empty
+    if (!plain) {
+      view_key.clear();
+      view = b.subset({"alias", "contract", "database", "enabled", "materialized", "quoting",
                        "schema", "tags", "target_database", "target_schema"});
-    ResolvedConfig view =
-        b.subset({"alias", "database", "quoting", "schema", "target_database", "target_schema"});
+      return view;
+    }
+    static constexpr std::string_view kNaming[] = {"alias",  "database",        "quoting",
+                                                   "schema", "target_database", "target_schema"};
+    key.assign(1, tag("enabled") == packed::kFalse ? 'F' : 'T');
+    for (std::string_view k : kNaming) {
+      std::string_view v = b.value_bytes_of(k);
+      key += static_cast<char>(v.empty() ? 0xFF : static_cast<int>(*b.layer_of(k)));
+      packed::put_string(key, v);
+    }
+    if (key == view_key) return view;
+    view = b.subset({"alias", "database", "quoting", "schema", "target_database", "target_schema"});
     // `enabled: false` is what resolve_pending looks for.
     if (tag("enabled") == packed::kFalse) view.values["enabled"] = false;
+    view_key = key;
     return view;
   }
 
@@ -1378,7 +1395,9 @@ class Loader {
     // relation read the few keys they need from it.
     thread_local PackedConfigBuilder builder;
     const bool packed = python && resolve_config_packed(p, *python, findings, builder);
-    ResolvedConfig cfg = packed ? packed_view(builder) : resolve_config(p, f, python, findings);
+    ResolvedConfig owned;
+    if (!packed) owned = resolve_config(p, f, python, findings);
+    const ResolvedConfig& cfg = packed ? packed_view(builder) : owned;
     if (python) python->config_calls = {};
     if (!check_config_types(n, cfg, display, findings)) {
       p.dropped = true;
@@ -1405,7 +1424,7 @@ class Loader {
                             : namer_->model(cfg.values, n.name, n.version);
     if (n.language != Language::kPython) {
       n.relation = std::move(relation);
-      n.config = std::move(cfg);
+      n.config = std::move(owned);
       return;
     }
     ModelIR& ir = *slot;
