@@ -36,11 +36,31 @@ bool is_hook_key(std::string_view key) {
 }  // namespace
 
 MergeBehavior merge_behavior(std::string_view key) {
-  if (key == "tags" || key == "packages" || is_hook_key(key)) return MergeBehavior::kAppend;
-  if (key == "meta" || key == "quoting" || key == "docs" || key == "contract" ||
-      key == "column_types")
-    return MergeBehavior::kUpdate;
-  if (key == "grants") return MergeBehavior::kDictKeyAppend;
+  // By length first: every config key of every model goes through here.
+  switch (key.size()) {
+    case 4:
+      if (key == "tags") return MergeBehavior::kAppend;
+      if (key == "meta" || key == "docs") return MergeBehavior::kUpdate;
+      break;
+    case 6:
+      if (key == "grants") return MergeBehavior::kDictKeyAppend;
+      break;
+    case 7:
+      if (key == "quoting") return MergeBehavior::kUpdate;
+      break;
+    case 8:
+      if (key == "packages" || key == "pre-hook") return MergeBehavior::kAppend;
+      if (key == "contract") return MergeBehavior::kUpdate;
+      break;
+    case 9:
+      if (key == "post-hook") return MergeBehavior::kAppend;
+      break;
+    case 12:
+      if (key == "column_types") return MergeBehavior::kUpdate;
+      break;
+    default:
+      break;
+  }
   return MergeBehavior::kReplace;
 }
 

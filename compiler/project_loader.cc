@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "compiler/config_builder.h"
 #include "compiler/config_merge.h"
 #include "compiler/dbt_manifest.h"
 #include "compiler/parallel_for.h"
@@ -112,6 +113,7 @@ struct Findings {
 struct FolderConfig {
   bool computed = false;
   ResolvedConfig config;
+  PackedConfig packed;  // `config` packed: where PackedConfigBuilder starts a Python model
   const Json* level = nullptr;
   std::string path;
 };
@@ -1115,6 +1117,7 @@ class Loader {
       std::vector<Json> layers = project_config_layers(tree, prefix, &visited);
       for (const auto& layer : layers)
         merge_config_layer(folder.config, layer, ConfigLayer::kProject);
+      folder.packed = folder.config;
       // The level reached, when the walk got through the whole prefix.
       if (layers.size() == prefix.size() + 1) {
         const Json* level = &tree;
@@ -1152,6 +1155,23 @@ class Loader {
       if (leaf != folder->level->end() && leaf->is_object())
         merge_config_layer(cfg, level_configs(*leaf), ConfigLayer::kProject);
     }
+  }
+
+  // apply_folder on the packed form. False: the ResolvedConfig path is needed.
+  static bool apply_folder_packed(PackedConfigBuilder& b, const FolderConfig* folder,
+                                  const std::string& leaf_name) {
+    if (!folder) return true;
+    if (b.empty()) {
+      if (!b.load(folder->packed)) return false;
+    } else if (!b.merge(folder->config.values, ConfigLayer::kProject)) {
+      return false;
+    }
+    if (folder->level && folder->level->is_object()) {
+      auto leaf = folder->level->find(leaf_name);
+      if (leaf != folder->level->end() && leaf->is_object())
+        return b.merge(level_configs(*leaf), ConfigLayer::kProject);
+    }
+    return true;
   }
 
   void prepare_folders() {
@@ -1213,6 +1233,82 @@ class Loader {
           n.package_name + "." + n.name);
     }
     return cfg;
+  }
+
+  // resolve_config for a Python model, merged straight into `b` (no Json tree per model).
+  // False when a layer needs the ResolvedConfig path (see PackedConfigBuilder); `findings`
+  // is then untouched.
+  bool resolve_config_packed(const Pending& p, const PythonResult& python, Findings& findings,
+                             PackedConfigBuilder& b) const {
+    const Node& n = *p.node;
+    b.clear();
+    if (!apply_folder_packed(b, p.own_folder, n.fqn.back())) return false;
+    bool properties_materialized = false;
+    for (const Json* layer : p.properties_layers) {
+      if (!b.merge(*layer, ConfigLayer::kProperties)) return false;
+      if (layer->is_object() && layer->contains("materialized")) properties_materialized = true;
+    }
+    std::optional<Json> project_materialized;
+    if (!properties_materialized) {
+      // As resolve_config: dbt's `materialized: table` at the properties layer.
+      if (b.layer_of("materialized") == ConfigLayer::kProject)
+        project_materialized = b.value_of("materialized");
+      b.set("materialized", "table", ConfigLayer::kDefault);
+    }
+    for (const auto& call : python.config_calls)
+      if (!b.merge(call, ConfigLayer::kInFile)) return false;
+    if (!apply_folder_packed(b, p.root_folder, n.fqn.back())) return false;
+    if (project_materialized && b.layer_of("materialized") == ConfigLayer::kDefault &&
+        *project_materialized != "table") {
+      findings.overridden_materialized[profiles::python_str(*project_materialized)].push_back(
+          n.package_name + "." + n.name);
+    }
+    return true;
+  }
+
+  // What check_config_types, python_checks and the relation namer read of a packed config:
+  // the naming keys (usually just `schema`), and the checked keys only when the checks could
+  // fail on them (then the checks give their usual messages).
+  // The view is kept per thread and reused while the keys it holds are the same as the
+  // previous model's (consecutive models mostly share their folder's naming keys).
+  static const ResolvedConfig& packed_view(const PackedConfigBuilder& b) {
+    auto tag = [&](std::string_view key) {
+      std::string_view v = b.value_bytes_of(key);
+      return v.empty() ? std::optional<uint8_t>() : static_cast<uint8_t>(v[0]);
+    };
+    auto null_or = [&](std::string_view key, std::initializer_list<uint8_t> ok) {
+      auto t = tag(key);
+      return !t || *t == packed::kNull || std::find(ok.begin(), ok.end(), *t) != ok.end();
+    };
+    auto mat = b.string_of("materialized");
+    bool plain = null_or("enabled", {packed::kFalse, packed::kTrue}) &&
+                 null_or("alias", {packed::kString}) && null_or("schema", {packed::kString}) &&
+                 null_or("database", {packed::kString}) &&
+                 null_or("materialized", {packed::kString}) && b.strings_only("tags") &&
+                 (!mat || *mat == "table" || *mat == "incremental") && !tag("contract");
+    thread_local ResolvedConfig view;
+    thread_local std::string view_key, key;  // what `view` was built from; `view` is valid
+                                             // only when view_key is not empty
+    if (!plain) {
+      view_key.clear();
+      view = b.subset({"alias", "contract", "database", "enabled", "materialized", "quoting",
+                       "schema", "tags", "target_database", "target_schema"});
+      return view;
+    }
+    static constexpr std::string_view kNaming[] = {"alias",  "database",        "quoting",
+                                                   "schema", "target_database", "target_schema"};
+    key.assign(1, tag("enabled") == packed::kFalse ? 'F' : 'T');
+    for (std::string_view k : kNaming) {
+      std::string_view v = b.value_bytes_of(k);
+      key += static_cast<char>(v.empty() ? 0xFF : static_cast<int>(*b.layer_of(k)));
+      packed::put_string(key, v);
+    }
+    if (key == view_key) return view;
+    view = b.subset({"alias", "database", "quoting", "schema", "target_database", "target_schema"});
+    // `enabled: false` is what resolve_pending looks for.
+    if (tag("enabled") == packed::kFalse) view.values["enabled"] = false;
+    view_key = key;
+    return view;
   }
 
   static bool check_config_types(const Node& n, const ResolvedConfig& cfg, const std::string& file,
@@ -1295,7 +1391,13 @@ class Loader {
       }
       python->diagnostics = {};
     }
-    ResolvedConfig cfg = resolve_config(p, f, python, findings);
+    // Python models merge into the packed form (no Json tree per model); the checks and the
+    // relation read the few keys they need from it.
+    thread_local PackedConfigBuilder builder;
+    const bool packed = python && resolve_config_packed(p, *python, findings, builder);
+    ResolvedConfig owned;
+    if (!packed) owned = resolve_config(p, f, python, findings);
+    const ResolvedConfig& cfg = packed ? packed_view(builder) : owned;
     if (python) python->config_calls = {};
     if (!check_config_types(n, cfg, display, findings)) {
       p.dropped = true;
@@ -1322,7 +1424,7 @@ class Loader {
                             : namer_->model(cfg.values, n.name, n.version);
     if (n.language != Language::kPython) {
       n.relation = std::move(relation);
-      n.config = std::move(cfg);
+      n.config = std::move(owned);
       return;
     }
     ModelIR& ir = *slot;
@@ -1334,7 +1436,11 @@ class Loader {
     ir.description = std::move(n.description);
     ir.relation = std::move(relation);
     python_checks(n, ir, cfg, display, findings);
-    ir.config = cfg;
+    if (packed) {
+      ir.config = builder.build();
+    } else {
+      ir.config = cfg;
+    }
     p.ir_built = true;
   }
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 namespace dbtpy::compiler {
-namespace {
+namespace packed {
 
 // Layout of PackedConfig::bytes_:
 //   value(values) varint(count) { varint(ref) [string(key) when ref == 0] byte(layer) }*
@@ -18,20 +18,6 @@ namespace {
 //            subtype) 8 bytes(subtype).
 // Each Json value type is kept as it was (integer, unsigned, float), so what unpack() gives
 // back compares, prints and converts exactly as the packed value did.
-enum Tag : uint8_t {
-  kNull,
-  kFalse,
-  kTrue,
-  kInt,
-  kUnsigned,
-  kFloat,
-  kString,
-  kArray,
-  kObject,
-  kBinary,
-  kDiscarded
-};
-
 void put_varint(std::string& out, uint64_t v) {
   while (v >= 0x80) {
     out += static_cast<char>((v & 0x7F) | 0x80);
@@ -104,6 +90,10 @@ void put_value(std::string& out, const Json& v) {
   }
 }
 
+}  // namespace packed
+namespace {
+using namespace packed;  // NOLINT(google-build-using-namespace): the tags, in this file only
+
 // Reads what put_* wrote. The bytes are only ever produced by PackedConfig itself, so running
 // off the end is a bug, reported as such rather than read past.
 class Reader {
@@ -111,6 +101,7 @@ class Reader {
   explicit Reader(std::string_view bytes) : s_(bytes) {}
 
   bool at_end() const { return pos_ >= s_.size(); }
+  size_t pos() const { return pos_; }
 
   uint8_t byte() {
     need(1);
@@ -344,6 +335,27 @@ class Reader {
 };
 
 }  // namespace
+
+namespace packed {
+
+size_t value_size(std::string_view bytes) {
+  Reader r(bytes);
+  r.skip_value();
+  return r.pos();
+}
+
+Json value(std::string_view bytes) {
+  Reader r(bytes);
+  return r.value();
+}
+
+}  // namespace packed
+
+PackedConfig PackedConfig::from_bytes(std::string_view bytes) {
+  PackedConfig out;
+  out.bytes_.assign(bytes);
+  return out;
+}
 
 PackedConfig::PackedConfig(const ResolvedConfig& config) {
   const Json& values = config.values;

@@ -11,6 +11,7 @@
 // no map): the manifest formats 10,000 configs that way.
 // Value types; immutable once built, so safe to share across threads.
 #include <array>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -54,8 +55,38 @@ class PackedConfig {
   size_t packed_size() const { return bytes_.size(); }
   bool operator==(const PackedConfig& other) const = default;
 
+  // A PackedConfig from bytes in its layout (see resolved_config.cc), as
+  // PackedConfigBuilder (config_builder.h) writes them; the caller guarantees the layout.
+  static PackedConfig from_bytes(std::string_view bytes);
+  std::string_view bytes() const { return bytes_; }
+
  private:
   std::string bytes_;  // empty: no keys (see resolved_config.cc for the layout)
 };
+
+// The encoding of one value inside the packed bytes, for code that merges configs straight
+// into the packed form (config_builder.h) without a Json tree per node.
+namespace packed {
+enum Tag : uint8_t {
+  kNull,
+  kFalse,
+  kTrue,
+  kInt,
+  kUnsigned,
+  kFloat,
+  kString,
+  kArray,
+  kObject,
+  kBinary,
+  kDiscarded
+};
+void put_varint(std::string& out, uint64_t v);
+void put_string(std::string& out, std::string_view s);
+void put_value(std::string& out, const Json& v);
+// The size of the encoded value at the start of `bytes`.
+size_t value_size(std::string_view bytes);
+// The encoded value at the start of `bytes`, as Json.
+Json value(std::string_view bytes);
+}  // namespace packed
 
 }  // namespace dbtpy::compiler

@@ -108,7 +108,7 @@ TEST(ProjectLoader, DisabledModelsAreSkippedAndCannotBeReferenced) {
   f.write("models/legacy/off.sql", "select 2");  // same name as off.py: both disabled, fine
   f.write("models/uses.py", py_model("    a = dbt.ref('off')\n    return dbt.ref('old')\n"));
   Project p = f.load();
-  EXPECT_EQ(p.find("model.jaffle.off"), nullptr);
+  EXPECT_EQ(p.find("model.jaffle.dis"), nullptr);
   EXPECT_EQ(p.find("model.jaffle.old"), nullptr);
   EXPECT_EQ(ProjectFixture::codes(p),
             (V{"models/uses.py:2: DBTPY232", "models/uses.py:3: DBTPY232"}));
@@ -404,6 +404,51 @@ TEST(ProjectLoader, PythonOnlyChecks) {
   EXPECT_NE(diag(p, "DBTPY241").message.find("'view'"), std::string::npos);
   EXPECT_EQ(diag(p, "DBTPY242").file, "models/c.py");
   EXPECT_EQ(p.exit_code(), 1);
+}
+
+// Python models resolve their config through the packed merge, or the Json one when a layer
+// needs it (grants): the checks, messages and results are the same either way.
+TEST(ProjectLoader, PythonConfigChecksAndResultsOnBothMergePaths) {
+  ProjectFixture f;
+  f.write("dbt_project.yml",
+          "name: jaffle\nprofile: jaffle\nmodels:\n  jaffle:\n    +tags: [base]\n"
+          "    +meta: {owner: a}\n    g:\n      +grants: {select: [r]}\n");
+  f.write("models/t.py", py_model("    dbt.config(tags=[['x']])\n    return 1\n"));
+  f.write("models/a.py", py_model("    return 1\n"));
+  f.write("models/dis.py", py_model("    return 1\n"));
+  f.write("models/ok.py",
+          py_model("    dbt.config(tags=['base', 'z'], contract={'enforced': False})\n"
+                   "    return 1\n"));
+  f.write("models/g/gm.py", py_model("    dbt.config(tags=['z'], materialized='view')\n"
+                                     "    return 1\n"));
+  f.write("models/p.yml",
+          "models:\n  - name: a\n    config: {alias: 1}\n  - name: dis\n"
+          "    config: {enabled: false}\n  - name: ok\n    config: {meta: {sla: 2}}\n");
+  Project p = f.load();
+  std::vector<std::string> bad;
+  for (const auto& d : p.diagnostics)
+    if (d.code == "DBTPY243" || d.code == "DBTPY241") bad.push_back(d.file + " " + d.message);
+  std::sort(bad.begin(), bad.end());
+  EXPECT_EQ(bad, (V{"models/a.py config `alias` of 'a' must be a string (set in properties)",
+                    "models/g/gm.py invalid materialization 'view' for Python model 'gm' (set "
+                    "in in-file config): only 'table' or 'incremental' are allowed",
+                    "models/t.py config `tags` of 't' must be a string or a list of strings "
+                    "(set in in-file config)"}));
+  EXPECT_EQ(p.find("model.jaffle.dis"), nullptr);
+  const Node* ok = p.find("model.jaffle.ok");
+  ASSERT_NE(ok, nullptr);
+  ResolvedConfig c = p.config_of(*ok);
+  EXPECT_EQ(c.values, Json::parse(R"({"materialized": "table", "tags": ["base", "z"],
+    "meta": {"owner": "a", "sla": 2}, "contract": {"enforced": false}})"));
+  EXPECT_EQ(c.provenance.at("meta"), ConfigLayer::kProperties);
+  EXPECT_EQ(c.provenance.at("tags"), ConfigLayer::kInFile);
+  EXPECT_EQ(c.provenance.at("materialized"), ConfigLayer::kDefault);
+  const Node* gm = p.find("model.jaffle.gm");
+  ASSERT_NE(gm, nullptr);
+  c = p.config_of(*gm);
+  EXPECT_EQ(c.values, Json::parse(R"({"materialized": "view", "tags": ["base", "z"],
+    "meta": {"owner": "a"}, "grants": {"select": ["r"]}})"));
+  EXPECT_EQ(c.provenance.at("grants"), ConfigLayer::kProject);
 }
 
 TEST(ProjectLoader, ProjectLevelWarnings) {
