@@ -23,6 +23,9 @@ inline constexpr int kMaxIndentLevels = 100;  // "too many levels of indentation
 inline constexpr int kMaxFStringDepth = 150;  // "too many nested f-strings"
 
 TokenizeResult tokenize(std::string_view source);
+// The same into `result`, reusing the capacity of result.tokens (which the lexer first sizes to
+// one token per source byte, then trims): for callers that tokenize many files in a row.
+void tokenize(std::string_view source, TokenizeResult& result);
 
 // Decodes one UTF-8 sequence at `s[pos]` (pos < s.size(), s[pos] >= 0x80). Returns its length
 // and sets `cp`, or returns 0 for an invalid sequence (overlong, surrogate, truncated).
