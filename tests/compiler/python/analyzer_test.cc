@@ -614,9 +614,9 @@ TEST(Analyzer, SimpleArgumentsAndTheirLookAlikes) {
   EXPECT_EQ(s.sources[1].source_name, "sx");
   EXPECT_EQ(s.sources[1].table_name, "t\\\\");
 
-  PythonAnalysis c = run(
-      model("    dbt.config(m='table', on=True, off=False, none=None, e='', q=\"x'y\", "
-            "t='''a\r\nb''')\n"));
+  PythonAnalysis c =
+      run(model("    dbt.config(m='table', on=True, off=False, none=None, e='', q=\"x'y\", "
+                "t='''a\r\nb''')\n"));
   EXPECT_TRUE(c.diagnostics.empty());
   ASSERT_EQ(c.config_calls.size(), 1u);
   EXPECT_EQ(c.config_calls[0],
@@ -663,7 +663,9 @@ TEST(Analyzer, ColumnsCountTabsAndNonAsciiTextBeforeTheCall) {
   EXPECT_EQ(a.refs[2].where.line, 4);
   EXPECT_EQ(a.refs[2].where.column, 5);
   // BOM at the start of the file, call on the first line.
-  PythonAnalysis b = run("\xEF\xBB\xBF" "dbt.ref('a')\n");
+  PythonAnalysis b =
+      run("\xEF\xBB\xBF"
+          "dbt.ref('a')\n");
   ASSERT_EQ(b.refs.size(), 1u);
   EXPECT_EQ(b.refs[0].where.column, 1);
   PythonAnalysis c = run("\xEF\xBB\xBFx = dbt.ref('a')\n");
