@@ -78,9 +78,14 @@ struct Scratch {
   // Above this the blocks are freed after the file: one huge file must not pin its token
   // vector in every worker for the rest of the run. 1 MiB of tokens covers sources to 64 KiB.
   static constexpr size_t kMaxKeptTokens = (size_t{1} << 20) / sizeof(Token);
+  static constexpr size_t kMaxKeptSource = size_t{1} << 20;  // the tokenizer's padded copy
 
   void release_if_large() {
     if (tokenized.tokens.capacity() > kMaxKeptTokens) TokenVector().swap(tokenized.tokens);
+    if (tokenized.padded_capacity > kMaxKeptSource) {
+      tokenized.padded.reset();
+      tokenized.padded_capacity = 0;
+    }
     tokenized.error = SyntaxErrorInfo{};
     if (positional.capacity() > 64) std::vector<PyValue>().swap(positional);
     if (keywords.capacity() > 64) std::vector<std::pair<std::string, PyValue>>().swap(keywords);

@@ -1765,10 +1765,14 @@ void tokenize(std::string_view source, TokenizeResult& result) {
   }
   // No zero byte in the source (checked above): a copy with zeros after its end lets the lexer
   // find the end without bounds checks.
-  auto padded = std::make_unique_for_overwrite<char[]>(source.size() + kPadding);
-  std::memcpy(padded.get(), source.data(), source.size());
-  std::memset(padded.get() + source.size(), 0, kPadding);
-  Lexer lexer(std::string_view(padded.get(), source.size()), result);
+  if (result.padded_capacity < source.size() + kPadding) {
+    result.padded_capacity = source.size() + kPadding;
+    result.padded = std::make_unique_for_overwrite<char[]>(result.padded_capacity);
+  }
+  char* padded = result.padded.get();
+  std::memcpy(padded, source.data(), source.size());
+  std::memset(padded + source.size(), 0, kPadding);
+  Lexer lexer(std::string_view(padded, source.size()), result);
   lexer.run();
   lexer.finish();
 }
