@@ -33,9 +33,10 @@ const char* call_name(CallKind k) {
 }
 
 // The dominant argument shapes, evaluated without the literal parser: one string token without
-// prefix, escape or carriage return ('name', "name", '''name''': its value is its body), and a
-// lone True / False / None. Anything else (prefixes, implicit concatenation, escapes, f-strings,
-// numbers, displays) goes through eval_literal. Same values as eval_literal gives.
+// prefix, escape or carriage return ('name', "name", '''name''': its value is its body), a lone
+// True / False / None and a short decimal integer. Anything else (prefixes, implicit concatenation,
+// escapes, f-strings, numbers, displays) goes through eval_literal. Same values as eval_literal
+// gives.
 bool simple_literal(std::string_view src, const TokenVector& toks, const CallArgSpan& arg,
                     PyValue& out) {
   if (arg.end != arg.begin + 1) return false;
@@ -51,6 +52,20 @@ bool simple_literal(std::string_view src, const TokenVector& toks, const CallArg
       return true;
     case Tok::kString:
       break;
+    case Tok::kNumber: {
+      // Decimal digits only (no `_`, sign, base prefix, fraction, exponent or `j`), at most 18:
+      // always an int64.
+      std::string_view digits = t.text(src);
+      if (digits.size() > 18) return false;
+      int64_t v = 0;
+      for (char c : digits) {
+        if (c < '0' || c > '9') return false;
+        v = v * 10 + (c - '0');
+      }
+      out.type = PyValue::Type::kInt;
+      out.integer = v;
+      return true;
+    }
     default:
       return false;
   }

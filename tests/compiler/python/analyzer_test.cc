@@ -647,6 +647,27 @@ TEST(Analyzer, SimpleArgumentsAndTheirLookAlikes) {
   ASSERT_EQ(g.meta_keys_used.size(), 1u);
   EXPECT_EQ(g.meta_keys_used[0].key, "o");
   EXPECT_EQ(g.meta_keys_used[0].default_value, Json("A"));
+
+  auto default_of = [](const std::string& arg) {
+    PythonAnalysis a = run(model("    v = dbt.config.get('k', " + arg + ")\n"));
+    return a.config_keys_used.size() == 1 && a.diagnostics.empty()
+               ? a.config_keys_used[0].default_value
+               : Json(codes(a)[0]);
+  };
+  EXPECT_EQ(default_of("4"), Json(4));
+  EXPECT_EQ(default_of("0"), Json(0));
+  EXPECT_EQ(default_of("000"), Json(0));
+  EXPECT_EQ(default_of("123456789012345678"), Json(123456789012345678));
+  EXPECT_EQ(default_of("9223372036854775807"), Json(INT64_MAX));  // 19 digits
+  EXPECT_EQ(default_of("9223372036854775808"), Json("DBTPY121"));
+  EXPECT_EQ(default_of("-4"), Json(-4));
+  EXPECT_EQ(default_of("1_000"), Json(1000));
+  EXPECT_EQ(default_of("0x10"), Json(16));
+  EXPECT_EQ(default_of("1e3"), Json(1000.0));
+  EXPECT_EQ(default_of("1."), Json(1.0));
+  EXPECT_EQ(default_of("4j"), Json("DBTPY121"));
+  EXPECT_EQ(default_of("4 + 1"), Json("DBTPY120"));
+  EXPECT_TRUE(default_of("0.5").is_number_float());
 }
 
 TEST(Analyzer, ColumnsCountTabsAndNonAsciiTextBeforeTheCall) {
