@@ -32,10 +32,93 @@ const char* call_name(CallKind k) {
   return "dbt";
 }
 
+// The dominant argument shapes, evaluated without the literal parser: one string token without
+// prefix, escape or carriage return ('name', "name", '''name''': its value is its body), a lone
+// True / False / None and a short decimal integer. Anything else (prefixes, implicit concatenation,
+// escapes, f-strings, numbers, displays) goes through eval_literal. Same values as eval_literal
+// gives.
+bool simple_literal(std::string_view src, const TokenVector& toks, const CallArgSpan& arg,
+                    PyValue& out) {
+  if (arg.end != arg.begin + 1) return false;
+  const Token& t = toks[arg.begin];
+  switch (t.kind) {
+    case Tok::kTrue:
+    case Tok::kFalse:
+      out.type = PyValue::Type::kBool;
+      out.boolean = t.kind == Tok::kTrue;
+      return true;
+    case Tok::kNone:
+      out.type = PyValue::Type::kNone;
+      return true;
+    case Tok::kString:
+      break;
+    case Tok::kNumber: {
+      // Decimal digits only (no `_`, sign, base prefix, fraction, exponent or `j`), at most 18:
+      // always an int64.
+      std::string_view digits = t.text(src);
+      if (digits.size() > 18) return false;
+      int64_t v = 0;
+      for (char c : digits) {
+        if (c < '0' || c > '9') return false;
+        v = v * 10 + (c - '0');
+      }
+      out.type = PyValue::Type::kInt;
+      out.integer = v;
+      return true;
+    }
+    default:
+      return false;
+  }
+  std::string_view text = t.text(src);
+  const char q = text[0];
+  if (q != '\'' && q != '"') return false;  // a prefix: r, b, u...
+  const size_t qlen = (text.size() >= 6 && text[1] == q && text[2] == q) ? 3 : 1;
+  std::string_view body = text.substr(qlen, text.size() - 2 * qlen);
+  for (char c : body) {
+    if (c == '\\' || c == '\r') return false;
+  }
+  out.type = PyValue::Type::kStr;
+  out.text.assign(body);
+  return true;
+}
+
+// What analyze() needs for a file and drops after it: kept per thread so that a loader worker
+// reuses the same blocks file after file (the token vector alone is 16 bytes per source byte
+// before it is trimmed) instead of allocating and freeing them for each file.
+struct Scratch {
+  TokenizeResult tokenized;
+  std::vector<PyValue> positional;                        // evaluate_call's
+  std::vector<std::pair<std::string, PyValue>> keywords;  // evaluate_call's
+
+  // Above this the blocks are freed after the file: one huge file must not pin its token
+  // vector in every worker for the rest of the run. 1 MiB of tokens covers sources to 64 KiB.
+  static constexpr size_t kMaxKeptTokens = (size_t{1} << 20) / sizeof(Token);
+  static constexpr size_t kMaxKeptSource = size_t{1} << 20;  // the tokenizer's padded copy
+
+  void release_if_large() {
+    if (tokenized.tokens.capacity() > kMaxKeptTokens) TokenVector().swap(tokenized.tokens);
+    if (tokenized.padded_capacity > kMaxKeptSource) {
+      tokenized.padded.reset();
+      tokenized.padded_capacity = 0;
+    }
+    tokenized.error = SyntaxErrorInfo{};
+    if (positional.capacity() > 64) std::vector<PyValue>().swap(positional);
+    if (keywords.capacity() > 64) std::vector<std::pair<std::string, PyValue>>().swap(keywords);
+    positional.clear();
+    keywords.clear();
+  }
+};
+
 class Analyzer {
  public:
-  Analyzer(std::string_view source, std::string_view path, PythonAnalysis& out)
-      : src_(source), path_(path), out_(out) {}
+  Analyzer(std::string_view source, std::string_view path, PythonAnalysis& out, Scratch& scratch)
+      : src_(source),
+        path_(path),
+        out_(out),
+        tr_(scratch.tokenized),
+        tokens_(scratch.tokenized.tokens),
+        positional_(scratch.positional),
+        keywords_(scratch.keywords) {}
 
   void run();
 
@@ -83,9 +166,10 @@ class Analyzer {
   std::string_view src_;
   std::string_view path_;
   PythonAnalysis& out_;
-  TokenVector tokens_;
-  std::vector<PyValue> positional_;                        // evaluate_call's scratch
-  std::vector<std::pair<std::string, PyValue>> keywords_;  // evaluate_call's scratch
+  TokenizeResult& tr_;  // the scratch's; tokens_ is its vector
+  TokenVector& tokens_;
+  std::vector<PyValue>& positional_;                        // evaluate_call's scratch
+  std::vector<std::pair<std::string, PyValue>>& keywords_;  // evaluate_call's scratch
 };
 
 void Analyzer::syntax_error(const SyntaxErrorInfo& e) {
@@ -100,8 +184,8 @@ void Analyzer::syntax_error(const SyntaxErrorInfo& e) {
 }
 
 void Analyzer::run() {
-  TokenizeResult tr = tokenize(src_);
-  tokens_ = std::move(tr.tokens);
+  tokenize(src_, tr_);
+  const TokenizeResult& tr = tr_;
   if (tr.error.present) {
     // CPython tokenizes lazily: a grammar error before the lexical one is found first (and
     // then loses to the lexical one only in the cases CPython lets it). Parse the tokens up to
@@ -291,7 +375,8 @@ void Analyzer::evaluate_call(const CallSite& site) {
     }
     PyValue value;
     LiteralError error;
-    bool ok = eval_literal(src_, tokens_, arg.begin, arg.end, value, error);
+    bool ok = simple_literal(src_, tokens_, arg, value) ||
+              eval_literal(src_, tokens_, arg.begin, arg.end, value, error);
     if (!ok) {
       call.args_evaluated = false;
       if (error.non_literal) {
@@ -674,9 +759,11 @@ void Analyzer::structure(const ParseResult& pr) {
 }  // namespace
 
 PythonAnalysis analyze(std::string_view source, std::string_view display_path) {
+  thread_local Scratch scratch;
   PythonAnalysis result;
-  Analyzer analyzer(source, display_path, result);
+  Analyzer analyzer(source, display_path, result, scratch);
   analyzer.run();
+  scratch.release_if_large();
   return result;
 }
 

@@ -15,11 +15,18 @@ uint32_t line_start(std::string_view source, uint32_t offset) {
 
 int column_of(std::string_view source, uint32_t offset) {
   if (offset > source.size()) offset = static_cast<uint32_t>(source.size());
+  // One backward pass to the line start, counting every byte that is not a UTF-8 continuation
+  // byte: one per code point.
   int column = 1;
-  for (uint32_t i = line_start(source, offset); i < offset; ++i) {
-    // Count every byte that is not a UTF-8 continuation byte: one per code point.
-    if ((static_cast<unsigned char>(source[i]) & 0xC0) != 0x80) ++column;
+  uint32_t i = offset;
+  while (i > 0) {
+    const unsigned char c = static_cast<unsigned char>(source[i - 1]);
+    if (c <= '\r' && (c == '\n' || c == '\r')) break;
+    column += (c & 0xC0) != 0x80;
+    --i;
   }
+  // A BOM opening the first line is not a column (its lead byte was counted).
+  if (i == 0 && offset >= 3 && source.substr(0, 3) == "\xEF\xBB\xBF") --column;
   return column;
 }
 

@@ -1731,11 +1731,21 @@ int decode_utf8(std::string_view s, size_t pos, char32_t& cp) {
 
 TokenizeResult tokenize(std::string_view source) {
   TokenizeResult result;
+  tokenize(source, result);
+  return result;
+}
+
+void tokenize(std::string_view source, TokenizeResult& result) {
+  // The caller's vector keeps its capacity (the lexer sizes it to one token per byte before
+  // scanning): a worker that tokenizes file after file reuses one block instead of allocating
+  // and freeing tens of KB per file.
+  result.tokens.clear();
+  result.error = SyntaxErrorInfo{};
   if (source.size() >= UINT32_MAX) {
     result.error.present = true;
     result.error.message = "file too large to analyze (4 GiB or more)";
     result.error.line = 1;
-    return result;
+    return;
   }
   // CPython rejects a NUL byte anywhere before tokenizing.
   if (const void* nul = std::memchr(source.data(), '\0', source.size())) {
@@ -1751,17 +1761,20 @@ TokenizeResult tokenize(std::string_view source) {
     result.error.offset = static_cast<uint32_t>(at);
     result.error.detected_at = static_cast<uint32_t>(at);
     result.error.line = line;
-    return result;
+    return;
   }
   // No zero byte in the source (checked above): a copy with zeros after its end lets the lexer
   // find the end without bounds checks.
-  auto padded = std::make_unique_for_overwrite<char[]>(source.size() + kPadding);
-  std::memcpy(padded.get(), source.data(), source.size());
-  std::memset(padded.get() + source.size(), 0, kPadding);
-  Lexer lexer(std::string_view(padded.get(), source.size()), result);
+  if (result.padded_capacity < source.size() + kPadding) {
+    result.padded_capacity = source.size() + kPadding;
+    result.padded = std::make_unique_for_overwrite<char[]>(result.padded_capacity);
+  }
+  char* padded = result.padded.get();
+  std::memcpy(padded, source.data(), source.size());
+  std::memset(padded + source.size(), 0, kPadding);
+  Lexer lexer(std::string_view(padded, source.size()), result);
   lexer.run();
   lexer.finish();
-  return result;
 }
 
 }  // namespace dbtpy::compiler::python

@@ -570,5 +570,154 @@ TEST(Analyzer, Pep701FStringsHideCalls) {
   ASSERT_EQ(a.config_keys_used.size(), 1u);
 }
 
+// Arguments evaluated without the literal parser (one plain string token, True/False/None) and
+// their look-alikes, which must keep the full literal rules.
+TEST(Analyzer, SimpleArgumentsAndTheirLookAlikes) {
+  auto ref_of = [](const std::string& args) {
+    PythonAnalysis a = run(model("    df = dbt.ref(" + args + ")\n"));
+    return a.refs.size() == 1 && a.diagnostics.empty() ? a.refs[0].name : "<" + codes(a)[0] + ">";
+  };
+  EXPECT_EQ(ref_of("'name'"), "name");
+  EXPECT_EQ(ref_of("\"name\""), "name");
+  EXPECT_EQ(ref_of("'''name'''"), "name");
+  EXPECT_EQ(ref_of("\"\"\"na'me\"\"\""), "na'me");
+  EXPECT_EQ(ref_of("''"), "");
+  EXPECT_EQ(ref_of("'a' 'b'"), "ab");             // implicit concatenation: two tokens
+  EXPECT_EQ(ref_of("'a' \"b\" '''c'''"), "abc");  // three
+  EXPECT_EQ(ref_of("'a\\x41'"), "aA");            // escapes are decoded
+  EXPECT_EQ(ref_of("'a\\\\b'"), "a\\b");
+  EXPECT_EQ(ref_of("r'a\\d'"), "a\\d");  // raw: the backslash stays
+  EXPECT_EQ(ref_of("R'a'"), "a");
+  EXPECT_EQ(ref_of("u'a'"), "a");
+  EXPECT_EQ(ref_of("'a',"), "a");             // trailing comma
+  EXPECT_EQ(ref_of("('a')"), "a");            // parenthesized
+  EXPECT_EQ(ref_of("'''a\r\nb'''"), "a\nb");  // newlines normalized inside the literal
+  EXPECT_EQ(ref_of("'''a\rb'''"), "a\nb");
+  EXPECT_EQ(ref_of("f'a'"), "<DBTPY120>");
+  EXPECT_EQ(ref_of("'a' f'b'"), "<DBTPY120>");
+  EXPECT_EQ(ref_of("b'a'"), "<DBTPY130>");
+  EXPECT_EQ(ref_of("'a' + 'b'"), "<DBTPY120>");
+  EXPECT_EQ(ref_of("'a'.lower()"), "<DBTPY120>");
+  EXPECT_EQ(ref_of("'a'[0]"), "<DBTPY120>");
+  EXPECT_EQ(ref_of("True"), "<DBTPY130>");
+  EXPECT_EQ(ref_of("None"), "<DBTPY130>");
+
+  PythonAnalysis b = run(model("    dbt.ref(b'a')\n"));
+  EXPECT_THAT(messages(b), ElementsAre("The name argument to ref() must be a string, got bytes"));
+  PythonAnalysis t = run(model("    dbt.ref(True)\n"));
+  EXPECT_THAT(messages(t), ElementsAre("The name argument to ref() must be a string, got bool"));
+
+  PythonAnalysis s = run(model("    dbt.source('s', \"t\")\n    dbt.source('s' 'x', r't\\\\')\n"));
+  ASSERT_EQ(s.sources.size(), 2u);
+  EXPECT_EQ(s.sources[0].source_name, "s");
+  EXPECT_EQ(s.sources[0].table_name, "t");
+  EXPECT_EQ(s.sources[1].source_name, "sx");
+  EXPECT_EQ(s.sources[1].table_name, "t\\\\");
+
+  PythonAnalysis c =
+      run(model("    dbt.config(m='table', on=True, off=False, none=None, e='', q=\"x'y\", "
+                "t='''a\r\nb''')\n"));
+  EXPECT_TRUE(c.diagnostics.empty());
+  ASSERT_EQ(c.config_calls.size(), 1u);
+  EXPECT_EQ(c.config_calls[0],
+            Json::parse(R"({"m": "table", "on": true, "off": false, "none": null, "e": "",
+                            "q": "x'y", "t": "a\nb"})"));
+  ASSERT_EQ(c.calls.size(), 1u);
+  ASSERT_EQ(c.calls[0].keywords.size(), 7u);
+  EXPECT_EQ(c.calls[0].keywords[0].first, "m");
+  EXPECT_EQ(c.calls[0].keywords[0].second, Json("table"));
+  EXPECT_EQ(c.calls[0].keywords[3].second, Json(nullptr));
+
+  PythonAnalysis x = run(model("    dbt.config(k='a' if x else 'b')\n"));
+  EXPECT_THAT(codes(x), ElementsAre("DBTPY120"));
+  EXPECT_TRUE(x.config_calls.empty());
+  PythonAnalysis y = run(model("    dbt.config(k=True or False)\n"));
+  EXPECT_THAT(codes(y), ElementsAre("DBTPY120"));
+  PythonAnalysis z = run(model("    dbt.config(k=None.x)\n"));
+  EXPECT_THAT(codes(z), ElementsAre("DBTPY120"));
+
+  PythonAnalysis g =
+      run(model("    a = dbt.config.get('k', 'd')\n    b = dbt.config.get('k2', default=True)\n"
+                "    c = dbt.config.meta_get(\"o\", '\\x41')\n"));
+  EXPECT_TRUE(g.diagnostics.empty());
+  ASSERT_EQ(g.config_keys_used.size(), 2u);
+  EXPECT_EQ(g.config_keys_used[0].key, "k");
+  EXPECT_EQ(g.config_keys_used[0].default_value, Json("d"));
+  EXPECT_EQ(g.config_keys_used[1].default_value, Json(true));
+  ASSERT_EQ(g.meta_keys_used.size(), 1u);
+  EXPECT_EQ(g.meta_keys_used[0].key, "o");
+  EXPECT_EQ(g.meta_keys_used[0].default_value, Json("A"));
+
+  auto default_of = [](const std::string& arg) {
+    PythonAnalysis a = run(model("    v = dbt.config.get('k', " + arg + ")\n"));
+    return a.config_keys_used.size() == 1 && a.diagnostics.empty()
+               ? a.config_keys_used[0].default_value
+               : Json(codes(a)[0]);
+  };
+  EXPECT_EQ(default_of("4"), Json(4));
+  EXPECT_EQ(default_of("0"), Json(0));
+  EXPECT_EQ(default_of("000"), Json(0));
+  EXPECT_EQ(default_of("123456789012345678"), Json(123456789012345678));
+  EXPECT_EQ(default_of("9223372036854775807"), Json(INT64_MAX));  // 19 digits
+  EXPECT_EQ(default_of("9223372036854775808"), Json("DBTPY121"));
+  EXPECT_EQ(default_of("-4"), Json(-4));
+  EXPECT_EQ(default_of("1_000"), Json(1000));
+  EXPECT_EQ(default_of("0x10"), Json(16));
+  EXPECT_EQ(default_of("1e3"), Json(1000.0));
+  EXPECT_EQ(default_of("1."), Json(1.0));
+  EXPECT_EQ(default_of("4j"), Json("DBTPY121"));
+  EXPECT_EQ(default_of("4 + 1"), Json("DBTPY120"));
+  EXPECT_TRUE(default_of("0.5").is_number_float());
+}
+
+TEST(Analyzer, ColumnsCountTabsAndNonAsciiTextBeforeTheCall) {
+  PythonAnalysis a = run(
+      "\t\xC3\xA9 = '\xE6\x97\xA5\xF0\x9F\x98\x80'; x = dbt.ref('a')\r"  // CR-only line end
+      "y = 1\r\n"
+      "z = '\xEF\xBB\xBF'; v = dbt.ref('b')\n"  // a BOM not at the start of the file is a character
+      "w = dbt.ref('c')\n");
+  ASSERT_EQ(a.refs.size(), 3u) << ::testing::PrintToString(messages(a));
+  EXPECT_EQ(a.refs[0].where.line, 1);
+  EXPECT_EQ(a.refs[0].where.column, 16);
+  EXPECT_EQ(a.refs[1].where.line, 3);
+  EXPECT_EQ(a.refs[1].where.column, 14);
+  EXPECT_EQ(a.refs[2].where.line, 4);
+  EXPECT_EQ(a.refs[2].where.column, 5);
+  // BOM at the start of the file, call on the first line.
+  PythonAnalysis b =
+      run("\xEF\xBB\xBF"
+          "dbt.ref('a')\n");
+  ASSERT_EQ(b.refs.size(), 1u);
+  EXPECT_EQ(b.refs[0].where.column, 1);
+  PythonAnalysis c = run("\xEF\xBB\xBFx = dbt.ref('a')\n");
+  ASSERT_EQ(c.refs.size(), 1u);
+  EXPECT_EQ(c.refs[0].where.column, 5);
+}
+
+// analyze() keeps its token vector and scratch per thread: a file must not see anything of the
+// one analyzed before it, whatever its size or outcome.
+TEST(Analyzer, EachFileIsAnalyzedAfreshAfterLargeAndBrokenFiles) {
+  const std::string small = model("    df = dbt.ref('small')\n");
+  PythonAnalysis first = run(small);
+  std::string big = "x = [\n";
+  for (int i = 0; i < 100000; ++i)
+    big += "    " + std::to_string(i) + ",\n";
+  big += "]\n" + model("    df = dbt.ref('big')\n");
+  PythonAnalysis large = run(big);
+  EXPECT_TRUE(large.diagnostics.empty());
+  EXPECT_THAT(ref_names(large), ElementsAre("big"));
+  PythonAnalysis broken = run("x = (\n" + small);
+  EXPECT_THAT(codes(broken), ElementsAre("DBTPY101"));
+  PythonAnalysis nul = run(std::string("x = 1\0\n", 7));
+  EXPECT_THAT(codes(nul), ElementsAre("DBTPY101"));
+  PythonAnalysis again = run(small);
+  EXPECT_TRUE(again.diagnostics.empty());
+  EXPECT_THAT(ref_names(again), ElementsAre("small"));
+  EXPECT_EQ(again.refs[0].where.line, first.refs[0].where.line);
+  EXPECT_EQ(again.refs[0].where.column, first.refs[0].where.column);
+  EXPECT_EQ(again.calls.size(), first.calls.size());
+  EXPECT_EQ(again.model_def_line, first.model_def_line);
+}
+
 }  // namespace
 }  // namespace dbtpy::compiler::python
