@@ -2,6 +2,7 @@
 
 #include <array>
 #include <condition_variable>
+#include <cstring>
 #include <map>
 #include <mutex>
 
@@ -162,10 +163,23 @@ void append_model_object(std::string& o, const Node* node, const ModelIR& m, Kee
   // Opens member `key` (a constant needing no escape) unless keep() drops it.
   auto member = [&](std::string_view key) {
     if (!keep(key)) return false;
-    o += first ? "{\""sv : ",\""sv;
+    // One append per member: `{"key":` or `,"key":` (the keys are short constants).
+    char text[40];
+    const size_t n = key.size();
+    if (n > sizeof text - 4) {
+      o += first ? "{\""sv : ",\""sv;
+      first = false;
+      o += key;
+      o += "\":"sv;
+      return true;
+    }
+    text[0] = first ? '{' : ',';
+    text[1] = '"';
+    std::memcpy(text + 2, key.data(), n);
+    text[n + 2] = '"';
+    text[n + 3] = ':';
+    o.append(text, n + 4);
     first = false;
-    o += key;
-    o += "\":"sv;
     return true;
   };
   if (member("checksum")) {
