@@ -2,6 +2,7 @@
 
 #include <array>
 #include <condition_variable>
+#include <cstring>
 #include <map>
 #include <mutex>
 
@@ -14,6 +15,8 @@
 
 namespace dbtpy::compiler {
 namespace {
+
+using namespace std::string_view_literals;
 
 Json relation_json(const Relation& r) {
   return {{"database", r.database},
@@ -125,15 +128,15 @@ void append_optional(std::string& o, const std::optional<std::string>& v) {
   if (v)
     append_json_string(o, *v);
   else
-    o += "null";
+    o += "null"sv;
 }
 
 void append_keys(std::string& o, const std::vector<KeyUse>& keys) {
   o += '[';
   for (size_t i = 0; i < keys.size(); ++i) {
-    o += i ? ",{\"default\":" : "{\"default\":";
+    o += i ? ",{\"default\":"sv : "{\"default\":"sv;
     append_json_value(o, keys[i].default_value);
-    o += ",\"key\":";
+    o += ",\"key\":"sv;
     append_json_string(o, keys[i].key);
     o += '}';
   }
@@ -141,13 +144,13 @@ void append_keys(std::string& o, const std::vector<KeyUse>& keys) {
 }
 
 void append_relation(std::string& o, const Relation& r) {
-  o += "{\"database\":";
+  o += "{\"database\":"sv;
   append_json_string(o, r.database);
-  o += ",\"identifier\":";
+  o += ",\"identifier\":"sv;
   append_json_string(o, r.identifier);
-  o += ",\"rendered\":";
+  o += ",\"rendered\":"sv;
   append_json_string(o, r.rendered);
-  o += ",\"schema\":";
+  o += ",\"schema\":"sv;
   append_json_string(o, r.schema);
   o += '}';
 }
@@ -160,29 +163,42 @@ void append_model_object(std::string& o, const Node* node, const ModelIR& m, Kee
   // Opens member `key` (a constant needing no escape) unless keep() drops it.
   auto member = [&](std::string_view key) {
     if (!keep(key)) return false;
-    o += first ? "{\"" : ",\"";
+    // One append per member: `{"key":` or `,"key":` (the keys are short constants).
+    char text[40];
+    const size_t n = key.size();
+    if (n > sizeof text - 4) {
+      o += first ? "{\""sv : ",\""sv;
+      first = false;
+      o += key;
+      o += "\":"sv;
+      return true;
+    }
+    text[0] = first ? '{' : ',';
+    text[1] = '"';
+    std::memcpy(text + 2, key.data(), n);
+    text[n + 2] = '"';
+    text[n + 3] = ':';
+    o.append(text, n + 4);
     first = false;
-    o += key;
-    o += "\":";
     return true;
   };
   if (member("checksum")) {
-    o += "{\"checksum\":";
+    o += "{\"checksum\":"sv;
     append_json_string(o, m.checksum);
-    o += ",\"name\":\"sha256\"}";
+    o += ",\"name\":\"sha256\"}"sv;
   }
   if (member("config")) m.config.append_json(o, &defaults_text());
   if (member("config_keys_used")) append_keys(o, m.config_keys_used);
   if (node && member("config_provenance")) m.config.append_provenance_json(o, layer_names());
   if (member("depends_on")) {
-    o += "{\"nodes\":";
+    o += "{\"nodes\":"sv;
     append_strings(o, m.depends_on);
     o += '}';
   }
   if (node && member("description")) append_json_string(o, m.description);
   if (node && member("fqn")) append_strings(o, node->fqn);
   if (node && member("imports")) append_strings(o, m.imports);
-  if (node && member("language")) o += "\"python\"";
+  if (node && member("language"sv)) o += "\"python\""sv;
   if (member("meta_keys_used")) append_keys(o, m.meta_keys_used);
   if (node && member("model_def_line")) append_json_integer(o, m.model_def_line);
   if (member("name")) append_json_string(o, m.name);
@@ -190,7 +206,7 @@ void append_model_object(std::string& o, const Node* node, const ModelIR& m, Kee
   if (node && member("package_name")) append_json_string(o, m.package_name);
   if (node && member("patch_path")) {
     if (node->patch_path.empty())
-      o += "null";
+      o += "null"sv;
     else
       append_json_string(o, node->patch_path);
   }
@@ -199,23 +215,23 @@ void append_model_object(std::string& o, const Node* node, const ModelIR& m, Kee
     o += '[';
     for (size_t i = 0; i < m.refs.size(); ++i) {
       const RefCall& r = m.refs[i];
-      o += i ? ",{\"name\":" : "{\"name\":";
+      o += i ? ",{\"name\":"sv : "{\"name\":"sv;
       append_json_string(o, r.name);
-      o += ",\"package\":";
+      o += ",\"package\":"sv;
       append_optional(o, r.package);
-      o += ",\"version\":";
+      o += ",\"version\":"sv;
       append_optional(o, r.version);
       o += '}';
     }
     o += ']';
   }
   if (member("relation")) append_relation(o, m.relation);
-  if (node && member("resource_type")) o += "\"model\"";
+  if (node && member("resource_type"sv)) o += "\"model\""sv;
   if (node && member("source_relations")) append_string_map(o, m.source_relations);
   if (member("sources")) {
     o += '[';
     for (size_t i = 0; i < m.sources.size(); ++i) {
-      o += i ? ",[" : "[";
+      o += i ? ",["sv : "["sv;
       append_json_string(o, m.sources[i].source_name);
       o += ',';
       append_json_string(o, m.sources[i].table_name);
@@ -225,7 +241,7 @@ void append_model_object(std::string& o, const Node* node, const ModelIR& m, Kee
   }
   if (member("unique_id")) append_json_string(o, m.unique_id);
   if (node && member("version")) append_optional(o, node->version);
-  o += first ? "{}" : "}";
+  o += first ? "{}"sv : "}"sv;
 }
 
 void write_relation(JsonText& w, const Relation& r) {
@@ -301,9 +317,9 @@ void emit_model_entries(const Project& project, const std::vector<const Node*>& 
       text.clear();
       for (size_t i = c * kChunk; i < std::min(models.size(), (c + 1) * kChunk); ++i) {
         const Node& n = *models[i];
-        text += i == 0 ? "\n" : ",\n";
+        text += i == 0 ? "\n"sv : ",\n"sv;
         append_json_string(text, n.unique_id);
-        text += ": ";
+        text += ": "sv;
         append_model_object(text, &n, project.python_models[static_cast<size_t>(n.python_model)],
                             [](std::string_view) { return true; });
       }
@@ -347,7 +363,7 @@ void emit_manifest(const Project& project, Sink&& sink) {
   std::string text = "{\n\"metadata\": ";
   text += metadata.dump();
   // One entry per line: readable, diffable, and still one JSON document.
-  text += ",\n\"models\": {";
+  text += ",\n\"models\": {"sv;
   sink(std::string_view(text));
   std::vector<const Node*> models;
   for (const auto& n : project.nodes)
@@ -357,14 +373,14 @@ void emit_manifest(const Project& project, Sink&& sink) {
   bool first = true;
   for (const auto& n : project.nodes) {
     if (n.python_model >= 0) continue;
-    text += first ? "\n" : ",\n";
+    text += first ? "\n"sv : ",\n"sv;
     first = false;
     append_json_string(text, n.unique_id);
-    text += ": ";
+    text += ": "sv;
     JsonText w(text);
     write_other_node(w, n);
   }
-  text += "\n}\n}\n";
+  text += "\n}\n}\n"sv;
   sink(std::string_view(text));
 }
 

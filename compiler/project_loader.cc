@@ -212,6 +212,13 @@ void apply_permutation(std::vector<T>& items, const std::vector<size_t>& order) 
 
 // Sorts `items` in place moving each element once. Returns the permutation: order[i] is the
 // former index of the element now at i.
+// Hash of a (package, name) pair.
+inline size_t name_hash(std::string_view package, std::string_view name) {
+  const size_t a = std::hash<std::string_view>{}(package);
+  const size_t b = std::hash<std::string_view>{}(name);
+  return a ^ (b + 0x9e3779b97f4a7c15ULL + (a << 6) + (a >> 2));
+}
+
 template <typename T, typename Less>
 std::vector<size_t> apply_order(std::vector<T>& items, Less less) {
   std::vector<size_t> order(items.size());
@@ -1453,8 +1460,10 @@ class Loader {
     // moves up.
     size_t kept_nodes = 0;
     size_t kept_irs = 0;
-    // "package\x1fname" -> display path of the first enabled node, for duplicates
-    std::unordered_map<std::string, const std::string*> first_file;
+    // Unversioned kept nodes by the hash of (package, name) -> (kept index, display path of
+    // its file), for duplicates: no key string per node; a kept node stays at its index in
+    // `enabled` until the loop ends, so its names are compared there.
+    std::unordered_multimap<size_t, std::pair<size_t, const std::string*>> first_file;
     first_file.reserve(pending_.size());
     for (auto& p : pending_) {
       if (p.dropped) continue;
@@ -1467,18 +1476,24 @@ class Loader {
           p.file >= 0 ? files_[static_cast<size_t>(p.file)].display : p.yaml_snapshot_entry->file;
       // Two enabled nodes with one name in one package are ambiguous for ref().
       if (!n.version) {
-        std::string key = n.package_name;
-        key += '\x1f';
-        key += n.name;
-        auto [it, inserted] = first_file.emplace(std::move(key), &display);
-        if (!inserted) {
-          project_error(make_diag(
-              Severity::kError, "DBTPY222", display, 0, 0,
-              "two resources are named '" + n.name + "': " + *it->second + " and " + display,
-              "rename one of them, disable one (`enabled: false`), or declare "
-              "versions in a properties file"));
+        const size_t h = name_hash(n.package_name, n.name);
+        const std::string* first = nullptr;
+        for (auto [it, end] = first_file.equal_range(h); it != end; ++it) {
+          const Node& k = enabled[it->second.first];
+          if (k.name == n.name && k.package_name == n.package_name) {
+            first = it->second.second;
+            break;
+          }
+        }
+        if (first) {
+          project_error(
+              make_diag(Severity::kError, "DBTPY222", display, 0, 0,
+                        "two resources are named '" + n.name + "': " + *first + " and " + display,
+                        "rename one of them, disable one (`enabled: false`), or declare "
+                        "versions in a properties file"));
           continue;
         }
+        first_file.emplace(h, std::pair{kept_nodes, &display});
       }
       if (p.ir_built) {
         // In place: slots are in pending order, so a kept one never moves up.

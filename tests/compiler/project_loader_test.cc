@@ -137,6 +137,29 @@ TEST(ProjectLoader, DuplicateNamesMissingYamlEntriesAndBadYaml) {
   EXPECT_NE(p.find("model.jaffle.ok"), nullptr);
 }
 
+TEST(ProjectLoader, EachLaterDuplicateNamesTheFirstFile) {
+  ProjectFixture f;
+  f.write("models/a/orders.py", py_model("    return session.table('x')\n"));
+  f.write("models/b/orders.sql", "select 1");
+  f.write("models/c/orders.sql", "select 2");
+  // Names that share a prefix or differ by one character are distinct.
+  f.write("models/order.sql", "select 3");
+  f.write("models/orders_x.sql", "select 4");
+  Project p = f.load();
+  std::vector<const Diagnostic*> dups;
+  for (const auto& d : p.diagnostics)
+    if (d.code == "DBTPY222") dups.push_back(&d);
+  ASSERT_EQ(dups.size(), 2u) << ::testing::PrintToString(ProjectFixture::codes(p));
+  EXPECT_EQ(dups[0]->file, "models/b/orders.sql");
+  EXPECT_EQ(dups[1]->file, "models/c/orders.sql");
+  for (const Diagnostic* d : dups)
+    EXPECT_NE(d->message.find("named 'orders': models/a/orders.py and "), std::string::npos)
+        << d->message;
+  EXPECT_NE(p.find("model.jaffle.orders"), nullptr);
+  EXPECT_NE(p.find("model.jaffle.order"), nullptr);
+  EXPECT_NE(p.find("model.jaffle.orders_x"), nullptr);
+}
+
 TEST(ProjectLoader, UnknownRefsAndSourcesNameTheClosestNodes) {
   ProjectFixture f;
   f.write("models/stg_orders.sql", "select 1");
