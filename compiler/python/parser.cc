@@ -346,6 +346,9 @@ void Parser::target_list(int mode) {
       }
       check_target(e, mode);
       e.kind = EK::kStarred;
+    } else if (tk() == Tok::kName && (cur_[1].kind == Tok::kComma || cur_[1].kind == Tok::kIn)) {
+      // A lone name, the common target: what binary(5) would return for it, a valid target.
+      advance();
     } else {
       e = binary(5);
       if (!ok()) return;

@@ -11,7 +11,12 @@ namespace dbtpy::compiler::python::detail {
 
 Expr Parser::star_expressions() {
   Expr e = star_expression();
-  if (!ok() || tk() != Tok::kComma) return e;
+  if (failed_ || tk() != Tok::kComma) [[likely]]
+    return e;
+  return star_expressions_tuple(e);
+}
+
+Expr Parser::star_expressions_tuple(const Expr& e) {
   Expr tuple;
   tuple.kind = EK::kTuple;
   tuple.first = e.first;
@@ -215,7 +220,13 @@ inline Expr Parser::binary_rest(Expr left, int min_prec) {
     if (op == Tok::kIn && min_prec > 4) break;
     next();
     if (op == Tok::kIs && tk() == Tok::kNot) next();
-    binary(prec + 1);
+    if (is_lone_atom(tk()) && kEndsOperand[static_cast<uint8_t>(cur_[1].kind)]) {
+      // A lone atom right operand before a token that ends it: what binary(prec + 1) would
+      // consume (its value is not needed), without the call. No failure is possible.
+      advance();
+    } else {
+      binary(prec + 1);
+    }
     left.kind = prec == 4 ? EK::kCompare : EK::kOther;
     left.chain = kNoChain;
     left.flags = 0;

@@ -282,7 +282,10 @@ class Parser {
   void signed_number_pattern();
 
   // ---- expressions ----
+  // Most statements hold one expression, not a tuple: only a comma after it takes the tuple
+  // path, out of line so that the common path keeps a small frame.
   Expr star_expressions();
+  [[gnu::noinline]] Expr star_expressions_tuple(const Expr& first);
   Expr star_expression() { return tk() == Tok::kStar ? starred() : expression(); }
   Expr starred();  // `*` operand
   Expr star_named_expression() { return tk() == Tok::kStar ? starred() : named_expression(); }
