@@ -205,7 +205,8 @@ inline StmtInfo Parser::simple_stmt(Ctx ctx) {
       }
       return info;
     case Tok::kName:
-      if (raw_name_is(pos(), "type") && tk_at(pos() + 1) == Tok::kName &&
+      // `type X = ...`: a name after a name is rare, so test that before the text.
+      if (tk_at(pos() + 1) == Tok::kName && raw_name_is(pos(), "type") &&
           (tk_at(pos() + 2) == Tok::kEqual || tk_at(pos() + 2) == Tok::kLSqb)) {
         next();
         next();

@@ -141,7 +141,7 @@ Expr Parser::expression_rest() {
     composite = true;
     next();
     last_disjunction_ = static_cast<uint32_t>(pos());
-    binary(1);
+    skip_binary(1);
     if (!ok()) break;
     if (tk() != Tok::kElse) {
       fail(first, "expected 'else' after 'if' expression");
@@ -220,13 +220,7 @@ inline Expr Parser::binary_rest(Expr left, int min_prec) {
     if (op == Tok::kIn && min_prec > 4) break;
     next();
     if (op == Tok::kIs && tk() == Tok::kNot) next();
-    if (is_lone_atom(tk()) && kEndsOperand[static_cast<uint8_t>(cur_[1].kind)]) {
-      // A lone atom right operand before a token that ends it: what binary(prec + 1) would
-      // consume (its value is not needed), without the call. No failure is possible.
-      advance();
-    } else {
-      binary(prec + 1);
-    }
+    skip_binary(prec + 1);
     left.kind = prec == 4 ? EK::kCompare : EK::kOther;
     left.chain = kNoChain;
     left.flags = 0;
@@ -522,10 +516,10 @@ void Parser::comprehension_clauses() {
     next();  // for
     target_list(2);
     if (!expect(Tok::kIn, "in")) return;
-    binary(1);
+    skip_binary(1);
     while (ok() && tk() == Tok::kIf) {
       next();
-      binary(1);
+      skip_binary(1);
     }
   }
 }

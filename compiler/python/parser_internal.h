@@ -185,7 +185,10 @@ class Parser {
     return tk() == Tok::kName && name_equals(src_, (*cur_), w);
   }
   bool raw_name_is(size_t i, std::string_view w) const {
-    return tk_at(i) == Tok::kName && t_[i].text(src_) == w;
+    if (tk_at(i) != Tok::kName) return false;
+    const Token& t = tok_[i];
+    return t.end - t.begin == w.size() &&
+           std::char_traits<char>::compare(src_.data() + t.begin, w.data(), w.size()) == 0;
   }
   void next() {
     if (cur_->kind != Tok::kEndMarker) ++cur_;
@@ -361,6 +364,19 @@ class Parser {
     return tk() == Tok::kYield ? yield_expr() : star_expressions();
   }
   Expr binary(int min_prec);
+  // binary(min_prec) whose value is not needed. A lone atom before a token that neither
+  // continues it nor is a binary operator is all binary() would consume: taken without the
+  // call (no failure is possible).
+  void skip_binary(int min_prec) {
+    if (is_lone_atom(tk())) {
+      const Tok after = cur_[1].kind;
+      if (kEndsOperand[static_cast<uint8_t>(after)] || after == Tok::kIf) {
+        advance();
+        return;
+      }
+    }
+    binary(min_prec);
+  }
   // The operator loop of binary() after its first operand, and the `**` loop of power().
   [[gnu::always_inline]] inline Expr binary_rest(Expr left, int min_prec);
   [[gnu::always_inline]] inline Expr power_rest(Expr e);
