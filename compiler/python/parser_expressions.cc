@@ -400,8 +400,8 @@ void Parser::record_call(const Expr& callee, std::vector<CallArgSpan>& args) {
   out_.calls.insert(out_.calls.begin() + static_cast<ptrdiff_t>(at), std::move(site));
 }
 
-void Parser::call_args(Expr& callee, bool allow_genexp) {
-  const bool recognized = callee.chain >= kDbtRef;
+template <bool kRecord>
+void Parser::call_args_impl(const Expr& callee, bool allow_genexp) {
   std::vector<CallArgSpan> spans;
   if (!enter()) return;
   next();  // (
@@ -463,7 +463,7 @@ void Parser::call_args(Expr& callee, bool allow_genexp) {
     }
     if (!ok()) break;
     span.end = static_cast<uint32_t>(pos());
-    if (recognized) spans.push_back(span);
+    if constexpr (kRecord) spans.push_back(span);
     ++count;
     if (tk() == Tok::kComma) {
       next();
@@ -474,8 +474,14 @@ void Parser::call_args(Expr& callee, bool allow_genexp) {
   }
   if (ok()) expect(Tok::kRPar, ")");
   leave();
-  if (ok() && recognized) record_call(callee, spans);
+  if constexpr (kRecord) {
+    if (ok()) record_call(callee, spans);
+  } else {
+    (void)callee;
+  }
 }
+template void Parser::call_args_impl<true>(const Expr&, bool);
+template void Parser::call_args_impl<false>(const Expr&, bool);
 
 void Parser::slices() {
   if (!enter()) return;

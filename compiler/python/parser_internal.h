@@ -388,7 +388,17 @@ class Parser {
   void fstring();
   void fstring_field();
   void lambda_head();
-  void call_args(Expr& callee, bool allow_genexp);
+  // Arguments of a call; those of a recognized dbt.* callee are recorded. The unrecorded
+  // variant, nearly every call, carries no span bookkeeping.
+  void call_args(const Expr& callee, bool allow_genexp) {
+    if (callee.chain >= kDbtRef) {
+      call_args_impl<true>(callee, allow_genexp);
+    } else {
+      call_args_impl<false>(callee, allow_genexp);
+    }
+  }
+  template <bool kRecord>
+  void call_args_impl(const Expr& callee, bool allow_genexp);
   void slices();
   void comprehension_clauses();
   Expr paren_atom();
