@@ -337,22 +337,38 @@ class Parser {
   }
   // expression() whose value is not needed. A lone atom before a token that ends the operand
   // is what expression()'s fast path takes: consumed here without the call.
+  // A dotted name (`a.b.c`, `self.x`) before such a token is consumed the same way: its
+  // attribute trailers cannot fail.
   void skip_expression() {
-    if (!failed_ && depth_ < kMaxDepth && is_lone_atom(tk()) &&
-        kEndsOperand[static_cast<uint8_t>(cur_[1].kind)]) {
-      last_disjunction_ = static_cast<uint32_t>(pos());
-      advance();
-      return;
+    if (!failed_ && depth_ < kMaxDepth && is_lone_atom(tk())) {
+      const Token* end = after_atom();
+      if (kEndsOperand[static_cast<uint8_t>(end->kind)]) {
+        last_disjunction_ = static_cast<uint32_t>(pos());
+        cur_ = end;
+        return;
+      }
     }
     expression();
   }
+  // For a lone atom at the current token: the token after it, or after the dotted name
+  // (`name(.name)*`) it starts. The end marker follows every token read here.
+  [[gnu::always_inline]] const Token* after_atom() const {
+    const Token* p = cur_;
+    if (p->kind == Tok::kName) {
+      while (p[1].kind == Tok::kDot && p[2].kind == Tok::kName)
+        p += 2;
+    }
+    return p + 1;
+  }
   // named_expression() whose value is not needed (see skip_expression).
-  void skip_named_expression() {
-    if (!failed_ && depth_ < kMaxDepth && is_lone_atom(tk()) &&
-        kEndsOperand[static_cast<uint8_t>(cur_[1].kind)] && cur_[1].kind != Tok::kColonEqual) {
-      last_disjunction_ = static_cast<uint32_t>(pos());
-      advance();
-      return;
+  [[gnu::always_inline]] void skip_named_expression() {
+    if (!failed_ && depth_ < kMaxDepth && is_lone_atom(tk())) {
+      const Token* end = after_atom();
+      if (kEndsOperand[static_cast<uint8_t>(end->kind)] && end->kind != Tok::kColonEqual) {
+        last_disjunction_ = static_cast<uint32_t>(pos());
+        cur_ = end;
+        return;
+      }
     }
     named_expression();
   }
@@ -369,9 +385,9 @@ class Parser {
   // call (no failure is possible).
   void skip_binary(int min_prec) {
     if (is_lone_atom(tk())) {
-      const Tok after = cur_[1].kind;
-      if (kEndsOperand[static_cast<uint8_t>(after)] || after == Tok::kIf) {
-        advance();
+      const Token* end = after_atom();
+      if (kEndsOperand[static_cast<uint8_t>(end->kind)] || end->kind == Tok::kIf) {
+        cur_ = end;
         return;
       }
     }
