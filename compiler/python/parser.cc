@@ -205,7 +205,8 @@ inline StmtInfo Parser::simple_stmt(Ctx ctx) {
       }
       return info;
     case Tok::kName:
-      if (raw_name_is(pos(), "type") && tk_at(pos() + 1) == Tok::kName &&
+      // `type X = ...`: a name after a name is rare, so test that before the text.
+      if (tk_at(pos() + 1) == Tok::kName && raw_name_is(pos(), "type") &&
           (tk_at(pos() + 2) == Tok::kEqual || tk_at(pos() + 2) == Tok::kLSqb)) {
         next();
         next();
@@ -346,6 +347,9 @@ void Parser::target_list(int mode) {
       }
       check_target(e, mode);
       e.kind = EK::kStarred;
+    } else if (tk() == Tok::kName && (cur_[1].kind == Tok::kComma || cur_[1].kind == Tok::kIn)) {
+      // A lone name, the common target: what binary(5) would return for it, a valid target.
+      advance();
     } else {
       e = binary(5);
       if (!ok()) return;

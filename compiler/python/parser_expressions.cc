@@ -11,7 +11,12 @@ namespace dbtpy::compiler::python::detail {
 
 Expr Parser::star_expressions() {
   Expr e = star_expression();
-  if (!ok() || tk() != Tok::kComma) return e;
+  if (failed_ || tk() != Tok::kComma) [[likely]]
+    return e;
+  return star_expressions_tuple(e);
+}
+
+Expr Parser::star_expressions_tuple(const Expr& e) {
   Expr tuple;
   tuple.kind = EK::kTuple;
   tuple.first = e.first;
@@ -136,7 +141,7 @@ Expr Parser::expression_rest() {
     composite = true;
     next();
     last_disjunction_ = static_cast<uint32_t>(pos());
-    binary(1);
+    skip_binary(1);
     if (!ok()) break;
     if (tk() != Tok::kElse) {
       fail(first, "expected 'else' after 'if' expression");
@@ -215,7 +220,7 @@ inline Expr Parser::binary_rest(Expr left, int min_prec) {
     if (op == Tok::kIn && min_prec > 4) break;
     next();
     if (op == Tok::kIs && tk() == Tok::kNot) next();
-    binary(prec + 1);
+    skip_binary(prec + 1);
     left.kind = prec == 4 ? EK::kCompare : EK::kOther;
     left.chain = kNoChain;
     left.flags = 0;
@@ -395,8 +400,8 @@ void Parser::record_call(const Expr& callee, std::vector<CallArgSpan>& args) {
   out_.calls.insert(out_.calls.begin() + static_cast<ptrdiff_t>(at), std::move(site));
 }
 
-void Parser::call_args(Expr& callee, bool allow_genexp) {
-  const bool recognized = callee.chain >= kDbtRef;
+template <bool kRecord>
+void Parser::call_args_impl(const Expr& callee, bool allow_genexp) {
   std::vector<CallArgSpan> spans;
   if (!enter()) return;
   next();  // (
@@ -458,7 +463,7 @@ void Parser::call_args(Expr& callee, bool allow_genexp) {
     }
     if (!ok()) break;
     span.end = static_cast<uint32_t>(pos());
-    if (recognized) spans.push_back(span);
+    if constexpr (kRecord) spans.push_back(span);
     ++count;
     if (tk() == Tok::kComma) {
       next();
@@ -469,8 +474,14 @@ void Parser::call_args(Expr& callee, bool allow_genexp) {
   }
   if (ok()) expect(Tok::kRPar, ")");
   leave();
-  if (ok() && recognized) record_call(callee, spans);
+  if constexpr (kRecord) {
+    if (ok()) record_call(callee, spans);
+  } else {
+    (void)callee;
+  }
 }
+template void Parser::call_args_impl<true>(const Expr&, bool);
+template void Parser::call_args_impl<false>(const Expr&, bool);
 
 void Parser::slices() {
   if (!enter()) return;
@@ -511,10 +522,10 @@ void Parser::comprehension_clauses() {
     next();  // for
     target_list(2);
     if (!expect(Tok::kIn, "in")) return;
-    binary(1);
+    skip_binary(1);
     while (ok() && tk() == Tok::kIf) {
       next();
-      binary(1);
+      skip_binary(1);
     }
   }
 }

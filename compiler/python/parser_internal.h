@@ -185,7 +185,10 @@ class Parser {
     return tk() == Tok::kName && name_equals(src_, (*cur_), w);
   }
   bool raw_name_is(size_t i, std::string_view w) const {
-    return tk_at(i) == Tok::kName && t_[i].text(src_) == w;
+    if (tk_at(i) != Tok::kName) return false;
+    const Token& t = tok_[i];
+    return t.end - t.begin == w.size() &&
+           std::char_traits<char>::compare(src_.data() + t.begin, w.data(), w.size()) == 0;
   }
   void next() {
     if (cur_->kind != Tok::kEndMarker) ++cur_;
@@ -282,7 +285,10 @@ class Parser {
   void signed_number_pattern();
 
   // ---- expressions ----
+  // Most statements hold one expression, not a tuple: only a comma after it takes the tuple
+  // path, out of line so that the common path keeps a small frame.
   Expr star_expressions();
+  [[gnu::noinline]] Expr star_expressions_tuple(const Expr& first);
   Expr star_expression() { return tk() == Tok::kStar ? starred() : expression(); }
   Expr starred();  // `*` operand
   Expr star_named_expression() { return tk() == Tok::kStar ? starred() : named_expression(); }
@@ -331,22 +337,38 @@ class Parser {
   }
   // expression() whose value is not needed. A lone atom before a token that ends the operand
   // is what expression()'s fast path takes: consumed here without the call.
+  // A dotted name (`a.b.c`, `self.x`) before such a token is consumed the same way: its
+  // attribute trailers cannot fail.
   void skip_expression() {
-    if (!failed_ && depth_ < kMaxDepth && is_lone_atom(tk()) &&
-        kEndsOperand[static_cast<uint8_t>(cur_[1].kind)]) {
-      last_disjunction_ = static_cast<uint32_t>(pos());
-      advance();
-      return;
+    if (!failed_ && depth_ < kMaxDepth && is_lone_atom(tk())) {
+      const Token* end = after_atom();
+      if (kEndsOperand[static_cast<uint8_t>(end->kind)]) {
+        last_disjunction_ = static_cast<uint32_t>(pos());
+        cur_ = end;
+        return;
+      }
     }
     expression();
   }
+  // For a lone atom at the current token: the token after it, or after the dotted name
+  // (`name(.name)*`) it starts. The end marker follows every token read here.
+  [[gnu::always_inline]] const Token* after_atom() const {
+    const Token* p = cur_;
+    if (p->kind == Tok::kName) {
+      while (p[1].kind == Tok::kDot && p[2].kind == Tok::kName)
+        p += 2;
+    }
+    return p + 1;
+  }
   // named_expression() whose value is not needed (see skip_expression).
-  void skip_named_expression() {
-    if (!failed_ && depth_ < kMaxDepth && is_lone_atom(tk()) &&
-        kEndsOperand[static_cast<uint8_t>(cur_[1].kind)] && cur_[1].kind != Tok::kColonEqual) {
-      last_disjunction_ = static_cast<uint32_t>(pos());
-      advance();
-      return;
+  [[gnu::always_inline]] void skip_named_expression() {
+    if (!failed_ && depth_ < kMaxDepth && is_lone_atom(tk())) {
+      const Token* end = after_atom();
+      if (kEndsOperand[static_cast<uint8_t>(end->kind)] && end->kind != Tok::kColonEqual) {
+        last_disjunction_ = static_cast<uint32_t>(pos());
+        cur_ = end;
+        return;
+      }
     }
     named_expression();
   }
@@ -358,6 +380,19 @@ class Parser {
     return tk() == Tok::kYield ? yield_expr() : star_expressions();
   }
   Expr binary(int min_prec);
+  // binary(min_prec) whose value is not needed. A lone atom before a token that neither
+  // continues it nor is a binary operator is all binary() would consume: taken without the
+  // call (no failure is possible).
+  void skip_binary(int min_prec) {
+    if (is_lone_atom(tk())) {
+      const Token* end = after_atom();
+      if (kEndsOperand[static_cast<uint8_t>(end->kind)] || end->kind == Tok::kIf) {
+        cur_ = end;
+        return;
+      }
+    }
+    binary(min_prec);
+  }
   // The operator loop of binary() after its first operand, and the `**` loop of power().
   [[gnu::always_inline]] inline Expr binary_rest(Expr left, int min_prec);
   [[gnu::always_inline]] inline Expr power_rest(Expr e);
@@ -369,7 +404,17 @@ class Parser {
   void fstring();
   void fstring_field();
   void lambda_head();
-  void call_args(Expr& callee, bool allow_genexp);
+  // Arguments of a call; those of a recognized dbt.* callee are recorded. The unrecorded
+  // variant, nearly every call, carries no span bookkeeping.
+  void call_args(const Expr& callee, bool allow_genexp) {
+    if (callee.chain >= kDbtRef) {
+      call_args_impl<true>(callee, allow_genexp);
+    } else {
+      call_args_impl<false>(callee, allow_genexp);
+    }
+  }
+  template <bool kRecord>
+  void call_args_impl(const Expr& callee, bool allow_genexp);
   void slices();
   void comprehension_clauses();
   Expr paren_atom();

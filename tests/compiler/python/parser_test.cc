@@ -752,10 +752,96 @@ TEST(Parser, FastPathsStopAtTheSameNestingDepthAsTheFullDescent) {
     EXPECT_EQ(subscript, too_deep(levels, "x[0,]")) << levels;
     EXPECT_EQ(too_deep(levels, "f(k=1)"), too_deep(levels, "dbt.ref(k=1)")) << levels;
     EXPECT_EQ(too_deep(levels, "f(1)"), too_deep(levels, "dbt.ref(1)")) << levels;
+    // A dotted name whose value is unused is skipped inline; `+ 1` after it takes the full
+    // descent through the same number of levels.
+    EXPECT_EQ(too_deep(levels, "f(a.b)"), too_deep(levels, "f(a.b + 1)")) << levels;
+    EXPECT_EQ(too_deep(levels, "f(k=a.b)"), too_deep(levels, "f(k=a.b + 1)")) << levels;
+    EXPECT_EQ(too_deep(levels, "[c for c in a.b]"), too_deep(levels, "[c for c in a.b + 1]"))
+        << levels;
     (call ? saw_deep : saw_fine) = true;
   }
   EXPECT_TRUE(saw_deep);
   EXPECT_TRUE(saw_fine);
+}
+
+TEST(Parser, OperatorAndSkipFastPathsKeepPrecedenceAndAcceptWhatCPythonAccepts) {
+  // Operands whose value is unused (right operands, comprehension iterables and conditions,
+  // the condition of `x if c else y`, call arguments) are skipped inline when they are a lone
+  // atom or a dotted name before a token that ends them; their look-alikes continue the
+  // operand and must take the full descent. All accepted by CPython.
+  for (const char* src : {
+           "x = a - b - c\nx = a ** b ** c\nx = -a ** b\nx = not a == b\n",
+           "x = a if b else c if d else e\nx = lambda: a if b else c\nx = a < b > c\n",
+           "x = a < b.c <= d.e\nx = a is not b.c\nx = a not in b.c\nx = (a := b.c)\n",
+           "f(self.x)\nf(k=a.b.c)\nf(a.b, c.d, *e.f, **g.h)\nf(a.b for a in c.d)\n",
+           "x = [m for m in df.columns if m in a.b]\nx = [a for a, b in c if d if e.f]\n",
+           "x = {a.b: c.d for c in e.f}\nfor a, b in c.d: pass\ndel a, b\nfor a, in b: pass\n",
+           "x = a.b if c.d else e.f\nx = a.b.c(d)\nx = a + b if c else d\n",
+           "x = [a.b if c else d for d in e]\nx = f(a.b if c.d else e)\nx = a.b ** c.d\n",
+           "x = a.b[0]\nx = f(a.b[c], a.b(c), a.b.c.d)\nx = f(a.b, 'c' 'd', k=a.b ** 2)\n",
+           "x = dbt.config if a else b\nx = dbt.ref\ny = f(dbt.ref, dbt.config)\n",
+       }) {
+    TokenizeResult tr = tokenize(src);
+    ASSERT_FALSE(tr.error.present) << tr.error.message << "\n" << src;
+    ParseResult pr = parse(src, tr.tokens);
+    EXPECT_FALSE(pr.error.present) << "line " << pr.error.line << ": " << pr.error.message << "\n"
+                                   << src;
+  }
+  // dbt.* names skipped as values are no call sites; calls inside skipped shapes still are.
+  PythonAnalysis a = analyze(
+      "def model(dbt, s):\n"
+      "    f(dbt.ref, k=dbt.config)\n"
+      "    x = [dbt.ref('a') for c in d.e if c in dbt.source]\n"
+      "    return x\n",
+      "m.py");
+  ASSERT_EQ(a.refs.size(), 1u);
+  EXPECT_EQ(a.refs[0].name, "a");
+  EXPECT_TRUE(a.sources.empty());
+}
+
+TEST(Parser, OperatorAndSkipFastPathsRejectLikeCPython) {
+  // Positions checked against CPython's ast.parse (3.11 and 3.12 agree on these).
+  for (const RejectCase& c : {RejectCase{"x = a + \n", 1, 9},
+                              RejectCase{"x = a is not\n", 1, 13},
+                              RejectCase{"(a := b) = c\n", 1, 2},
+                              RejectCase{"f(a for a in b, c)\n", 1, 3},
+                              RejectCase{"f(a.b.)\n", 1, 7},
+                              RejectCase{"x = a.b c\n", 1, 9},
+                              RejectCase{"f(a.b c)\n", 1, 3},
+                              RejectCase{"for a, 1 in b: pass\n", 1, 8},
+                              RejectCase{"del a, f()\n", 1, 8},
+                              RejectCase{"x = a.b.c =\n", 1, 12},
+                              RejectCase{"x = a < b.c d\n", 1, 13},
+                              RejectCase{"x = a if b.c\n", 1, 5},
+                              RejectCase{"x = a if b.c else\n", 1, 18},
+                              RejectCase{"f(k=a.b c)\n", 1, 5},
+                              RejectCase{"x = a.b.if\n", 1, 9},
+                              RejectCase{"x = a - - \n", 1, 11},
+                              RejectCase{"x = a ** \n", 1, 10},
+                              RejectCase{"x = not\n", 1, 8},
+                              RejectCase{"f(a.b=1)\n", 1, 3},
+                              RejectCase{"f(**a, *b)\n", 1, 8}}) {
+    PythonAnalysis a = analyze(c.src, "m.py");
+    ASSERT_FALSE(a.diagnostics.empty()) << c.src;
+    const Diagnostic& d = a.diagnostics.front();
+    EXPECT_EQ(d.code, "DBTPY101") << c.src;
+    EXPECT_EQ(d.line, c.line) << d.message << "\n" << c.src;
+    EXPECT_EQ(d.column, c.col) << d.message << "\n" << c.src;
+  }
+  auto message = [](const char* src) {
+    PythonAnalysis a = analyze(src, "m.py");
+    return a.diagnostics.empty() ? std::string() : a.diagnostics.front().message;
+  };
+  EXPECT_EQ(message("f(a=1, b)\n"),
+            "Failed to parse Python file: positional argument follows keyword argument");
+  EXPECT_EQ(message("f(a for a in b, c)\n"),
+            "Failed to parse Python file: Generator expression must be parenthesized");
+  EXPECT_EQ(message("(a := b) = c\n"),
+            "Failed to parse Python file: cannot assign to named expression here. Maybe you "
+            "meant '==' instead of '='?");
+  EXPECT_EQ(message("f(a.b=1)\n"),
+            "Failed to parse Python file: expression cannot contain assignment, perhaps you "
+            "meant \"==\"?");
 }
 
 }  // namespace
