@@ -17,6 +17,7 @@ bool Parser::fail(size_t tok, std::string_view message) {
   if (!failed_) {
     failed_ = true;
     if (!speculating_) {
+      if (message == "invalid syntax" && lookahead_ > tok) tok = lookahead_;
       if (tok >= t_.size()) tok = t_.size() - 1;
       // Where the parser stood, which may be after the reported position.
       out_.error.token = static_cast<uint32_t>(tok > pos() ? tok : pos());
@@ -41,6 +42,11 @@ bool Parser::fail_expected(const char* what) {
     if (what) return fail_here(fmt::format("expected '{}'", what));
     return fail_here();
   }
+  return false;
+}
+
+bool Parser::fail_header_colon() {
+  if (!failed_) return tk() == Tok::kNewline ? fail_expected(":") : fail_here();
   return false;
 }
 
@@ -609,7 +615,7 @@ void Parser::class_def(Ctx ctx) {
     call_args(dummy, false);
     if (!ok()) return;
   }
-  if (!expect(Tok::kColon, ":")) return;
+  if (!expect_header_colon()) return;
   block(ctx, "class definition", line);
 }
 
@@ -617,13 +623,13 @@ void Parser::if_stmt(Ctx ctx) {
   uint32_t line = (*cur_).line;
   next();
   skip_named_expression();
-  if (!expect(Tok::kColon, ":")) return;
+  if (!expect_header_colon()) return;
   block(ctx, "'if' statement", line);
   while (ok() && tk() == Tok::kElif) {
     line = (*cur_).line;
     next();
     skip_named_expression();
-    if (!expect(Tok::kColon, ":")) return;
+    if (!expect_header_colon()) return;
     block(ctx, "'elif' statement", line);
   }
   if (ok() && tk() == Tok::kElse) {
@@ -638,7 +644,7 @@ void Parser::while_stmt(Ctx ctx) {
   uint32_t line = (*cur_).line;
   next();
   skip_named_expression();
-  if (!expect(Tok::kColon, ":")) return;
+  if (!expect_header_colon()) return;
   block(ctx, "'while' statement", line);
   if (ok() && tk() == Tok::kElse) {
     line = (*cur_).line;
@@ -655,7 +661,7 @@ void Parser::for_stmt(Ctx ctx, bool is_async) {
   target_list(2);
   if (!expect(Tok::kIn, "in")) return;
   star_expressions();
-  if (!expect(Tok::kColon, ":")) return;
+  if (!expect_header_colon()) return;
   block(ctx, "'for' statement", line);
   if (ok() && tk() == Tok::kElse) {
     line = (*cur_).line;
@@ -739,7 +745,7 @@ void Parser::with_stmt(Ctx ctx, bool is_async) {
       next();
     }
   }
-  if (!expect(Tok::kColon, ":")) return;
+  if (!expect_header_colon()) return;
   block(ctx, "'with' statement", line);
 }
 
@@ -764,7 +770,7 @@ void Parser::try_stmt(Ctx ctx) {
     }
     (star ? any_star : any_plain) = true;
     any_except = true;
-    if (tk() != Tok::kColon) {
+    if (tk() != Tok::kColon && !(tk() == Tok::kNewline && !star)) {
       Expr e = expression();
       if (!ok()) return;
       if (tk() == Tok::kComma) {
@@ -779,7 +785,7 @@ void Parser::try_stmt(Ctx ctx) {
       fail_here("expected one or more exception types");
       return;
     }
-    if (!expect(Tok::kColon, ":")) return;
+    if (!expect_header_colon()) return;
     block(ctx, star ? "'except*' statement" : "'except' statement", line);
   }
   if (ok() && any_except && tk() == Tok::kElse) {
@@ -929,7 +935,7 @@ bool Parser::try_match_stmt(Ctx ctx) {
       next();
       skip_named_expression();
     }
-    if (!expect(Tok::kColon, ":")) break;
+    if (!expect_header_colon()) break;
     block(ctx, "'case' statement", case_line);
     ++cases;
   }

@@ -214,7 +214,10 @@ inline Expr Parser::binary_rest(Expr left, int min_prec) {
     int prec = binary_prec(op);
     if (prec == 0 || prec < min_prec) break;
     if (op == Tok::kNot) {
-      if (peek() != Tok::kIn) break;
+      if (peek() != Tok::kIn) {
+        looked_past_not();
+        break;
+      }
       next();
     }
     if (op == Tok::kIn && min_prec > 4) break;

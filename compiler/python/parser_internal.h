@@ -4,6 +4,7 @@
 // A Parser is used by one thread for one parse.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <string_view>
@@ -214,6 +215,23 @@ class Parser {
       return true;
     }
     return fail_expected(what);
+  }
+  // A compound statement's header colon (if, elif, while, for, with, class, except, case).
+  // CPython says "expected ':'" there only when the line ends where the colon belongs (its
+  // invalid_*_stmt rules); another token is a plain "invalid syntax". def, try, else, finally
+  // and lambda use expect(Tok::kColon, ":"), which CPython forces at any token.
+  bool expect_header_colon() {
+    if (tk() == Tok::kColon) {
+      next();
+      return true;
+    }
+    return fail_header_colon();
+  }
+  [[gnu::cold, gnu::noinline]] bool fail_header_colon();
+  // CPython reports a plain "invalid syntax" at the last token it has read. After an operand,
+  // `not` makes it read the next token to look for `not in`: note that token.
+  [[gnu::cold, gnu::noinline]] void looked_past_not() {
+    lookahead_ = std::max(lookahead_, static_cast<uint32_t>(pos() + 1));
   }
   bool enter() {
     if (++depth_ > kMaxDepth) return too_deep();
@@ -436,6 +454,7 @@ class Parser {
   bool speculating_ = false;
   int depth_ = 0;
   uint32_t last_disjunction_ = 0;  // first token of the last disjunction parsed
+  uint32_t lookahead_ = 0;         // furthest token read past a failing `not` (looked_past_not)
 };
 
 }  // namespace dbtpy::compiler::python::detail

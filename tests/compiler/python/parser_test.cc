@@ -408,6 +408,63 @@ TEST(Parser, SpecificMessages) {
   EXPECT_EQ(message("x = (1,\n"), "Failed to parse Python file: '(' was never closed");
 }
 
+TEST(Parser, HeaderColonMessagesLikeCPython) {
+  // CPython 3.12 says "expected ':'" after an if/elif/while/for/with/class/except/case header
+  // only when the line ends there; another token is a plain "invalid syntax" at the last token
+  // it read. def, try, else and finally force the colon: "expected ':'" at any token.
+  struct Case {
+    const char* src;
+    int line;
+    int col;
+    const char* message;
+  };
+  const char* kExpected = "Failed to parse Python file: expected ':'";
+  const char* kInvalid = "Failed to parse Python file: invalid syntax";
+  for (const Case& c : {
+           Case{"if a\n  pass\n", 1, 5, kExpected},
+           Case{"if a b:\n  pass\n", 1, 6, kInvalid},
+           Case{"if a 1:\n  pass\n", 1, 6, kInvalid},
+           Case{"if a:\n  pass\nelif b\n  pass\n", 3, 7, kExpected},
+           Case{"if a:\n  pass\nelif b b:\n  pass\n", 3, 8, kInvalid},
+           Case{"while a b:\n  pass\n", 1, 9, kInvalid},
+           Case{"while a\n  pass\n", 1, 8, kExpected},
+           Case{"for x in a b:\n  pass\n", 1, 12, kInvalid},
+           Case{"for x in range(3) print(x)\n", 1, 19, kInvalid},
+           Case{"with a b:\n  pass\n", 1, 8, kInvalid},
+           Case{"with open(f) as g h: pass\n", 1, 19, kInvalid},
+           Case{"class A b:\n  pass\n", 1, 9, kInvalid},
+           Case{"class A(B) 1:\n  pass\n", 1, 12, kInvalid},
+           Case{"try:\n  pass\nexcept E b:\n  pass\n", 3, 10, kInvalid},
+           Case{"try:\n  pass\nexcept\n  pass\n", 3, 7, kExpected},
+           Case{"try:\n  pass\nexcept E\n  pass\n", 3, 9, kExpected},
+           Case{"match x:\n  case 1 2:\n    pass\n", 2, 10, kInvalid},
+           Case{"def f() x: pass\n", 1, 9, kExpected},
+           Case{"try x:\n  pass\nexcept:\n  pass\n", 1, 5, kExpected},
+           Case{"if a:\n  pass\nelse b:\n  pass\n", 3, 6, kExpected},
+           // After an operand, `not` makes CPython read one more token (looking for `not in`):
+           // the error is reported at that token.
+           Case{"x = a not b\n", 1, 11, kInvalid},
+           Case{"x = a not\n", 1, 10, kInvalid},
+           Case{"x = a not not b\n", 1, 11, kInvalid},
+           Case{"if a not b:\n  pass\n", 1, 10, kInvalid},
+           Case{"for x in a not b:\n  pass\n", 1, 16, kInvalid},
+       }) {
+    PythonAnalysis a = analyze(c.src, "m.py");
+    ASSERT_FALSE(a.diagnostics.empty()) << c.src;
+    const Diagnostic& d = a.diagnostics.front();
+    EXPECT_EQ(d.message, c.message) << c.src;
+    EXPECT_EQ(d.line, c.line) << c.src;
+    EXPECT_EQ(d.column, c.col) << c.src;
+  }
+  // `not in` and `is not` still parse, and `not` before a lexical error lets that error win
+  // (CPython reads the bad token while looking for `in`).
+  for (const Diagnostic& d : analyze("x = a not in b\ny = a is not b\n", "m.py").diagnostics)
+    EXPECT_NE(d.code, "DBTPY101") << d.message;
+  PythonAnalysis lexical = analyze("x = a not $\n", "m.py");
+  ASSERT_FALSE(lexical.diagnostics.empty());
+  EXPECT_EQ(lexical.diagnostics.front().column, 11);
+}
+
 TEST(Parser, PerhapsYouForgotACommaLikeCPython) {
   // The most common slip in dbt.config(...): CPython points at the value before the gap.
   struct Case {
