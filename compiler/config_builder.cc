@@ -1,23 +1,14 @@
 #include "compiler/config_builder.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "compiler/config_merge.h"
 
 namespace dbtpy::compiler {
 namespace {
 
+using packed::get_varint;
 using packed::Tag;
-
-uint64_t get_varint(std::string_view s, size_t& pos) {
-  uint64_t v = 0;
-  for (int shift = 0;; shift += 7) {
-    auto b = static_cast<uint8_t>(s.at(pos++));
-    v |= static_cast<uint64_t>(b & 0x7F) << shift;
-    if (!(b & 0x80)) return v;
-  }
-}
 
 // Whether Json equality of two values is byte equality of their encodings: no numbers (1 and
 // 1.0 are equal Json), binaries or discarded values anywhere inside.
@@ -65,20 +56,6 @@ bool plain_bytes(std::string_view s, size_t& pos) {
     default:
       return false;
   }
-}
-
-bool is_hook_key(std::string_view key) {
-  return key == "pre-hook" || key == "post-hook";
-}
-
-// normalize_config_key without a copy when the key is already spelled dbt's way.
-std::string_view config_key(std::string_view raw, std::string& storage) {
-  auto plain_char = [](char c) { return c != '+' && !std::isspace(static_cast<unsigned char>(c)); };
-  if (!raw.empty() && plain_char(raw.front()) && plain_char(raw.back()) && raw != "pre_hook" &&
-      raw != "post_hook")
-    return raw;
-  storage = normalize_config_key(raw);
-  return storage;
 }
 
 }  // namespace
@@ -259,7 +236,7 @@ bool PackedConfigBuilder::merge(const Json& layer, ConfigLayer which) {
   if (!layer.is_object()) return true;
   std::string storage;
   for (auto it = layer.begin(); it != layer.end(); ++it) {
-    std::string_view key = config_key(it.key(), storage);
+    std::string_view key = normalize_config_key(it.key(), storage);
     MergeBehavior behavior = merge_behavior(key);
     if (behavior == MergeBehavior::kDictKeyAppend) return false;
     bool created = false;

@@ -29,11 +29,11 @@ void append_unique(Json& into, const Json& items) {
     append_unique_item(into, item);
 }
 
+}  // namespace
+
 bool is_hook_key(std::string_view key) {
   return key == "pre-hook" || key == "post-hook";
 }
-
-}  // namespace
 
 MergeBehavior merge_behavior(std::string_view key) {
   // By length first: every config key of every model goes through here.
@@ -64,19 +64,26 @@ MergeBehavior merge_behavior(std::string_view key) {
   return MergeBehavior::kReplace;
 }
 
-std::string normalize_config_key(std::string_view key) {
-  // Most keys are already spelled dbt's way: one copy, no trimming passes.
+std::string_view normalize_config_key(std::string_view key, std::string& storage) {
+  // Most keys are already spelled dbt's way: no copy, no trimming passes.
   auto plain = [](char c) { return c != '+' && !std::isspace(static_cast<unsigned char>(c)); };
   if (!key.empty() && plain(key.front()) && plain(key.back()) && key != "pre_hook" &&
       key != "post_hook")
-    return std::string(key);
+    return key;
   std::string k(trim(key));
   while (!k.empty() && k.front() == '+')
     k.erase(k.begin());
   k = std::string(trim(k));
-  if (k == "pre_hook") return "pre-hook";
-  if (k == "post_hook") return "post-hook";
-  return k;
+  if (k == "pre_hook") k = "pre-hook";
+  if (k == "post_hook") k = "post-hook";
+  storage = std::move(k);
+  return storage;
+}
+
+std::string normalize_config_key(std::string_view key) {
+  std::string storage;
+  std::string_view k = normalize_config_key(key, storage);
+  return k.data() == storage.data() ? std::move(storage) : std::string(k);
 }
 
 Json normalize_hooks(const Json& value) {

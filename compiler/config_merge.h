@@ -23,6 +23,12 @@ MergeBehavior merge_behavior(std::string_view key);
 // dbt's spelling of a config key: leading '+' and spaces dropped, pre_hook -> pre-hook,
 // post_hook -> post-hook.
 std::string normalize_config_key(std::string_view key);
+// The same without a copy when `key` is already spelled dbt's way (most keys); otherwise the
+// result is written to `storage` and viewed.
+std::string_view normalize_config_key(std::string_view key, std::string& storage);
+
+// pre-hook or post-hook (normalized spelling).
+bool is_hook_key(std::string_view key);
 
 // Merges one layer (an object of config keys) into `config`.
 void merge_config_layer(ResolvedConfig& config, const Json& layer, ConfigLayer which);

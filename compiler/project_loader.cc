@@ -210,8 +210,6 @@ void apply_permutation(std::vector<T>& items, const std::vector<size_t>& order) 
   }
 }
 
-// Sorts `items` in place moving each element once. Returns the permutation: order[i] is the
-// former index of the element now at i.
 // Hash of a (package, name) pair.
 inline size_t name_hash(std::string_view package, std::string_view name) {
   const size_t a = std::hash<std::string_view>{}(package);
@@ -219,6 +217,8 @@ inline size_t name_hash(std::string_view package, std::string_view name) {
   return a ^ (b + 0x9e3779b97f4a7c15ULL + (a << 6) + (a >> 2));
 }
 
+// Sorts `items` in place moving each element once. Returns the permutation: order[i] is the
+// former index of the element now at i.
 template <typename T, typename Less>
 std::vector<size_t> apply_order(std::vector<T>& items, Less less) {
   std::vector<size_t> order(items.size());

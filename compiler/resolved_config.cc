@@ -18,6 +18,16 @@ namespace packed {
 //            subtype) 8 bytes(subtype).
 // Each Json value type is kept as it was (integer, unsigned, float), so what unpack() gives
 // back compares, prints and converts exactly as the packed value did.
+uint64_t get_varint(std::string_view bytes, size_t& pos) {
+  uint64_t v = 0;
+  for (int shift = 0;; shift += 7) {
+    if (pos >= bytes.size()) throw std::logic_error("PackedConfig: truncated bytes");
+    auto b = static_cast<uint8_t>(bytes[pos++]);
+    v |= static_cast<uint64_t>(b & 0x7F) << shift;
+    if (!(b & 0x80)) return v;
+  }
+}
+
 void put_varint(std::string& out, uint64_t v) {
   while (v >= 0x80) {
     out += static_cast<char>((v & 0x7F) | 0x80);
@@ -107,14 +117,7 @@ class Reader {
     need(1);
     return static_cast<uint8_t>(s_[pos_++]);
   }
-  uint64_t varint() {
-    uint64_t v = 0;
-    for (int shift = 0;; shift += 7) {
-      uint8_t b = byte();
-      v |= static_cast<uint64_t>(b & 0x7F) << shift;
-      if (!(b & 0x80)) return v;
-    }
-  }
+  uint64_t varint() { return get_varint(s_, pos_); }
   template <typename T>
   T raw() {
     need(sizeof(T));

@@ -81,6 +81,8 @@ enum Tag : uint8_t {
   kDiscarded
 };
 void put_varint(std::string& out, uint64_t v);
+// Reads what put_varint wrote at `pos` and advances `pos`; throws on truncated bytes.
+uint64_t get_varint(std::string_view bytes, size_t& pos);
 void put_string(std::string& out, std::string_view s);
 void put_value(std::string& out, const Json& v);
 // The size of the encoded value at the start of `bytes`.

@@ -35,8 +35,8 @@ const char* call_name(CallKind k) {
 // The dominant argument shapes, evaluated without the literal parser: one string token without
 // prefix, escape or carriage return ('name', "name", '''name''': its value is its body), a lone
 // True / False / None and a short decimal integer. Anything else (prefixes, implicit concatenation,
-// escapes, f-strings, numbers, displays) goes through eval_literal. Same values as eval_literal
-// gives.
+// escapes, f-strings, other numbers, displays) goes through eval_literal. Same values as
+// eval_literal gives.
 bool simple_literal(std::string_view src, const TokenVector& toks, const CallArgSpan& arg,
                     PyValue& out) {
   if (arg.end != arg.begin + 1) return false;

@@ -257,13 +257,18 @@ const char* const kAccepted[] = {
     "w = f(a, b=c, *d, **e)[x:y, ::2] @ m\n",
 };
 
+// `src` tokenizes and parses without an error (the failure names the line and the source).
+void expect_parses(const char* src) {
+  TokenizeResult tr = tokenize(src);
+  ASSERT_FALSE(tr.error.present) << tr.error.message << "\n" << src;
+  ParseResult pr = parse(src, tr.tokens);
+  EXPECT_FALSE(pr.error.present) << "line " << pr.error.line << ": " << pr.error.message << "\n"
+                                 << src;
+}
+
 TEST(Parser, AcceptsThePython312Grammar) {
   for (const char* src : kAccepted) {
-    TokenizeResult tr = tokenize(src);
-    ASSERT_FALSE(tr.error.present) << tr.error.message << "\n" << src;
-    ParseResult pr = parse(src, tr.tokens);
-    EXPECT_FALSE(pr.error.present) << "line " << pr.error.line << ": " << pr.error.message << "\n"
-                                   << src;
+    expect_parses(src);
   }
 }
 
@@ -756,11 +761,7 @@ TEST(Parser, LoneAtomFastPathsAcceptWhatTheFullDescentAccepts) {
            "x = [a, b]\nx = {a: b}\nx = (a)\nx = (a,)\nfor a in b: pass\n",
            "x = dbt.ref('a')\nx = dbt.config.get('k')\nx = dbt.x()\n",
        }) {
-    TokenizeResult tr = tokenize(src);
-    ASSERT_FALSE(tr.error.present) << tr.error.message << "\n" << src;
-    ParseResult pr = parse(src, tr.tokens);
-    EXPECT_FALSE(pr.error.present) << "line " << pr.error.line << ": " << pr.error.message << "\n"
-                                   << src;
+    expect_parses(src);
   }
   // Calls recorded through the full path keep their arguments.
   PythonAnalysis a =
@@ -838,11 +839,7 @@ TEST(Parser, OperatorAndSkipFastPathsKeepPrecedenceAndAcceptWhatCPythonAccepts) 
            "x = a.b[0]\nx = f(a.b[c], a.b(c), a.b.c.d)\nx = f(a.b, 'c' 'd', k=a.b ** 2)\n",
            "x = dbt.config if a else b\nx = dbt.ref\ny = f(dbt.ref, dbt.config)\n",
        }) {
-    TokenizeResult tr = tokenize(src);
-    ASSERT_FALSE(tr.error.present) << tr.error.message << "\n" << src;
-    ParseResult pr = parse(src, tr.tokens);
-    EXPECT_FALSE(pr.error.present) << "line " << pr.error.line << ": " << pr.error.message << "\n"
-                                   << src;
+    expect_parses(src);
   }
   // dbt.* names skipped as values are no call sites; calls inside skipped shapes still are.
   PythonAnalysis a = analyze(
