@@ -17,7 +17,15 @@ bool Parser::fail(size_t tok, std::string_view message) {
   if (!failed_) {
     failed_ = true;
     if (!speculating_) {
-      if (message == "invalid syntax" && lookahead_ > tok) tok = lookahead_;
+      std::string refined;
+      if (message == "invalid syntax") {
+        if (lookahead_ > tok) tok = lookahead_;
+        size_t where = 0;
+        if (refine_invalid_syntax(tok, where, refined)) {
+          tok = where;
+          message = refined;
+        }
+      }
       if (tok >= t_.size()) tok = t_.size() - 1;
       // Where the parser stood, which may be after the reported position.
       out_.error.token = static_cast<uint32_t>(tok > pos() ? tok : pos());
@@ -217,10 +225,12 @@ inline StmtInfo Parser::simple_stmt(Ctx ctx) {
         next();
         next();
         if (tk() == Tok::kLSqb) type_params();
-        if (!expect(Tok::kEqual, "=")) return info;
+        if (!expect(Tok::kEqual, nullptr)) return info;
         skip_expression();
         return info;
       }
+      // `type X` followed by something else: CPython reads the third token before it fails.
+      if (tk_at(pos() + 1) == Tok::kName && raw_name_is(pos(), "type")) looked_at(pos() + 2);
       break;
     default:
       break;
@@ -445,7 +455,7 @@ void Parser::type_params() {
     }
     break;
   }
-  expect(Tok::kRSqb, "]");
+  expect(Tok::kRSqb, nullptr);
 }
 
 void Parser::function_def(Ctx ctx, bool is_async) {
@@ -468,7 +478,7 @@ void Parser::function_def(Ctx ctx, bool is_async) {
   site.counted = !ctx.in_function && !is_async;
   parameters(true, Tok::kRPar, &site);
   if (!ok()) return;
-  if (!expect(Tok::kRPar, ")")) return;
+  if (!expect(Tok::kRPar, nullptr)) return;
   if (tk() == Tok::kRArrow) {
     next();
     skip_expression();
@@ -659,7 +669,7 @@ void Parser::for_stmt(Ctx ctx, bool is_async) {
   uint32_t line = (*cur_).line;
   next();  // for
   target_list(2);
-  if (!expect(Tok::kIn, "in")) return;
+  if (!expect(Tok::kIn, nullptr)) return;
   star_expressions();
   if (!expect_header_colon()) return;
   block(ctx, "'for' statement", line);
@@ -716,7 +726,7 @@ void Parser::with_stmt(Ctx ctx, bool is_async) {
       }
       break;
     }
-    expect(Tok::kRPar, ")");
+    expect(Tok::kRPar, nullptr);
   };
   if (parenthesized) {
     // Like CPython's grammar, try the parenthesized items first and fall back to a
@@ -845,7 +855,7 @@ void Parser::from_import_stmt() {
     fail_here();
     return;
   }
-  if (!expect(Tok::kImport, "import")) return;
+  if (!expect(Tok::kImport, nullptr)) return;
   if (tk() == Tok::kStar) {
     next();
     return;
@@ -869,7 +879,7 @@ void Parser::from_import_stmt() {
       return;
     }
   }
-  if (paren) expect(Tok::kRPar, ")");
+  if (paren) expect(Tok::kRPar, nullptr);
 }
 
 // ------------------------------------------------------------------------------------------

@@ -360,12 +360,38 @@ bool Parser::forgot_comma() {
     default:
       return false;
   }
+  // A starred element: in call arguments `*a b` and `**a b` forgot a comma after `a`; in a
+  // display `**a b` never, `*a b` only as its first element (CPython reads it as a starred
+  // comprehension element there, whose operand is an expression).
+  Element el = element_before(pos());
+  if (el.start != kNoElement && el.start < pos()) {
+    Tok k0 = t_[el.start].kind;
+    if (k0 == Tok::kStar || k0 == Tok::kDoubleStar) {
+      bool operand_is_expression =
+          el.holder == Holder::kCall ||
+          (k0 == Tok::kStar && el.first_in_brackets && el.holder == Holder::kDisplay);
+      if (!operand_is_expression) return false;
+      last_disjunction_ = static_cast<uint32_t>(el.start + 1);
+    }
+  }
   const Token& a = tok_[last_disjunction_];
   if (a.kind == Tok::kName) {
     std::string_view w = a.text(src_);
-    // CPython excludes `print "x"`-like pairs and soft keywords.
-    if (tk_at(last_disjunction_ + 1) == Tok::kString || w == "match" || w == "case" ||
-        w == "type" || w == "_") {
+    // Python 2's `print x`: CPython's "Missing parentheses" message instead.
+    if (last_disjunction_ + 1 == pos() && (w == "print" || w == "exec")) {
+      size_t where = 0;
+      std::string message;
+      if (!legacy_print(pos(), where, message)) return false;
+      fail(where, message);
+      return true;
+    }
+    // CPython excludes `print "x"`-like pairs and soft keywords. Its soft-keyword test compares
+    // only the name's length of bytes, so every prefix of one counts (`m`, `ca`, `ty`...).
+    auto prefix_of = [&](std::string_view keyword) {
+      return w.size() <= keyword.size() && keyword.compare(0, w.size(), w) == 0;
+    };
+    if (tk_at(last_disjunction_ + 1) == Tok::kString || prefix_of("match") || prefix_of("case") ||
+        prefix_of("type") || w == "_") {
       return false;
     }
   }
@@ -475,7 +501,7 @@ void Parser::call_args_impl(const Expr& callee, bool allow_genexp) {
     if (tk() != Tok::kRPar && !forgot_comma()) fail_here();
     break;
   }
-  if (ok()) expect(Tok::kRPar, ")");
+  if (ok()) expect(Tok::kRPar, nullptr);
   leave();
   if constexpr (kRecord) {
     if (ok()) record_call(callee, spans);
@@ -515,7 +541,7 @@ void Parser::slices() {
     }
     break;
   }
-  if (ok() && !forgot_comma()) expect(Tok::kRSqb, "]");
+  if (ok() && !forgot_comma()) expect(Tok::kRSqb, nullptr);
   leave();
 }
 
@@ -524,7 +550,12 @@ void Parser::comprehension_clauses() {
     if (tk() == Tok::kAsync) next();
     next();  // for
     target_list(2);
-    if (!expect(Tok::kIn, "in")) return;
+    if (ok() && tk() != Tok::kIn) {
+      // Inside brackets CPython reads the target as an expression: `for a b` forgot a comma.
+      last_disjunction_ = static_cast<uint32_t>(element_before(pos()).start);
+      if (forgot_comma()) return;
+    }
+    if (!expect(Tok::kIn, nullptr)) return;
     skip_binary(1);
     while (ok() && tk() == Tok::kIf) {
       next();
@@ -615,10 +646,26 @@ void Parser::fstring_field() {
     fail_here("f-string: lambda expressions are not allowed without parentheses");
     return;
   }
+  const size_t field = pos();
   yield_or_star_expressions();
   if (!ok()) return;
-  if (tk() == Tok::kEqual) next();
+  // CPython names what may come next at each point of the field.
+  const char* expecting = "f-string: expecting '=', or '!', or ':', or '}'";
+  if (tk() == Tok::kEqual) {
+    next();
+    expecting = "f-string: expecting '!', or ':', or '}'";
+  } else if (tk() != Tok::kExclamation && tk() != Tok::kColon && tk() != Tok::kRBrace) {
+    // An expression right after the field's expression: a forgotten comma, or Python 2's print.
+    if (t_[field].kind != Tok::kStar && forgot_comma()) return;
+    size_t where = 0;
+    std::string message;
+    if (legacy_print(pos(), where, message)) {
+      fail(where, message);
+      return;
+    }
+  }
   if (tk() == Tok::kExclamation) {
+    expecting = "f-string: expecting ':' or '}'";
     uint32_t excl_end = (*cur_).end;
     next();
     if (tk() != Tok::kName || (*cur_).begin != excl_end) {
@@ -639,9 +686,10 @@ void Parser::fstring_field() {
     next();
     while (ok() && tk() == Tok::kLBrace)
       fstring_field();
+    expecting = "f-string: expecting '}'";
   }
   if (ok() && tk() != Tok::kRBrace) {
-    fail_here("f-string: expecting '}'");
+    fail_here(expecting);
     return;
   }
   next();
@@ -661,7 +709,7 @@ Expr Parser::paren_atom() {
   }
   if (tk() == Tok::kYield) {
     e = yield_expr();
-    expect(Tok::kRPar, ")");
+    if (ok() && !forgot_comma()) expect(Tok::kRPar, nullptr);
     e.flags = kParenthesized;
     leave();
     return e;
@@ -673,7 +721,7 @@ Expr Parser::paren_atom() {
   }
   if (tk() == Tok::kFor || (tk() == Tok::kAsync && peek() == Tok::kFor)) {
     comprehension_clauses();
-    expect(Tok::kRPar, ")");
+    expect(Tok::kRPar, nullptr);
     e.kind = EK::kOther;
     leave();
     return e;
@@ -704,12 +752,12 @@ Expr Parser::paren_atom() {
       if (tk() == Tok::kRPar) break;
       add(star_named_expression());
     }
-    if (ok() && !forgot_comma()) expect(Tok::kRPar, ")");
+    if (ok() && !forgot_comma()) expect(Tok::kRPar, nullptr);
     tuple.flags |= kParenthesized;
     leave();
     return tuple;
   }
-  if (forgot_comma() || !expect(Tok::kRPar, ")")) {
+  if (forgot_comma() || !expect(Tok::kRPar, nullptr)) {
     leave();
     return e;
   }
@@ -756,7 +804,7 @@ Expr Parser::list_atom() {
     }
     break;
   }
-  if (ok() && !forgot_comma()) expect(Tok::kRSqb, "]");
+  if (ok() && !forgot_comma()) expect(Tok::kRSqb, nullptr);
   leave();
   return e;
 }
@@ -813,7 +861,7 @@ Expr Parser::brace_atom() {
     }
     break;
   }
-  if (ok() && !forgot_comma()) expect(Tok::kRBrace, "}");
+  if (ok() && !forgot_comma()) expect(Tok::kRBrace, nullptr);
   leave();
   return e;
 }

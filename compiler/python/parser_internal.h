@@ -230,9 +230,8 @@ class Parser {
   [[gnu::cold, gnu::noinline]] bool fail_header_colon();
   // CPython reports a plain "invalid syntax" at the last token it has read. After an operand,
   // `not` makes it read the next token to look for `not in`: note that token.
-  [[gnu::cold, gnu::noinline]] void looked_past_not() {
-    lookahead_ = std::max(lookahead_, static_cast<uint32_t>(pos() + 1));
-  }
+  [[gnu::cold, gnu::noinline]] void looked_past_not() { looked_at(pos() + 1); }
+  void looked_at(size_t tok) { lookahead_ = std::max(lookahead_, static_cast<uint32_t>(tok)); }
   bool enter() {
     if (++depth_ > kMaxDepth) return too_deep();
     return true;
@@ -443,6 +442,25 @@ class Parser {
   // Inside brackets, an expression right after another one: CPython's "Perhaps you forgot a
   // comma?" at the start of the last disjunction. Returns true when it failed.
   bool forgot_comma();
+
+  // ---- CPython's specific messages for a plain "invalid syntax" (parser_diagnostics.cc) ----
+  class Rewind;
+  enum class Holder : uint8_t { kNone, kDisplay, kCall, kHeader };
+  static constexpr size_t kNoElement = static_cast<size_t>(-1);
+  // The comma-separated element that ends before token `tok`, and what holds it: a display,
+  // subscript or group; call arguments; an if/elif/while header or a decorator; nothing.
+  struct Element {
+    size_t start = kNoElement;  // first token of the element
+    size_t opener = 0;          // the bracket that holds it
+    Holder holder = Holder::kNone;
+    bool first_in_brackets = false;  // no comma between the bracket and the element
+    bool element_cut = false;        // `:`, `=`, `for`, `lambda`... inside the element
+  };
+  Element element_before(size_t tok) const;
+  // Each sets `where` and `message` and returns true when its rule applies at token `tok`.
+  bool refine_invalid_syntax(size_t tok, size_t& where, std::string& message);
+  bool assignment_in_named_expression(size_t eq, size_t& where, std::string& message);
+  bool legacy_print(size_t tok, size_t& where, std::string& message);
 
   std::string_view src_;
   const TokenVector& t_;

@@ -413,6 +413,121 @@ TEST(Parser, SpecificMessages) {
   EXPECT_EQ(message("x = (1,\n"), "Failed to parse Python file: '(' was never closed");
 }
 
+TEST(Parser, SecondPassMessagesLikeCPython) {
+  // CPython 3.12 re-parses a file that failed with its invalid_* rules to say more than
+  // "invalid syntax": `=` where a named expression belongs, Python 2's print, a forgotten
+  // comma (not after a starred display element, nor after a name that is a prefix of a soft
+  // keyword), what an f-string field expects next. Closing brackets are not forced tokens:
+  // plain "invalid syntax" at the last token read. Every case below is CPython's own output.
+  struct Case {
+    const char* src;
+    int line;
+    int col;
+    const char* message;
+  };
+  for (const Case& c : {
+           Case{"[1;]\n", 1, 3, "invalid syntax"},
+           Case{"x[1;]\n", 1, 4, "invalid syntax"},
+           Case{"(1;)\n", 1, 3, "invalid syntax"},
+           Case{"{1;}\n", 1, 3, "invalid syntax"},
+           Case{"{a: b = 1}\n", 1, 7, "invalid syntax"},
+           Case{"x[a:b = 1]\n", 1, 7, "invalid syntax"},
+           Case{"[a := 1 = 2]\n", 1, 9, "invalid syntax"},
+           Case{"(a for a in b = 1)\n", 1, 15, "invalid syntax"},
+           Case{"from a import (b c)\n", 1, 18, "invalid syntax"},
+           Case{"from a imp b\n", 1, 8, "invalid syntax"},
+           Case{"for x y in z: pass\n", 1, 7, "invalid syntax"},
+           Case{"match x:\n case [a b]: pass\n", 2, 10, "invalid syntax"},
+           Case{"match x:\n case {1 a}: pass\n", 2, 10, "invalid syntax"},
+           Case{"if a = b:\n  pass\n", 1, 4,
+                "invalid syntax. Maybe you meant '==' or ':=' instead of '='?"},
+           Case{"if a.b = 1:\n  pass\n", 1, 4,
+                "cannot assign to attribute here. Maybe you meant '==' instead of '='?"},
+           Case{"if (a) = 1:\n  pass\n", 1, 5,
+                "cannot assign to name here. Maybe you meant '==' instead of '='?"},
+           Case{"if (a).b = 1:\n  pass\n", 1, 4,
+                "cannot assign to attribute here. Maybe you meant '==' instead of '='?"},
+           Case{"while f(a) = 1:\n  pass\n", 1, 7,
+                "cannot assign to function call here. Maybe you meant '==' instead of '='?"},
+           Case{"if a + b = 1:\n  pass\n", 1, 4,
+                "cannot assign to expression here. Maybe you meant '==' instead of '='?"},
+           Case{"if 1 = a:\n  pass\n", 1, 4,
+                "cannot assign to literal here. Maybe you meant '==' instead of '='?"},
+           Case{"if a:\n  pass\nelif b = b:\n  pass\n", 3, 6,
+                "invalid syntax. Maybe you meant '==' or ':=' instead of '='?"},
+           Case{"if a = 1 if b else c:\n  pass\n", 1, 4,
+                "invalid syntax. Maybe you meant '==' or ':=' instead of '='?"},
+           Case{"if a = b = c:\n  pass\n", 1, 6, "invalid syntax"},
+           Case{"if not a = 1:\n  pass\n", 1, 10, "invalid syntax"},
+           Case{"if [a] = 1:\n  pass\n", 1, 8, "invalid syntax"},
+           Case{"if (a, b) = 1:\n  pass\n", 1, 11, "invalid syntax"},
+           Case{"if True = 1:\n  pass\n", 1, 9, "invalid syntax"},
+           Case{"[a = 1]\n", 1, 2, "invalid syntax. Maybe you meant '==' or ':=' instead of '='?"},
+           Case{"{a = 1}\n", 1, 2, "invalid syntax. Maybe you meant '==' or ':=' instead of '='?"},
+           Case{"x[a = 1]\n", 1, 3, "invalid syntax. Maybe you meant '==' or ':=' instead of '='?"},
+           Case{"(a = 1)\n", 1, 2, "invalid syntax. Maybe you meant '==' or ':=' instead of '='?"},
+           Case{"x = (a, b = 1, c)\n", 1, 9,
+                "invalid syntax. Maybe you meant '==' or ':=' instead of '='?"},
+           Case{"x = {a, b = 1}\n", 1, 9,
+                "invalid syntax. Maybe you meant '==' or ':=' instead of '='?"},
+           Case{"x = [a = 1 for a in b]\n", 1, 6,
+                "invalid syntax. Maybe you meant '==' or ':=' instead of '='?"},
+           Case{"x = [x for x in y if a = 1]\n", 1, 24, "invalid syntax"},
+           Case{"x = [lambda: a = 1]\n", 1, 16, "invalid syntax"},
+           Case{"x = f(x, (a = 1))\n", 1, 11,
+                "invalid syntax. Maybe you meant '==' or ':=' instead of '='?"},
+           Case{"def f(x=[a = 1]): pass\n", 1, 10,
+                "invalid syntax. Maybe you meant '==' or ':=' instead of '='?"},
+           Case{"@a = 1\ndef f(): pass\n", 1, 2,
+                "invalid syntax. Maybe you meant '==' or ':=' instead of '='?"},
+           Case{"x = [dbt.ref(\"a\") = 1]\n", 1, 6,
+                "cannot assign to function call here. Maybe you meant '==' instead of '='?"},
+           Case{"print \"hi\"\n", 1, 1,
+                "Missing parentheses in call to 'print'. Did you mean print(...)?"},
+           Case{"print a, b\n", 1, 1,
+                "Missing parentheses in call to 'print'. Did you mean print(...)?"},
+           Case{"exec \"x\" in d\n", 1, 1,
+                "Missing parentheses in call to 'exec'. Did you mean exec(...)?"},
+           Case{"x = print a\n", 1, 5,
+                "Missing parentheses in call to 'print'. Did you mean print(...)?"},
+           Case{"[print a]\n", 1, 2,
+                "Missing parentheses in call to 'print'. Did you mean print(...)?"},
+           Case{"f(print a)\n", 1, 3,
+                "Missing parentheses in call to 'print'. Did you mean print(...)?"},
+           Case{"x.print a\n", 1, 9, "invalid syntax"},
+           Case{"f\"{print a}\"\n", 1, 4,
+                "Missing parentheses in call to 'print'. Did you mean print(...)?"},
+           Case{"x = [*a b]\n", 1, 7, "invalid syntax. Perhaps you forgot a comma?"},
+           Case{"x = {**a b}\n", 1, 10, "invalid syntax"},
+           Case{"x = [a, *b c]\n", 1, 12, "invalid syntax"},
+           Case{"x = f(*a b)\n", 1, 8, "invalid syntax. Perhaps you forgot a comma?"},
+           Case{"f(a, **b c)\n", 1, 8, "invalid syntax. Perhaps you forgot a comma?"},
+           Case{"[x for x y]\n", 1, 8, "invalid syntax. Perhaps you forgot a comma?"},
+           Case{"f(x for x y)\n", 1, 9, "invalid syntax. Perhaps you forgot a comma?"},
+           Case{"x = (yield a b)\n", 1, 12, "invalid syntax. Perhaps you forgot a comma?"},
+           Case{"[m b]\n", 1, 4, "invalid syntax"},
+           Case{"[ma < b c]\n", 1, 9, "invalid syntax"},
+           Case{"[mx b]\n", 1, 2, "invalid syntax. Perhaps you forgot a comma?"},
+           Case{"[typ.x b]\n", 1, 8, "invalid syntax"},
+           Case{"[m in df.columns m]\n", 1, 18, "invalid syntax"},
+           Case{"f\"{a b}\"\n", 1, 4, "invalid syntax. Perhaps you forgot a comma?"},
+           Case{"f\"{a!r x}\"\n", 1, 8, "f-string: expecting ':' or '}'"},
+           Case{"f\"{a = x}\"\n", 1, 8, "f-string: expecting '!', or ':', or '}'"},
+           Case{"f\"{a;}\"\n", 1, 5, "f-string: expecting '=', or '!', or ':', or '}'"},
+           Case{"f\"{a=!r x}\"\n", 1, 9, "f-string: expecting ':' or '}'"},
+           Case{"f\"{*a b}\"\n", 1, 7, "f-string: expecting '=', or '!', or ':', or '}'"},
+           Case{"f\"{a:{b c}}\"\n", 1, 7, "invalid syntax. Perhaps you forgot a comma?"},
+           Case{"type X int\n", 1, 8, "invalid syntax"},
+       }) {
+    PythonAnalysis a = analyze(c.src, "m.py");
+    ASSERT_FALSE(a.diagnostics.empty()) << c.src;
+    const Diagnostic& d = a.diagnostics.front();
+    EXPECT_EQ(d.message, std::string("Failed to parse Python file: ") + c.message) << c.src;
+    EXPECT_EQ(d.line, c.line) << c.src;
+    EXPECT_EQ(d.column, c.col) << c.src;
+  }
+}
+
 TEST(Parser, HeaderColonMessagesLikeCPython) {
   // CPython 3.12 says "expected ':'" after an if/elif/while/for/with/class/except/case header
   // only when the line ends there; another token is a plain "invalid syntax" at the last token
