@@ -29,8 +29,21 @@ bool Parser::fail(size_t tok, std::string_view message) {
       if (tok >= t_.size()) tok = t_.size() - 1;
       // Where the parser stood, which may be after the reported position.
       out_.error.token = static_cast<uint32_t>(tok > pos() ? tok : pos());
-      // Like CPython, a statement missing at a dedent or the end of the file is reported at
-      // the end of the last line.
+      // Like CPython, a statement missing at a dedent is reported before the text of the
+      // dedented line, and at the end of the file at the end of the last line.
+      size_t after_dedents = tok;
+      while (after_dedents < t_.size() && t_[after_dedents].kind == Tok::kDedent)
+        ++after_dedents;
+      if (after_dedents > tok && after_dedents < t_.size() &&
+          t_[after_dedents].kind != Tok::kEndMarker) {
+        const Token& t = t_[after_dedents];
+        out_.error.present = true;
+        out_.error.message = std::string(message);
+        out_.error.offset = t.begin;
+        out_.error.line = t.line;
+        out_.error.before_line = true;
+        return false;
+      }
       while (tok > 0 && (t_[tok].kind == Tok::kDedent || t_[tok].kind == Tok::kEndMarker) &&
              (t_[tok - 1].kind == Tok::kNewline || t_[tok - 1].kind == Tok::kDedent)) {
         --tok;
@@ -577,7 +590,12 @@ void Parser::parameters(bool annotations, Tok closer, ModelDefSite* def) {
         skip_expression();
         if (!seen_star) seen_default = true;
       } else if (seen_default && !seen_star) {
-        fail(name_tok, "parameter without a default follows parameter with a default");
+        // CPython's rule needs the parameter to end there; otherwise the error is elsewhere.
+        if (tk() == Tok::kComma || tk() == closer) {
+          fail(name_tok, "parameter without a default follows parameter with a default");
+        } else {
+          fail_here();
+        }
         return;
       }
       if (!seen_star) {
@@ -991,6 +1009,12 @@ ParseResult parse(std::string_view source, const TokenVector& tokens) {
   detail::Parser parser(source, tokens, result);
   parser.parse_file();
   return result;
+}
+
+bool expression_runs_to_end(std::string_view source, const TokenVector& tokens, size_t from) {
+  ParseResult result;
+  detail::Parser parser(source, tokens, result);
+  return parser.expression_runs_to_end(from);
 }
 
 }  // namespace dbtpy::compiler::python

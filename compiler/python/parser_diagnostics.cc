@@ -205,6 +205,39 @@ bool Parser::legacy_print(size_t tok, size_t& where, std::string& message) {
   return true;
 }
 
+size_t Parser::inside_groups(size_t first, size_t end) const {
+  // A parenthesized group is its contents in CPython's tree (a tuple or generator expression
+  // is not): `(a + b)` is reported where `a` starts, `(a, b)` and `(a + b).c` at `(`.
+  while (first + 1 < end && t_[first].kind == Tok::kLPar) {
+    int depth = 0;
+    size_t close = first;
+    bool group = true;
+    for (size_t i = first; i < end; ++i) {
+      Tok k = t_[i].kind;
+      if (is_opener(k)) ++depth;
+      if (is_closer(k) && --depth == 0) {
+        close = i;
+        break;
+      }
+      if (depth == 1 && (k == Tok::kComma || k == Tok::kFor)) group = false;
+    }
+    if (!group || close != end - 1 || close == first + 1) break;
+    ++first;
+    end = close;
+  }
+  return first;
+}
+
+bool Parser::expression_runs_to_end(size_t tok) {
+  Rewind rewind(*this);
+  return !rewind.from(tok, [&] { expression(); }) && pos() + 1 >= t_.size();
+}
+
+bool Parser::expression_at(size_t tok) {
+  Rewind rewind(*this);
+  return rewind.from(tok, [&] { expression(); });
+}
+
 bool Parser::refine_invalid_syntax(size_t tok, size_t& where, std::string& message) {
   if (tok >= t_.size()) return false;
   if (t_[tok].kind == Tok::kEqual && assignment_in_named_expression(tok, where, message)) {

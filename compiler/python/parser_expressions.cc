@@ -120,6 +120,7 @@ Expr Parser::expression_rest() {
   }
   // `lambda` bodies and `else` branches are tail positions: loop instead of recursing, so
   // long chains cannot exhaust the stack.
+  uint32_t disjunction = first;
   while (ok()) {
     Expr e;
     if (have_pre) {
@@ -129,7 +130,7 @@ Expr Parser::expression_rest() {
       while (ok() && tk() == Tok::kLambda)
         lambda_head();
       if (!ok()) break;
-      last_disjunction_ = static_cast<uint32_t>(pos());
+      disjunction = last_disjunction_ = static_cast<uint32_t>(pos());
       e = binary(1);
     }
     if (!ok()) break;
@@ -139,12 +140,18 @@ Expr Parser::expression_rest() {
     }
     if (tk() != Tok::kIf) break;
     composite = true;
+    const size_t if_tok = pos();
     next();
     last_disjunction_ = static_cast<uint32_t>(pos());
     skip_binary(1);
     if (!ok()) break;
     if (tk() != Tok::kElse) {
-      fail(first, "expected 'else' after 'if' expression");
+      // CPython's rule: at the disjunction before `if`, unless a `:` follows the condition.
+      if (tk() == Tok::kColon) {
+        fail_here();
+      } else {
+        fail(inside_groups(disjunction, if_tok), "expected 'else' after 'if' expression");
+      }
       break;
     }
     next();
@@ -395,7 +402,14 @@ bool Parser::forgot_comma() {
       return false;
     }
   }
-  fail(last_disjunction_, "invalid syntax. Perhaps you forgot a comma?");
+  // CPython's rule needs a whole expression after the disjunction (`a not )` is no forgotten
+  // comma: the error is in what follows).
+  if (!expression_at(pos())) {
+    // CPython's second pass goes on into that expression and reports what is wrong there.
+    expression();
+    return !ok();
+  }
+  fail(inside_groups(last_disjunction_, pos()), "invalid syntax. Perhaps you forgot a comma?");
   return true;
 }
 
@@ -431,10 +445,14 @@ void Parser::record_call(const Expr& callee, std::vector<CallArgSpan>& args) {
 
 template <bool kRecord>
 void Parser::call_args_impl(const Expr& callee, bool allow_genexp) {
+  KeepDisjunction keep(last_disjunction_);
   std::vector<CallArgSpan> spans;
   if (!enter()) return;
   next();  // (
   bool seen_keyword = false, seen_kwunpack = false;
+  // A positional argument after keyword arguments: CPython reports it at the token after the
+  // last argument (the last token its argument rule read), so the other arguments are read.
+  const char* misplaced = nullptr;
   int count = 0;
   while (ok() && tk() != Tok::kRPar) {
     CallArgSpan span;
@@ -448,6 +466,11 @@ void Parser::call_args_impl(const Expr& callee, bool allow_genexp) {
       next();
       span.begin = static_cast<uint32_t>(pos());
       skip_expression();
+      if (ok() && (tk() == Tok::kFor || (tk() == Tok::kAsync && peek() == Tok::kFor))) {
+        fail(arg_tok, count == 0 ? "iterable unpacking cannot be used in comprehension"
+                                 : "Generator expression must be parenthesized");
+        break;
+      }
     } else if (tk() == Tok::kDoubleStar) {
       span.kind = CallArgSpan::Kind::kDoubleStar;
       next();
@@ -481,13 +504,10 @@ void Parser::call_args_impl(const Expr& callee, bool allow_genexp) {
         fail(arg_tok, "expression cannot contain assignment, perhaps you meant \"==\"?");
         break;
       }
-      if (seen_kwunpack) {
-        fail(arg_tok, "positional argument follows keyword argument unpacking");
-        break;
-      }
-      if (seen_keyword) {
-        fail(arg_tok, "positional argument follows keyword argument");
-        break;
+      if (!misplaced && seen_kwunpack) {
+        misplaced = "positional argument follows keyword argument unpacking";
+      } else if (!misplaced && seen_keyword) {
+        misplaced = "positional argument follows keyword argument";
       }
     }
     if (!ok()) break;
@@ -501,6 +521,7 @@ void Parser::call_args_impl(const Expr& callee, bool allow_genexp) {
     if (tk() != Tok::kRPar && !forgot_comma()) fail_here();
     break;
   }
+  if (ok() && misplaced) fail_here(misplaced);
   if (ok()) expect(Tok::kRPar, nullptr);
   leave();
   if constexpr (kRecord) {
@@ -513,6 +534,7 @@ template void Parser::call_args_impl<true>(const Expr&, bool);
 template void Parser::call_args_impl<false>(const Expr&, bool);
 
 void Parser::slices() {
+  KeepDisjunction keep(last_disjunction_);
   if (!enter()) return;
   next();  // [
   auto slice = [&]() {
@@ -607,7 +629,10 @@ Expr Parser::strings() {
     if (tk() == Tok::kFStringStart) {
       any_f = true;
       any_text = true;
+      // The fields' expressions are not the disjunction a forgotten comma is reported at.
+      const uint32_t disjunction = last_disjunction_;
       fstring();
+      last_disjunction_ = disjunction;
       continue;
     }
     bool bytes = false;
@@ -696,6 +721,7 @@ void Parser::fstring_field() {
 }
 
 Expr Parser::paren_atom() {
+  KeepDisjunction keep(last_disjunction_);
   Expr e;
   e.first = static_cast<uint32_t>(pos());
   if (!enter()) return e;
@@ -720,6 +746,11 @@ Expr Parser::paren_atom() {
     return e;
   }
   if (tk() == Tok::kFor || (tk() == Tok::kAsync && peek() == Tok::kFor)) {
+    if (inner.kind == EK::kStarred) {
+      fail(inner.first, "iterable unpacking cannot be used in comprehension");
+      leave();
+      return e;
+    }
     comprehension_clauses();
     expect(Tok::kRPar, nullptr);
     e.kind = EK::kOther;
@@ -770,6 +801,7 @@ Expr Parser::paren_atom() {
 }
 
 Expr Parser::list_atom() {
+  KeepDisjunction keep(last_disjunction_);
   Expr e;
   e.kind = EK::kList;
   e.first = static_cast<uint32_t>(pos());
@@ -780,6 +812,10 @@ Expr Parser::list_atom() {
     Expr el = star_named_expression();
     if (!ok()) break;
     if (first_item && (tk() == Tok::kFor || (tk() == Tok::kAsync && peek() == Tok::kFor))) {
+      if (el.kind == EK::kStarred) {
+        fail(el.first, "iterable unpacking cannot be used in comprehension");
+        break;
+      }
       comprehension_clauses();
       e.kind = EK::kOther;
       break;
@@ -800,16 +836,19 @@ Expr Parser::list_atom() {
     }
     if (tk() == Tok::kComma) {
       next();
+      if (tk() == Tok::kFor) break;
       continue;
     }
     break;
   }
+  if (ok() && e.kind == EK::kList && starts_comprehension()) comprehension_target(e.first + 1);
   if (ok() && !forgot_comma()) expect(Tok::kRSqb, nullptr);
   leave();
   return e;
 }
 
 Expr Parser::brace_atom() {
+  KeepDisjunction keep(last_disjunction_);
   Expr e;
   e.kind = EK::kOther;
   e.first = static_cast<uint32_t>(pos());
@@ -850,6 +889,10 @@ Expr Parser::brace_atom() {
         decided = true;
       }
       if (first_item && (tk() == Tok::kFor || (tk() == Tok::kAsync && peek() == Tok::kFor))) {
+        if (key.kind == EK::kStarred) {
+          fail(key.first, "iterable unpacking cannot be used in comprehension");
+          break;
+        }
         comprehension_clauses();
         break;
       }
@@ -857,10 +900,12 @@ Expr Parser::brace_atom() {
     first_item = false;
     if (tk() == Tok::kComma) {
       next();
+      if (tk() == Tok::kFor) break;
       continue;
     }
     break;
   }
+  if (ok() && !is_dict && starts_comprehension()) comprehension_target(e.first + 1);
   if (ok() && !forgot_comma()) expect(Tok::kRBrace, nullptr);
   leave();
   return e;

@@ -176,6 +176,8 @@ class Parser {
       : src_(src), t_(toks), tok_(toks.data()), ntok_(toks.size()), out_(out), cur_(tok_) {}
 
   void parse_file();
+  // Whether an expression from token `tok` fails only at the end marker.
+  bool expression_runs_to_end(size_t tok);
 
  private:
   // ---- token helpers ----
@@ -443,6 +445,23 @@ class Parser {
   // comma?" at the start of the last disjunction. Returns true when it failed.
   bool forgot_comma();
 
+  bool starts_comprehension() const {
+    return tk() == Tok::kFor || (tk() == Tok::kAsync && peek() == Tok::kFor);
+  }
+  // `[a, b for a, b in c]`: the elements before `for` needed parentheses.
+  [[gnu::cold, gnu::noinline]] void comprehension_target(size_t first_element) {
+    fail(first_element, "did you forget parentheses around the comprehension target?");
+  }
+  // A bracket's contents do not change which disjunction the bracket belongs to.
+  struct KeepDisjunction {
+    explicit KeepDisjunction(uint32_t& d) : ref(d), saved(d) {}
+    ~KeepDisjunction() { ref = saved; }
+    KeepDisjunction(const KeepDisjunction&) = delete;
+    KeepDisjunction& operator=(const KeepDisjunction&) = delete;
+    uint32_t& ref;
+    uint32_t saved;
+  };
+
   // ---- CPython's specific messages for a plain "invalid syntax" (parser_diagnostics.cc) ----
   class Rewind;
   enum class Holder : uint8_t { kNone, kDisplay, kCall, kHeader };
@@ -461,6 +480,10 @@ class Parser {
   bool refine_invalid_syntax(size_t tok, size_t& where, std::string& message);
   bool assignment_in_named_expression(size_t eq, size_t& where, std::string& message);
   bool legacy_print(size_t tok, size_t& where, std::string& message);
+  // Where tokens [first, end) begin in CPython's tree when they are one parenthesized group.
+  size_t inside_groups(size_t first, size_t end) const;
+  // Whether a whole expression parses at token `tok` (the parser's state is left unchanged).
+  bool expression_at(size_t tok);
 
   std::string_view src_;
   const TokenVector& t_;

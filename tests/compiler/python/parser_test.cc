@@ -417,8 +417,11 @@ TEST(Parser, SecondPassMessagesLikeCPython) {
   // CPython 3.12 re-parses a file that failed with its invalid_* rules to say more than
   // "invalid syntax": `=` where a named expression belongs, Python 2's print, a forgotten
   // comma (not after a starred display element, nor after a name that is a prefix of a soft
-  // keyword), what an f-string field expects next. Closing brackets are not forced tokens:
-  // plain "invalid syntax" at the last token read. Every case below is CPython's own output.
+  // keyword), what an f-string field expects next, unpacking in comprehensions, misplaced
+  // arguments and parameters. Closing brackets are not forced tokens: plain "invalid syntax"
+  // at the last token read. A statement missing before a dedented line is reported at column 0
+  // of that line; a bracket never closed on the error's logical line wins over a plain error.
+  // Every case below is CPython's own output.
   struct Case {
     const char* src;
     int line;
@@ -518,6 +521,48 @@ TEST(Parser, SecondPassMessagesLikeCPython) {
            Case{"f\"{*a b}\"\n", 1, 7, "f-string: expecting '=', or '!', or ':', or '}'"},
            Case{"f\"{a:{b c}}\"\n", 1, 7, "invalid syntax. Perhaps you forgot a comma?"},
            Case{"type X int\n", 1, 8, "invalid syntax"},
+           Case{"[*a for a in b]\n", 1, 2, "iterable unpacking cannot be used in comprehension"},
+           Case{"{*a for a in b}\n", 1, 2, "iterable unpacking cannot be used in comprehension"},
+           Case{"(*a for a in b)\n", 1, 2, "iterable unpacking cannot be used in comprehension"},
+           Case{"f(*a for a in b)\n", 1, 3, "iterable unpacking cannot be used in comprehension"},
+           Case{"f(x, *a for a in b)\n", 1, 6, "Generator expression must be parenthesized"},
+           Case{"[a, b for a in b]\n", 1, 2,
+                "did you forget parentheses around the comprehension target?"},
+           Case{"[a, for a in b]\n", 1, 2,
+                "did you forget parentheses around the comprehension target?"},
+           Case{"{a, b for a in b}\n", 1, 2,
+                "did you forget parentheses around the comprehension target?"},
+           Case{"f(a=1, b, c=2)\n", 1, 14, "positional argument follows keyword argument"},
+           Case{"f(**a, b)\n", 1, 9, "positional argument follows keyword argument unpacking"},
+           Case{"f(a=1,\n  b)\n", 2, 4, "positional argument follows keyword argument"},
+           Case{"def f(a=1, b): pass\n", 1, 12,
+                "parameter without a default follows parameter with a default"},
+           Case{"def f(a=1, b(c)): pass\n", 1, 13, "invalid syntax"},
+           Case{"lambda a=1, b: 0\n", 1, 13,
+                "parameter without a default follows parameter with a default"},
+           Case{"[(a + b) c]\n", 1, 3, "invalid syntax. Perhaps you forgot a comma?"},
+           Case{"[((a + b)) c]\n", 1, 4, "invalid syntax. Perhaps you forgot a comma?"},
+           Case{"[(a, b) c]\n", 1, 2, "invalid syntax. Perhaps you forgot a comma?"},
+           Case{"[(a + b).c d]\n", 1, 2, "invalid syntax. Perhaps you forgot a comma?"},
+           Case{"[f(a + b) m]\n", 1, 2, "invalid syntax. Perhaps you forgot a comma?"},
+           Case{"[x[a + b] m]\n", 1, 2, "invalid syntax. Perhaps you forgot a comma?"},
+           Case{"[f\"{a}\" f\"{b}\" x]\n", 1, 2, "invalid syntax. Perhaps you forgot a comma?"},
+           Case{"[f\"{a}\"\n \"x\" x]\n", 1, 2, "invalid syntax. Perhaps you forgot a comma?"},
+           Case{"[\"s\" {a b}]\n", 1, 7, "invalid syntax. Perhaps you forgot a comma?"},
+           Case{"x = a if b:\n", 1, 11, "invalid syntax"},
+           Case{"x = (lambda: a) if b c\n", 1, 6, "expected 'else' after 'if' expression"},
+           Case{"x = y if c else (z) if d e\n", 1, 18, "expected 'else' after 'if' expression"},
+           Case{"def f():\n    if x:\nx = 1\n", 3, 0,
+                "expected an indented block after 'if' statement on line 2"},
+           Case{"def f():\n  try:\n    pass\nx=1\n", 4, 0, "expected 'except' or 'finally' block"},
+           Case{"class A:\n  def f(self):\nx = 1\n", 3, 0,
+                "expected an indented block after function definition on line 2"},
+           Case{"x y {\n", 1, 5, "'{' was never closed"},
+           Case{"x = a b {\n", 1, 9, "'{' was never closed"},
+           Case{"x = 1 1 (\n", 1, 9, "'(' was never closed"},
+           Case{"if x {\n", 1, 6, "'{' was never closed"},
+           Case{"x y; z = (\n", 1, 3, "invalid syntax"},
+           Case{"x y\nz = (\n", 1, 3, "invalid syntax"},
        }) {
     PythonAnalysis a = analyze(c.src, "m.py");
     ASSERT_FALSE(a.diagnostics.empty()) << c.src;
