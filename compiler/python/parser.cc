@@ -350,8 +350,32 @@ void Parser::check_other_target(const Expr& e, int mode) {
     return;
   }
   if (mode == 0) {
-    fail(where, fmt::format("cannot assign to {} here. Maybe you meant '==' instead of '='?",
-                            describe(kind)));
+    // At the `=`. CPython adds its hint only where it reads the target as a named expression.
+    const char* what = describe(kind);
+    if (where + 1 == pos()) {  // one token: CPython names the constant
+      switch (t_[where].kind) {
+        case Tok::kNone:
+          what = "None";
+          break;
+        case Tok::kTrue:
+          what = "True";
+          break;
+        case Tok::kFalse:
+          what = "False";
+          break;
+        case Tok::kEllipsis:
+          what = "ellipsis";
+          break;
+        default:
+          break;
+      }
+    }
+    if (equal_sign_hint(where, pos())) {
+      fail(where,
+           fmt::format("cannot assign to {} here. Maybe you meant '==' instead of '='?", what));
+    } else {
+      fail(where, fmt::format("cannot assign to {}", what));
+    }
   } else {
     fail(where, fmt::format("cannot {} {}", verb, describe(kind)));
   }

@@ -186,6 +186,32 @@ bool Parser::assignment_in_named_expression(size_t eq, size_t& where, std::strin
   return true;
 }
 
+bool Parser::equal_sign_hint(size_t target, size_t eq) {
+  // The target must be before the statement's first `=`, the first element or one after a comma
+  // (CPython reads those as named expressions), one bitwise_or, and not start with a list,
+  // tuple, generator expression, True, None or False.
+  size_t start = kNoElement;
+  int depth = 0;
+  size_t i = eq;
+  for (; i > 0; --i) {
+    Tok k = t_[i - 1].kind;
+    if (is_closer(k)) ++depth;
+    if (is_opener(k) && depth-- == 0) return false;
+    if (depth > 0) continue;
+    if (k == Tok::kNewline || k == Tok::kIndent || k == Tok::kDedent || k == Tok::kSemi) break;
+    if (k == Tok::kEqual || k == Tok::kColon || k == Tok::kAugAssign) return false;
+    if (k == Tok::kComma && start == kNoElement) start = i;
+  }
+  if (start == kNoElement) start = i;
+  if (start >= eq || (target != start && target != inside_groups(start, eq))) return false;
+  Tok k0 = t_[start].kind;
+  if (k0 == Tok::kLSqb || k0 == Tok::kTrue || k0 == Tok::kNone || k0 == Tok::kFalse) return false;
+  if (k0 == Tok::kLPar && inside_groups(start, eq) == start) return false;
+  Rewind rewind(*this);
+  if (!rewind.from(start, [&] { binary(5); }) || pos() != eq) return false;
+  return rewind.from(eq + 1, [&] { binary(5); }) && tk() != Tok::kEqual && tk() != Tok::kColonEqual;
+}
+
 // CPython's invalid_legacy_expression: `print x` / `exec "code"` as in Python 2.
 bool Parser::legacy_print(size_t tok, size_t& where, std::string& message) {
   if (tok == 0 || t_[tok - 1].kind != Tok::kName || t_[tok].kind == Tok::kLPar) return false;

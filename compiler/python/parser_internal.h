@@ -480,6 +480,9 @@ class Parser {
   bool refine_invalid_syntax(size_t tok, size_t& where, std::string& message);
   bool assignment_in_named_expression(size_t eq, size_t& where, std::string& message);
   bool legacy_print(size_t tok, size_t& where, std::string& message);
+  // Whether CPython's "Maybe you meant '=='" hint goes with the invalid target that starts at
+  // token `target`, before the `=` at `eq`.
+  bool equal_sign_hint(size_t target, size_t eq);
   // Where tokens [first, end) begin in CPython's tree when they are one parenthesized group.
   size_t inside_groups(size_t first, size_t end) const;
   // Whether a whole expression parses at token `tok` (the parser's state is left unchanged).

@@ -563,6 +563,22 @@ TEST(Parser, SecondPassMessagesLikeCPython) {
            Case{"if x {\n", 1, 6, "'{' was never closed"},
            Case{"x y; z = (\n", 1, 3, "invalid syntax"},
            Case{"x y\nz = (\n", 1, 3, "invalid syntax"},
+           // an invalid assignment target: the '==' hint only where CPython reads a named
+           // expression
+           Case{"f() = 1\n", 1, 1,
+                "cannot assign to function call here. Maybe you meant '==' instead of '='?"},
+           Case{"f() =\n", 1, 1, "cannot assign to function call"},
+           Case{"x = f() = 1\n", 1, 5, "cannot assign to function call"},
+           Case{"a < b = 1\n", 1, 1, "cannot assign to comparison"},
+           Case{"(a + b) = 1\n", 1, 2,
+                "cannot assign to expression here. Maybe you meant '==' instead of '='?"},
+           Case{"a, f() = 1\n", 1, 4,
+                "cannot assign to function call here. Maybe you meant '==' instead of '='?"},
+           Case{"None = 1\n", 1, 1, "cannot assign to None"},
+           Case{"... = 1\n", 1, 1,
+                "cannot assign to ellipsis here. Maybe you meant '==' instead of '='?"},
+           Case{"lambda: 1 = 2\n", 1, 1, "cannot assign to lambda"},
+           Case{"f() = 1 = 2\n", 1, 1, "cannot assign to function call"},
        }) {
     PythonAnalysis a = analyze(c.src, "m.py");
     ASSERT_FALSE(a.diagnostics.empty()) << c.src;
