@@ -44,6 +44,7 @@ bool Parser::fail(size_t tok, std::string_view message) {
         out_.error.before_line = true;
         return false;
       }
+      const size_t failed_at = tok;
       while (tok > 0 && (t_[tok].kind == Tok::kDedent || t_[tok].kind == Tok::kEndMarker) &&
              (t_[tok - 1].kind == Tok::kNewline || t_[tok - 1].kind == Tok::kDedent)) {
         --tok;
@@ -53,6 +54,12 @@ bool Parser::fail(size_t tok, std::string_view message) {
       out_.error.message = std::string(message);
       out_.error.offset = t.begin;
       out_.error.line = t.line;
+      // CPython's NEWLINE token after a comment starts where the comment does (the end of the
+      // file is reported at the end of the last line, comment included).
+      if (t.kind == Tok::kNewline && tok == failed_at && tok > 0) {
+        size_t hash = src_.find('#', t_[tok - 1].end);
+        if (hash < t.begin) out_.error.offset = static_cast<uint32_t>(hash);
+      }
     }
   }
   return false;

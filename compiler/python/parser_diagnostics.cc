@@ -3,6 +3,8 @@
 // the file with its invalid_* grammar rules). Cold code: none of it runs for valid files.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "compiler/python/parser_internal.h"
 
 namespace dbtpy::compiler::python::detail {
@@ -252,6 +254,18 @@ size_t Parser::inside_groups(size_t first, size_t end) const {
     end = close;
   }
   return first;
+}
+
+void Parser::replace_plain_error(size_t tok, std::string_view message) {
+  if (speculating_ || !out_.error.present || out_.error.too_deep ||
+      out_.error.message != "invalid syntax") {
+    return;
+  }
+  const Token& t = t_[std::min(tok, t_.size() - 1)];
+  out_.error.message = std::string(message);
+  out_.error.offset = t.begin;
+  out_.error.line = t.line;
+  out_.error.before_line = false;
 }
 
 bool Parser::expression_runs_to_end(size_t tok) {

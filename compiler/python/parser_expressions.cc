@@ -142,9 +142,18 @@ Expr Parser::expression_rest() {
     composite = true;
     const size_t if_tok = pos();
     next();
-    last_disjunction_ = static_cast<uint32_t>(pos());
+    const size_t condition = pos();
+    last_disjunction_ = static_cast<uint32_t>(condition);
     skip_binary(1);
-    if (!ok()) break;
+    if (!ok()) {
+      // A plain error inside the condition: CPython's second pass takes the condition's valid
+      // beginning as the whole condition and then misses the `else`.
+      if (out_.error.token > condition) {
+        replace_plain_error(inside_groups(disjunction, if_tok),
+                            "expected 'else' after 'if' expression");
+      }
+      break;
+    }
     if (tk() != Tok::kElse) {
       // CPython's rule: at the disjunction before `if`, unless a `:` follows the condition.
       if (tk() == Tok::kColon) {
@@ -405,8 +414,11 @@ bool Parser::forgot_comma() {
   // CPython's rule needs a whole expression after the disjunction (`a not )` is no forgotten
   // comma: the error is in what follows).
   if (!expression_at(pos())) {
-    // CPython's second pass goes on into that expression and reports what is wrong there.
+    // CPython's second pass goes on into that expression and reports a specific error found
+    // there; a plain "invalid syntax" stays where its first pass stopped (here).
+    const size_t here = pos();
     expression();
+    if (!ok()) replace_plain_error(here, "invalid syntax");
     return !ok();
   }
   fail(inside_groups(last_disjunction_, pos()), "invalid syntax. Perhaps you forgot a comma?");

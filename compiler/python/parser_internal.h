@@ -480,6 +480,9 @@ class Parser {
   bool refine_invalid_syntax(size_t tok, size_t& where, std::string& message);
   bool assignment_in_named_expression(size_t eq, size_t& where, std::string& message);
   bool legacy_print(size_t tok, size_t& where, std::string& message);
+  // After a failure: a plain "invalid syntax" (not a more specific message) becomes `message`
+  // reported at token `tok`.
+  void replace_plain_error(size_t tok, std::string_view message);
   // Whether CPython's "Maybe you meant '=='" hint goes with the invalid target that starts at
   // token `target`, before the `=` at `eq`.
   bool equal_sign_hint(size_t target, size_t eq);

@@ -579,6 +579,16 @@ TEST(Parser, SecondPassMessagesLikeCPython) {
                 "cannot assign to ellipsis here. Maybe you meant '==' instead of '='?"},
            Case{"lambda: 1 = 2\n", 1, 1, "cannot assign to lambda"},
            Case{"f() = 1 = 2\n", 1, 1, "cannot assign to function call"},
+           // a plain error stays where the first pass stopped; a comment before the line end
+           Case{"from a #import b\n", 1, 8, "invalid syntax"},
+           Case{"out =# {}\n", 1, 6, "invalid syntax"},
+           Case{"if x:  # c\n", 1, 11, "expected an indented block after 'if' statement on line 1"},
+           Case{"x = a if f(b c) else d\n", 1, 12, "invalid syntax. Perhaps you forgot a comma?"},
+           Case{"x = a if b. else c\n", 1, 5, "expected 'else' after 'if' expression"},
+           Case{"x = a if isinstance(b, async (c)) else d\n", 1, 5,
+                "expected 'else' after 'if' expression"},
+           Case{"x = (\"a\" await , b)\n", 1, 10, "invalid syntax"},
+           Case{"x = [a if b c]\n", 1, 6, "expected 'else' after 'if' expression"},
        }) {
     PythonAnalysis a = analyze(c.src, "m.py");
     ASSERT_FALSE(a.diagnostics.empty()) << c.src;
