@@ -275,13 +275,17 @@ inline void Parser::assignment_or_expr(StmtInfo& info) {
   }
   if (!ok()) return;
   if (tk() == Tok::kColon) {
-    // Annotated assignment: one target only.
-    if (first.kind == EK::kTuple && !(first.flags & kParenthesized)) {
-      fail(first.first, "only single target (not tuple) can be annotated");
-      return;
-    }
+    // Annotated assignment: one target only. CPython names a bad target only when an
+    // annotation follows the colon; else the colon is a plain syntax error.
     if (first.kind != EK::kName && first.kind != EK::kAttribute && first.kind != EK::kSubscript) {
-      fail(first.first, fmt::format("illegal target for annotation"));
+      if (!expression_at(pos() + 1)) {
+        fail_here();
+      } else if (first.kind == EK::kTuple || first.kind == EK::kList) {
+        fail(first.first, fmt::format("only single target (not {}) can be annotated",
+                                      first.kind == EK::kTuple ? "tuple" : "list"));
+      } else {
+        fail(first.first, "illegal target for annotation");
+      }
       return;
     }
     next();

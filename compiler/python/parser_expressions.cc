@@ -499,7 +499,14 @@ void Parser::call_args_impl(const Expr& callee, bool allow_genexp) {
       seen_keyword = true;
     } else {
       span.begin = arg_tok;
-      skip_named_expression();
+      // An argument is `name := value` or an expression: another target before `:=` is a
+      // plain syntax error there, not CPython's named-expression message.
+      if (tk() == Tok::kName && peek() == Tok::kColonEqual) {
+        walrus();
+      } else {
+        skip_expression();
+        if (ok() && tk() == Tok::kColonEqual) fail_here();
+      }
       if (!ok()) break;
       if (tk() == Tok::kFor || (tk() == Tok::kAsync && peek() == Tok::kFor)) {
         if (!allow_genexp) {

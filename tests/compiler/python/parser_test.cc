@@ -589,6 +589,15 @@ TEST(Parser, SecondPassMessagesLikeCPython) {
                 "expected 'else' after 'if' expression"},
            Case{"x = (\"a\" await , b)\n", 1, 10, "invalid syntax"},
            Case{"x = [a if b c]\n", 1, 6, "expected 'else' after 'if' expression"},
+           // `:=` after a non-name argument; annotation targets named only before an annotation
+           Case{"f(a.b := 1)\n", 1, 7, "invalid syntax"},
+           Case{"f(x, a[0] := 1)\n", 1, 11, "invalid syntax"},
+           Case{"\"s\":\n", 1, 4, "invalid syntax"},
+           Case{"\"s\": int\n", 1, 1, "illegal target for annotation"},
+           Case{"f():\n", 1, 4, "invalid syntax"},
+           Case{"[a]: int\n", 1, 1, "only single target (not list) can be annotated"},
+           Case{"(a, b): int\n", 1, 1, "only single target (not tuple) can be annotated"},
+           Case{"a, b: int\n", 1, 1, "only single target (not tuple) can be annotated"},
        }) {
     PythonAnalysis a = analyze(c.src, "m.py");
     ASSERT_FALSE(a.diagnostics.empty()) << c.src;
