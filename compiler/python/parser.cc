@@ -558,6 +558,8 @@ void Parser::parameters(bool annotations, Tok closer, ModelDefSite* def) {
   int32_t first_positional = -1;
   bool any = false;
   while (ok() && tk() != closer) {
+    // An annotation or default parsed in this parameter starts after this token.
+    const size_t param_start = pos();
     if (seen_kwargs) {
       fail_here("arguments cannot follow var-keyword argument");
       return;
@@ -628,7 +630,7 @@ void Parser::parameters(bool annotations, Tok closer, ModelDefSite* def) {
         // CPython's rule needs the parameter to end there; otherwise the error is elsewhere.
         if (tk() == Tok::kComma || tk() == closer) {
           fail(name_tok, "parameter without a default follows parameter with a default");
-        } else {
+        } else if (closer == Tok::kColon || last_disjunction_ <= param_start || !forgot_comma()) {
           fail_here();
         }
         return;
@@ -649,9 +651,8 @@ void Parser::parameters(bool annotations, Tok closer, ModelDefSite* def) {
       continue;
     }
     if (tk() != closer) {
-      if (closer == Tok::kColon) {
-        fail_here();
-      } else {
+      // Inside a def's parentheses an annotation or default may have lost its comma.
+      if (closer == Tok::kColon || last_disjunction_ <= param_start || !forgot_comma()) {
         fail_here();
       }
       return;

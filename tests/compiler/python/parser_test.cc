@@ -598,6 +598,14 @@ TEST(Parser, SecondPassMessagesLikeCPython) {
            Case{"[a]: int\n", 1, 1, "only single target (not list) can be annotated"},
            Case{"(a, b): int\n", 1, 1, "only single target (not tuple) can be annotated"},
            Case{"a, b: int\n", 1, 1, "only single target (not tuple) can be annotated"},
+           // a def's annotations and defaults are inside its parentheses (not a lambda's)
+           Case{"def f(a=1 2): pass\n", 1, 9, "invalid syntax. Perhaps you forgot a comma?"},
+           Case{"def f(a: x y): pass\n", 1, 10, "invalid syntax. Perhaps you forgot a comma?"},
+           Case{"lambda a=1 2: 0\n", 1, 12, "invalid syntax"},
+           Case{"def f(*a: x y): pass\n", 1, 11, "invalid syntax. Perhaps you forgot a comma?"},
+           Case{"def f(a, b c): pass\n", 1, 12, "invalid syntax"},
+           Case{"def f(*a b): pass\n", 1, 10, "invalid syntax"},
+           Case{"def f(a=1, b: x y): pass\n", 1, 15, "invalid syntax. Perhaps you forgot a comma?"},
        }) {
     PythonAnalysis a = analyze(c.src, "m.py");
     ASSERT_FALSE(a.diagnostics.empty()) << c.src;
