@@ -375,6 +375,17 @@ inline Tok keyword_kind(const char* w, size_t len, unsigned char first) {
   return kKeywordWords[slot] == v ? kKeywordKinds[slot] : Tok::kName;
 }
 
+// keyword_kind() for len < 16 (the lengths one SSE2 block finds).
+inline Tok short_keyword_kind(const char* w, size_t len, unsigned char first) {
+  static_assert(sizeof(kKeywordLengths[0]) == 2, "bits 9..15 of each entry are zero");
+  if (!((kKeywordLengths[first] >> len) & 1u)) return Tok::kName;
+  uint64_t v;
+  std::memcpy(&v, w, 8);
+  v &= kLengthMask[len];
+  const size_t slot = keyword_slot(v);
+  return kKeywordWords[slot] == v ? kKeywordKinds[slot] : Tok::kName;
+}
+
 // Whether the identifier `w` is a string prefix CPython accepts (any case).
 struct Prefix {
   bool ok = false;
@@ -835,6 +846,7 @@ void Lexer::run() {
   using UChar = unsigned char;
   size_t c;  // the byte at p, zero-extended: indexes the dispatch table as it is
   size_t q;  // the end of the token being scanned
+  Tok name_kind;
   // Room for the rest of the source at one token per byte, plus `extra` tokens (see grow()).
   auto make_room = [&](size_t extra) {
     if (static_cast<size_t>(limit - out) < room_needed(p, extra)) [[unlikely]] {
@@ -877,8 +889,22 @@ space:
 name:
   // An ASCII name, stored before the byte after it is looked at: the dispatch after names
   // takes the token back when that byte is a quote or non-ASCII (rare).
+#if defined(__SSE2__)
+  // Names under 16 bytes in one block (no length test before the keyword filter: its table
+  // has no bit above 8); longer ones are never keywords.
+  q = static_cast<unsigned>(__builtin_ctz(ident_mask(s + p) ^ 0x1FFFFu));
+  if (q < 16) [[likely]] {
+    name_kind = short_keyword_kind(s + p, q, static_cast<unsigned char>(c));
+    q += p;
+  } else {
+    q = p + long_ident_run(s + p);
+    name_kind = Tok::kName;
+  }
+#else
   q = p + ident_run(s + p);
-  put(keyword_kind(s + p, q - p, static_cast<unsigned char>(c)), p, q);
+  name_kind = keyword_kind(s + p, q - p, static_cast<unsigned char>(c));
+#endif
+  put(name_kind, p, q);
   p = q;
   c = UChar(s[p]);
   DBTPY_DISPATCH_AFTER_NAME(c);
