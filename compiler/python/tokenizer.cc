@@ -839,7 +839,7 @@ void Lexer::run() {
   const bool plain = modes_.empty();  // no f-string field: `:` and `}` are always operators
   size_t p = pos_;
   uint32_t line = line_;
-  int depth = bracket_depth_;
+  size_t depth = static_cast<size_t>(bracket_depth_);  // size_t: indexes without extension
   if (static_cast<size_t>(tok_limit_ - next_tok_) < room_needed(p, 0)) grow(room_needed(p, 0));
   Token* out = next_tok_;
   Token* limit = tok_limit_;
@@ -872,7 +872,7 @@ void Lexer::run() {
   auto leave = [&]() {
     pos_ = p;
     line_ = line;
-    bracket_depth_ = depth;
+    bracket_depth_ = static_cast<int>(depth);
     next_tok_ = out;
   };
 
@@ -880,7 +880,8 @@ void Lexer::run() {
 
 space:
   // Mostly one space between tokens; longer runs 16 at a time.
-  c = UChar(s[++p]);
+  c = UChar(s[p + 1]);
+  ++p;
   if (c == ' ') {
     p += space_run(s + p);
     c = UChar(s[p]);
@@ -964,10 +965,15 @@ newline:
   // The next line's indentation, when it is spaces only and consistent; blank lines are
   // skipped. Anything else goes to handle_indentation() from the line's start.
   while (true) {
-    const size_t col = s[p] == ' ' ? space_run(s + p) : 0;
-    const char first = s[p + col];
-    if (cls(first) & kIndentStop) {
-      if (first != '\n') break;
+    // c: the line's first byte after its spaces (dispatched below without a reload).
+    size_t col = 0;
+    c = UChar(s[p]);
+    if (c == ' ') {
+      col = space_run(s + p);
+      c = UChar(s[p + col]);
+    }
+    if (kClass[c] & kIndentStop) {
+      if (c != '\n') break;
       p += col + 1;
       ++line;
       continue;
@@ -995,7 +1001,7 @@ newline:
         put(Tok::kDedent, p + col, p + col);
     }
     p += col;
-    DBTPY_NEXT;
+    DBTPY_DISPATCH(c);
   }
   leave();
   at_line_start_ = true;
@@ -1099,7 +1105,7 @@ resume:
   if (!plain || at_line_start_ || !modes_.empty()) return true;
   p = pos_;
   line = line_;
-  depth = bracket_depth_;
+  depth = static_cast<size_t>(bracket_depth_);
   out = next_tok_;
   limit = tok_limit_;
   make_room(0);
