@@ -386,6 +386,22 @@ inline Tok short_keyword_kind(const char* w, size_t len, unsigned char first) {
   return kKeywordWords[slot] == v ? kKeywordKinds[slot] : Tok::kName;
 }
 
+// The identifier starts with which no keyword begins: scan_run()'s dispatch sends them past the
+// keyword filter.
+constexpr std::string_view kNoKeywordStarts = "ABCDEGHIJKLMOPQRSUVWXYZhjkmqsuvxz_";
+constexpr bool no_keyword_starts_ok() {
+  int starts = 0;
+  for (int c = 0; c < 256; ++c) {
+    const bool id_start = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    if (!id_start) continue;
+    const bool listed = kNoKeywordStarts.find(static_cast<char>(c)) != std::string_view::npos;
+    if (listed != (kKeywordLengths[static_cast<size_t>(c)] == 0)) return false;
+    starts += listed;
+  }
+  return starts == static_cast<int>(kNoKeywordStarts.size());
+}
+static_assert(no_keyword_starts_ok(), "kNoKeywordStarts must be the letters no keyword starts");
+
 // Whether the identifier `w` is a string prefix CPython accepts (any case).
 struct Prefix {
   bool ok = false;
@@ -768,6 +784,7 @@ void Lexer::run() {
 #define O &&other
 #define O16 O, O, O, O, O, O, O, O, O, O, O, O, O, O, O, O
 #define N &&name
+#define PN &&plain_name
 #define D &&digit
 #define Q &&quote
 #define NL &&newline
@@ -794,10 +811,11 @@ void Lexer::run() {
       /* 0x10 */ O, O, O, O, O, O, O, O, O, O, O, O, O, O, O, O,
       /* 0x20 */ SP, OP, Q, O, O, OP, OP, Q, LP, RP, OP, OP, CM, OP, DT, OP,
       /* 0x30 */ D, D, D, D, D, D, D, D, D, D, CL, O, OP, EQ, OP, O,
-      /* 0x40 */ OP, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N,
-      /* 0x50 */ N, N, N, N, N, N, N, N, N, N, N, LS, O, RS, OP, N,
-      /* 0x60 */ O, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N,
-      /* 0x70 */ N, N, N, N, N, N, N, N, N, N, N, LB, OP, RB, OP, O,
+      // Names: N when some keyword starts with the letter, else PN (kNoKeywordStarts).
+      /* 0x40 */ OP, PN, PN, PN, PN, PN, N, PN, PN, PN, PN, PN, PN, PN, N, PN,
+      /* 0x50 */ PN, PN, PN, PN, N, PN, PN, PN, PN, PN, PN, LS, O, RS, OP, PN,
+      /* 0x60 */ O, N, N, N, N, N, N, N, PN, N, PN, PN, N, PN, N, N,
+      /* 0x70 */ N, PN, N, PN, N, PN, PN, N, PN, N, PN, LB, OP, RB, OP, O,
       /* 0x80-0xFF: non-ASCII */ O16, O16, O16, O16, O16, O16, O16, O16,
       // Right after an ASCII name (never a name character there).
       /* 0x00 */ E, O, O, O, O, O, O, O, O, B, NL, O, B, O, O, O,
@@ -814,6 +832,7 @@ void Lexer::run() {
 #undef O
 #undef O16
 #undef N
+#undef PN
 #undef D
 #undef Q
 #undef NL
@@ -909,6 +928,15 @@ name:
   p = q;
   c = UChar(s[p]);
   DBTPY_DISPATCH_AFTER_NAME(c);
+#if defined(__GNUC__) && !defined(DBTPY_PORTABLE_DISPATCH)
+plain_name:
+  // A name whose first letter starts no keyword: no keyword filter.
+  q = p + ident_run(s + p);
+  put(Tok::kName, p, q);
+  p = q;
+  c = UChar(s[p]);
+  DBTPY_DISPATCH_AFTER_NAME(c);
+#endif
 name_quote:
   // A short name may be a string prefix; a longer one is scanned again by scan_token(), as any
   // name before a quote was.
