@@ -1113,12 +1113,18 @@ rsqb:
   ++p;
   DBTPY_NEXT;
 rbrace:
-  // A `}` may end an f-string's replacement field: scan_token()'s unless plain.
-  if (!plain || depth == 0 || brackets_[depth - 1].ch != '{') goto other;
+  if (depth == 0 || brackets_[depth - 1].ch != '{') goto other;
   --depth;
   put(Tok::kRBrace, p, p + 1);
   ++p;
-  DBTPY_NEXT;
+  if (plain) DBTPY_NEXT;
+  // In an f-string's replacement field (scan_run() runs in one only outside its format spec),
+  // the field's own `}` ends it: back to run() for the literal text, as after scan_token().
+  if (modes_.back().is_field && modes_.back().brace_index == static_cast<int>(depth)) {
+    modes_.pop_back();
+  }
+  leave();
+  return true;
 
 prefixed:
   // A string with a prefix (or a short name before a string).

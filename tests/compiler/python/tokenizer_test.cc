@@ -432,5 +432,18 @@ TEST(Tokenizer, IndentationAfterLineBreaksWithTabsFormFeedsAndBlankLines) {
   EXPECT_EQ(kinds("if a:\r    b\r\r    c\rd\r"), kinds("if a:\n    b\n\n    c\nd\n"));
 }
 
+TEST(Tokenizer, FStringFieldsEndAtTheirOwnBraceOnly) {
+  EXPECT_THAT(texts("x = f\"{ {'a': 1}['a'] }\" + f'{x:{y}}'\n"),
+              ElementsAre("x", "=", "f\"", "{", "{", "'a'", ":", "1", "}", "[", "'a'", "]", "}",
+                          "\"", "+", "f'", "{", "x", ":", "{", "y", "}", "}", "'"));
+  EXPECT_THAT(texts("x = f'{x}'"), ElementsAre("x", "=", "f'", "{", "x", "}", "'"));
+  EXPECT_THAT(
+      kinds("f'{a}{b}'\n"),
+      ElementsAre(Tok::kFStringStart, Tok::kLBrace, Tok::kName, Tok::kRBrace, Tok::kLBrace,
+                  Tok::kName, Tok::kRBrace, Tok::kFStringEnd, Tok::kNewline, Tok::kEndMarker));
+  EXPECT_EQ(error_of("x = f'{x}}'\n").message, "f-string: single '}' is not allowed");
+  EXPECT_EQ(error_of("x = f'{x}' }\n").message, "unmatched '}'");
+}
+
 }  // namespace
 }  // namespace dbtpy::compiler::python
