@@ -173,6 +173,7 @@ class Analyzer {
   }
 
   void syntax_error(const SyntaxErrorInfo& e);
+  bool unclosed_bracket_follows(const SyntaxErrorInfo& p, uint32_t bracket_offset) const;
   void recover_calls(uint32_t limit, uint32_t skip_from, uint32_t skip_to);
   void sort_diagnostics();
   void collect_imports(const ParseResult& pr);
@@ -203,6 +204,7 @@ class Analyzer {
 
 void Analyzer::syntax_error(const SyntaxErrorInfo& e) {
   SourceLocation at = loc(e.offset, e.line);
+  if (e.before_line) at.column = 0;
   if (e.too_deep) {
     diag("DBTPY102", at, fmt::format("Failed to parse Python file: {}", e.message),
          "split the deeply nested expression into named intermediate variables");
@@ -210,6 +212,36 @@ void Analyzer::syntax_error(const SyntaxErrorInfo& e) {
     diag("DBTPY101", at, fmt::format("Failed to parse Python file: {}", e.message),
          "fix the Python syntax at this position (the file must be valid Python 3.12)");
   }
+}
+
+// A plain "invalid syntax" (or a forgotten comma or '=') in an expression statement, at or
+// before a bracket on the same logical line that is never closed: CPython's second pass reads
+// an expression from that bracket and meets the end of the file inside it, where it reports
+// the bracket. `tokens_` ends with the end marker put at the lexical error.
+bool Analyzer::unclosed_bracket_follows(const SyntaxErrorInfo& p, uint32_t bracket_offset) const {
+  if (p.message.rfind("invalid syntax", 0) != 0) return false;
+  uint32_t line_start = p.token;
+  while (line_start > 0 && tokens_[line_start - 1].kind != Tok::kNewline &&
+         tokens_[line_start - 1].kind != Tok::kIndent &&
+         tokens_[line_start - 1].kind != Tok::kDedent && tokens_[line_start - 1].kind != Tok::kSemi)
+    --line_start;
+  switch (tokens_[line_start].kind) {
+    case Tok::kFrom:
+    case Tok::kImport:
+    case Tok::kDef:
+    case Tok::kClass:
+      return false;
+    default:
+      break;
+  }
+  for (uint32_t i = p.token; i < tokens_.size(); ++i) {
+    const Token& t = tokens_[i];
+    if (t.begin >= bracket_offset) {
+      return t.begin == bracket_offset && expression_runs_to_end(src_, tokens_, i);
+    }
+    if (t.kind == Tok::kNewline || t.kind == Tok::kSemi) return false;
+  }
+  return false;
 }
 
 void Analyzer::run() {
@@ -231,9 +263,11 @@ void Analyzer::run() {
     // past that token: CPython then meets the end of the file first.
     bool parser_first = p.present && (p.token + 1 < sentinel ||
                                       (p.token + 1 == sentinel && !tr.error.unclosed_bracket));
-    bool lexical_wins = !p.indentation && !tr.error.in_fstring &&
-                        (tr.error.overrides_parser_error ||
-                         (tr.error.unclosed_bracket && tr.error.line < tokens_[p.token].line));
+    bool lexical_wins =
+        !p.indentation && !tr.error.in_fstring &&
+        (tr.error.overrides_parser_error ||
+         (tr.error.unclosed_bracket &&
+          (tr.error.line < tokens_[p.token].line || unclosed_bracket_follows(p, tr.error.offset))));
     const SyntaxErrorInfo& reported = parser_first && !lexical_wins ? p : tr.error;
     syntax_error(reported);
     // Everything after a bracket that is never closed belongs to the broken statement.

@@ -17,12 +17,34 @@ bool Parser::fail(size_t tok, std::string_view message) {
   if (!failed_) {
     failed_ = true;
     if (!speculating_) {
-      if (message == "invalid syntax" && lookahead_ > tok) tok = lookahead_;
+      std::string refined;
+      if (message == "invalid syntax") {
+        if (lookahead_ > tok) tok = lookahead_;
+        size_t where = 0;
+        if (refine_invalid_syntax(tok, where, refined)) {
+          tok = where;
+          message = refined;
+        }
+      }
       if (tok >= t_.size()) tok = t_.size() - 1;
       // Where the parser stood, which may be after the reported position.
       out_.error.token = static_cast<uint32_t>(tok > pos() ? tok : pos());
-      // Like CPython, a statement missing at a dedent or the end of the file is reported at
-      // the end of the last line.
+      // Like CPython, a statement missing at a dedent is reported before the text of the
+      // dedented line, and at the end of the file at the end of the last line.
+      size_t after_dedents = tok;
+      while (after_dedents < t_.size() && t_[after_dedents].kind == Tok::kDedent)
+        ++after_dedents;
+      if (after_dedents > tok && after_dedents < t_.size() &&
+          t_[after_dedents].kind != Tok::kEndMarker) {
+        const Token& t = t_[after_dedents];
+        out_.error.present = true;
+        out_.error.message = std::string(message);
+        out_.error.offset = t.begin;
+        out_.error.line = t.line;
+        out_.error.before_line = true;
+        return false;
+      }
+      const size_t failed_at = tok;
       while (tok > 0 && (t_[tok].kind == Tok::kDedent || t_[tok].kind == Tok::kEndMarker) &&
              (t_[tok - 1].kind == Tok::kNewline || t_[tok - 1].kind == Tok::kDedent)) {
         --tok;
@@ -32,6 +54,12 @@ bool Parser::fail(size_t tok, std::string_view message) {
       out_.error.message = std::string(message);
       out_.error.offset = t.begin;
       out_.error.line = t.line;
+      // CPython's NEWLINE token after a comment starts where the comment does (the end of the
+      // file is reported at the end of the last line, comment included).
+      if (t.kind == Tok::kNewline && tok == failed_at && tok > 0) {
+        size_t hash = src_.find('#', t_[tok - 1].end);
+        if (hash < t.begin) out_.error.offset = static_cast<uint32_t>(hash);
+      }
     }
   }
   return false;
@@ -217,10 +245,12 @@ inline StmtInfo Parser::simple_stmt(Ctx ctx) {
         next();
         next();
         if (tk() == Tok::kLSqb) type_params();
-        if (!expect(Tok::kEqual, "=")) return info;
+        if (!expect(Tok::kEqual, nullptr)) return info;
         skip_expression();
         return info;
       }
+      // `type X` followed by something else: CPython reads the third token before it fails.
+      if (tk_at(pos() + 1) == Tok::kName && raw_name_is(pos(), "type")) looked_at(pos() + 2);
       break;
     default:
       break;
@@ -327,8 +357,32 @@ void Parser::check_other_target(const Expr& e, int mode) {
     return;
   }
   if (mode == 0) {
-    fail(where, fmt::format("cannot assign to {} here. Maybe you meant '==' instead of '='?",
-                            describe(kind)));
+    // At the `=`. CPython adds its hint only where it reads the target as a named expression.
+    const char* what = describe(kind);
+    if (where + 1 == pos()) {  // one token: CPython names the constant
+      switch (t_[where].kind) {
+        case Tok::kNone:
+          what = "None";
+          break;
+        case Tok::kTrue:
+          what = "True";
+          break;
+        case Tok::kFalse:
+          what = "False";
+          break;
+        case Tok::kEllipsis:
+          what = "ellipsis";
+          break;
+        default:
+          break;
+      }
+    }
+    if (equal_sign_hint(where, pos())) {
+      fail(where,
+           fmt::format("cannot assign to {} here. Maybe you meant '==' instead of '='?", what));
+    } else {
+      fail(where, fmt::format("cannot assign to {}", what));
+    }
   } else {
     fail(where, fmt::format("cannot {} {}", verb, describe(kind)));
   }
@@ -445,7 +499,7 @@ void Parser::type_params() {
     }
     break;
   }
-  expect(Tok::kRSqb, "]");
+  expect(Tok::kRSqb, nullptr);
 }
 
 void Parser::function_def(Ctx ctx, bool is_async) {
@@ -468,7 +522,7 @@ void Parser::function_def(Ctx ctx, bool is_async) {
   site.counted = !ctx.in_function && !is_async;
   parameters(true, Tok::kRPar, &site);
   if (!ok()) return;
-  if (!expect(Tok::kRPar, ")")) return;
+  if (!expect(Tok::kRPar, nullptr)) return;
   if (tk() == Tok::kRArrow) {
     next();
     skip_expression();
@@ -567,7 +621,12 @@ void Parser::parameters(bool annotations, Tok closer, ModelDefSite* def) {
         skip_expression();
         if (!seen_star) seen_default = true;
       } else if (seen_default && !seen_star) {
-        fail(name_tok, "parameter without a default follows parameter with a default");
+        // CPython's rule needs the parameter to end there; otherwise the error is elsewhere.
+        if (tk() == Tok::kComma || tk() == closer) {
+          fail(name_tok, "parameter without a default follows parameter with a default");
+        } else {
+          fail_here();
+        }
         return;
       }
       if (!seen_star) {
@@ -659,7 +718,7 @@ void Parser::for_stmt(Ctx ctx, bool is_async) {
   uint32_t line = (*cur_).line;
   next();  // for
   target_list(2);
-  if (!expect(Tok::kIn, "in")) return;
+  if (!expect(Tok::kIn, nullptr)) return;
   star_expressions();
   if (!expect_header_colon()) return;
   block(ctx, "'for' statement", line);
@@ -716,7 +775,7 @@ void Parser::with_stmt(Ctx ctx, bool is_async) {
       }
       break;
     }
-    expect(Tok::kRPar, ")");
+    expect(Tok::kRPar, nullptr);
   };
   if (parenthesized) {
     // Like CPython's grammar, try the parenthesized items first and fall back to a
@@ -845,7 +904,7 @@ void Parser::from_import_stmt() {
     fail_here();
     return;
   }
-  if (!expect(Tok::kImport, "import")) return;
+  if (!expect(Tok::kImport, nullptr)) return;
   if (tk() == Tok::kStar) {
     next();
     return;
@@ -869,7 +928,7 @@ void Parser::from_import_stmt() {
       return;
     }
   }
-  if (paren) expect(Tok::kRPar, ")");
+  if (paren) expect(Tok::kRPar, nullptr);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -981,6 +1040,12 @@ ParseResult parse(std::string_view source, const TokenVector& tokens) {
   detail::Parser parser(source, tokens, result);
   parser.parse_file();
   return result;
+}
+
+bool expression_runs_to_end(std::string_view source, const TokenVector& tokens, size_t from) {
+  ParseResult result;
+  detail::Parser parser(source, tokens, result);
+  return parser.expression_runs_to_end(from);
 }
 
 }  // namespace dbtpy::compiler::python

@@ -65,4 +65,8 @@ inline bool name_equals(std::string_view source, const Token& t, std::string_vie
 
 ParseResult parse(std::string_view source, const TokenVector& tokens);
 
+// Whether an expression parsed from token `from` would still be unfinished at the last token
+// (the end marker): CPython's parser then meets the end of the file inside it.
+bool expression_runs_to_end(std::string_view source, const TokenVector& tokens, size_t from);
+
 }  // namespace dbtpy::compiler::python

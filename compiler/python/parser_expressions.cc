@@ -120,6 +120,7 @@ Expr Parser::expression_rest() {
   }
   // `lambda` bodies and `else` branches are tail positions: loop instead of recursing, so
   // long chains cannot exhaust the stack.
+  uint32_t disjunction = first;
   while (ok()) {
     Expr e;
     if (have_pre) {
@@ -129,7 +130,7 @@ Expr Parser::expression_rest() {
       while (ok() && tk() == Tok::kLambda)
         lambda_head();
       if (!ok()) break;
-      last_disjunction_ = static_cast<uint32_t>(pos());
+      disjunction = last_disjunction_ = static_cast<uint32_t>(pos());
       e = binary(1);
     }
     if (!ok()) break;
@@ -139,12 +140,27 @@ Expr Parser::expression_rest() {
     }
     if (tk() != Tok::kIf) break;
     composite = true;
+    const size_t if_tok = pos();
     next();
-    last_disjunction_ = static_cast<uint32_t>(pos());
+    const size_t condition = pos();
+    last_disjunction_ = static_cast<uint32_t>(condition);
     skip_binary(1);
-    if (!ok()) break;
+    if (!ok()) {
+      // A plain error inside the condition: CPython's second pass takes the condition's valid
+      // beginning as the whole condition and then misses the `else`.
+      if (out_.error.token > condition) {
+        replace_plain_error(inside_groups(disjunction, if_tok),
+                            "expected 'else' after 'if' expression");
+      }
+      break;
+    }
     if (tk() != Tok::kElse) {
-      fail(first, "expected 'else' after 'if' expression");
+      // CPython's rule: at the disjunction before `if`, unless a `:` follows the condition.
+      if (tk() == Tok::kColon) {
+        fail_here();
+      } else {
+        fail(inside_groups(disjunction, if_tok), "expected 'else' after 'if' expression");
+      }
       break;
     }
     next();
@@ -360,16 +376,52 @@ bool Parser::forgot_comma() {
     default:
       return false;
   }
+  // A starred element: in call arguments `*a b` and `**a b` forgot a comma after `a`; in a
+  // display `**a b` never, `*a b` only as its first element (CPython reads it as a starred
+  // comprehension element there, whose operand is an expression).
+  Element el = element_before(pos());
+  if (el.start != kNoElement && el.start < pos()) {
+    Tok k0 = t_[el.start].kind;
+    if (k0 == Tok::kStar || k0 == Tok::kDoubleStar) {
+      bool operand_is_expression =
+          el.holder == Holder::kCall ||
+          (k0 == Tok::kStar && el.first_in_brackets && el.holder == Holder::kDisplay);
+      if (!operand_is_expression) return false;
+      last_disjunction_ = static_cast<uint32_t>(el.start + 1);
+    }
+  }
   const Token& a = tok_[last_disjunction_];
   if (a.kind == Tok::kName) {
     std::string_view w = a.text(src_);
-    // CPython excludes `print "x"`-like pairs and soft keywords.
-    if (tk_at(last_disjunction_ + 1) == Tok::kString || w == "match" || w == "case" ||
-        w == "type" || w == "_") {
+    // Python 2's `print x`: CPython's "Missing parentheses" message instead.
+    if (last_disjunction_ + 1 == pos() && (w == "print" || w == "exec")) {
+      size_t where = 0;
+      std::string message;
+      if (!legacy_print(pos(), where, message)) return false;
+      fail(where, message);
+      return true;
+    }
+    // CPython excludes `print "x"`-like pairs and soft keywords. Its soft-keyword test compares
+    // only the name's length of bytes, so every prefix of one counts (`m`, `ca`, `ty`...).
+    auto prefix_of = [&](std::string_view keyword) {
+      return w.size() <= keyword.size() && keyword.compare(0, w.size(), w) == 0;
+    };
+    if (tk_at(last_disjunction_ + 1) == Tok::kString || prefix_of("match") || prefix_of("case") ||
+        prefix_of("type") || w == "_") {
       return false;
     }
   }
-  fail(last_disjunction_, "invalid syntax. Perhaps you forgot a comma?");
+  // CPython's rule needs a whole expression after the disjunction (`a not )` is no forgotten
+  // comma: the error is in what follows).
+  if (!expression_at(pos())) {
+    // CPython's second pass goes on into that expression and reports a specific error found
+    // there; a plain "invalid syntax" stays where its first pass stopped (here).
+    const size_t here = pos();
+    expression();
+    if (!ok()) replace_plain_error(here, "invalid syntax");
+    return !ok();
+  }
+  fail(inside_groups(last_disjunction_, pos()), "invalid syntax. Perhaps you forgot a comma?");
   return true;
 }
 
@@ -405,10 +457,14 @@ void Parser::record_call(const Expr& callee, std::vector<CallArgSpan>& args) {
 
 template <bool kRecord>
 void Parser::call_args_impl(const Expr& callee, bool allow_genexp) {
+  KeepDisjunction keep(last_disjunction_);
   std::vector<CallArgSpan> spans;
   if (!enter()) return;
   next();  // (
   bool seen_keyword = false, seen_kwunpack = false;
+  // A positional argument after keyword arguments: CPython reports it at the token after the
+  // last argument (the last token its argument rule read), so the other arguments are read.
+  const char* misplaced = nullptr;
   int count = 0;
   while (ok() && tk() != Tok::kRPar) {
     CallArgSpan span;
@@ -422,6 +478,11 @@ void Parser::call_args_impl(const Expr& callee, bool allow_genexp) {
       next();
       span.begin = static_cast<uint32_t>(pos());
       skip_expression();
+      if (ok() && (tk() == Tok::kFor || (tk() == Tok::kAsync && peek() == Tok::kFor))) {
+        fail(arg_tok, count == 0 ? "iterable unpacking cannot be used in comprehension"
+                                 : "Generator expression must be parenthesized");
+        break;
+      }
     } else if (tk() == Tok::kDoubleStar) {
       span.kind = CallArgSpan::Kind::kDoubleStar;
       next();
@@ -455,13 +516,10 @@ void Parser::call_args_impl(const Expr& callee, bool allow_genexp) {
         fail(arg_tok, "expression cannot contain assignment, perhaps you meant \"==\"?");
         break;
       }
-      if (seen_kwunpack) {
-        fail(arg_tok, "positional argument follows keyword argument unpacking");
-        break;
-      }
-      if (seen_keyword) {
-        fail(arg_tok, "positional argument follows keyword argument");
-        break;
+      if (!misplaced && seen_kwunpack) {
+        misplaced = "positional argument follows keyword argument unpacking";
+      } else if (!misplaced && seen_keyword) {
+        misplaced = "positional argument follows keyword argument";
       }
     }
     if (!ok()) break;
@@ -475,7 +533,8 @@ void Parser::call_args_impl(const Expr& callee, bool allow_genexp) {
     if (tk() != Tok::kRPar && !forgot_comma()) fail_here();
     break;
   }
-  if (ok()) expect(Tok::kRPar, ")");
+  if (ok() && misplaced) fail_here(misplaced);
+  if (ok()) expect(Tok::kRPar, nullptr);
   leave();
   if constexpr (kRecord) {
     if (ok()) record_call(callee, spans);
@@ -487,6 +546,7 @@ template void Parser::call_args_impl<true>(const Expr&, bool);
 template void Parser::call_args_impl<false>(const Expr&, bool);
 
 void Parser::slices() {
+  KeepDisjunction keep(last_disjunction_);
   if (!enter()) return;
   next();  // [
   auto slice = [&]() {
@@ -515,7 +575,7 @@ void Parser::slices() {
     }
     break;
   }
-  if (ok() && !forgot_comma()) expect(Tok::kRSqb, "]");
+  if (ok() && !forgot_comma()) expect(Tok::kRSqb, nullptr);
   leave();
 }
 
@@ -524,7 +584,12 @@ void Parser::comprehension_clauses() {
     if (tk() == Tok::kAsync) next();
     next();  // for
     target_list(2);
-    if (!expect(Tok::kIn, "in")) return;
+    if (ok() && tk() != Tok::kIn) {
+      // Inside brackets CPython reads the target as an expression: `for a b` forgot a comma.
+      last_disjunction_ = static_cast<uint32_t>(element_before(pos()).start);
+      if (forgot_comma()) return;
+    }
+    if (!expect(Tok::kIn, nullptr)) return;
     skip_binary(1);
     while (ok() && tk() == Tok::kIf) {
       next();
@@ -576,7 +641,10 @@ Expr Parser::strings() {
     if (tk() == Tok::kFStringStart) {
       any_f = true;
       any_text = true;
+      // The fields' expressions are not the disjunction a forgotten comma is reported at.
+      const uint32_t disjunction = last_disjunction_;
       fstring();
+      last_disjunction_ = disjunction;
       continue;
     }
     bool bytes = false;
@@ -615,10 +683,26 @@ void Parser::fstring_field() {
     fail_here("f-string: lambda expressions are not allowed without parentheses");
     return;
   }
+  const size_t field = pos();
   yield_or_star_expressions();
   if (!ok()) return;
-  if (tk() == Tok::kEqual) next();
+  // CPython names what may come next at each point of the field.
+  const char* expecting = "f-string: expecting '=', or '!', or ':', or '}'";
+  if (tk() == Tok::kEqual) {
+    next();
+    expecting = "f-string: expecting '!', or ':', or '}'";
+  } else if (tk() != Tok::kExclamation && tk() != Tok::kColon && tk() != Tok::kRBrace) {
+    // An expression right after the field's expression: a forgotten comma, or Python 2's print.
+    if (t_[field].kind != Tok::kStar && forgot_comma()) return;
+    size_t where = 0;
+    std::string message;
+    if (legacy_print(pos(), where, message)) {
+      fail(where, message);
+      return;
+    }
+  }
   if (tk() == Tok::kExclamation) {
+    expecting = "f-string: expecting ':' or '}'";
     uint32_t excl_end = (*cur_).end;
     next();
     if (tk() != Tok::kName || (*cur_).begin != excl_end) {
@@ -639,15 +723,17 @@ void Parser::fstring_field() {
     next();
     while (ok() && tk() == Tok::kLBrace)
       fstring_field();
+    expecting = "f-string: expecting '}'";
   }
   if (ok() && tk() != Tok::kRBrace) {
-    fail_here("f-string: expecting '}'");
+    fail_here(expecting);
     return;
   }
   next();
 }
 
 Expr Parser::paren_atom() {
+  KeepDisjunction keep(last_disjunction_);
   Expr e;
   e.first = static_cast<uint32_t>(pos());
   if (!enter()) return e;
@@ -661,7 +747,7 @@ Expr Parser::paren_atom() {
   }
   if (tk() == Tok::kYield) {
     e = yield_expr();
-    expect(Tok::kRPar, ")");
+    if (ok() && !forgot_comma()) expect(Tok::kRPar, nullptr);
     e.flags = kParenthesized;
     leave();
     return e;
@@ -672,8 +758,13 @@ Expr Parser::paren_atom() {
     return e;
   }
   if (tk() == Tok::kFor || (tk() == Tok::kAsync && peek() == Tok::kFor)) {
+    if (inner.kind == EK::kStarred) {
+      fail(inner.first, "iterable unpacking cannot be used in comprehension");
+      leave();
+      return e;
+    }
     comprehension_clauses();
-    expect(Tok::kRPar, ")");
+    expect(Tok::kRPar, nullptr);
     e.kind = EK::kOther;
     leave();
     return e;
@@ -704,12 +795,12 @@ Expr Parser::paren_atom() {
       if (tk() == Tok::kRPar) break;
       add(star_named_expression());
     }
-    if (ok() && !forgot_comma()) expect(Tok::kRPar, ")");
+    if (ok() && !forgot_comma()) expect(Tok::kRPar, nullptr);
     tuple.flags |= kParenthesized;
     leave();
     return tuple;
   }
-  if (forgot_comma() || !expect(Tok::kRPar, ")")) {
+  if (forgot_comma() || !expect(Tok::kRPar, nullptr)) {
     leave();
     return e;
   }
@@ -722,6 +813,7 @@ Expr Parser::paren_atom() {
 }
 
 Expr Parser::list_atom() {
+  KeepDisjunction keep(last_disjunction_);
   Expr e;
   e.kind = EK::kList;
   e.first = static_cast<uint32_t>(pos());
@@ -732,6 +824,10 @@ Expr Parser::list_atom() {
     Expr el = star_named_expression();
     if (!ok()) break;
     if (first_item && (tk() == Tok::kFor || (tk() == Tok::kAsync && peek() == Tok::kFor))) {
+      if (el.kind == EK::kStarred) {
+        fail(el.first, "iterable unpacking cannot be used in comprehension");
+        break;
+      }
       comprehension_clauses();
       e.kind = EK::kOther;
       break;
@@ -752,16 +848,19 @@ Expr Parser::list_atom() {
     }
     if (tk() == Tok::kComma) {
       next();
+      if (tk() == Tok::kFor) break;
       continue;
     }
     break;
   }
-  if (ok() && !forgot_comma()) expect(Tok::kRSqb, "]");
+  if (ok() && e.kind == EK::kList && starts_comprehension()) comprehension_target(e.first + 1);
+  if (ok() && !forgot_comma()) expect(Tok::kRSqb, nullptr);
   leave();
   return e;
 }
 
 Expr Parser::brace_atom() {
+  KeepDisjunction keep(last_disjunction_);
   Expr e;
   e.kind = EK::kOther;
   e.first = static_cast<uint32_t>(pos());
@@ -802,6 +901,10 @@ Expr Parser::brace_atom() {
         decided = true;
       }
       if (first_item && (tk() == Tok::kFor || (tk() == Tok::kAsync && peek() == Tok::kFor))) {
+        if (key.kind == EK::kStarred) {
+          fail(key.first, "iterable unpacking cannot be used in comprehension");
+          break;
+        }
         comprehension_clauses();
         break;
       }
@@ -809,11 +912,13 @@ Expr Parser::brace_atom() {
     first_item = false;
     if (tk() == Tok::kComma) {
       next();
+      if (tk() == Tok::kFor) break;
       continue;
     }
     break;
   }
-  if (ok() && !forgot_comma()) expect(Tok::kRBrace, "}");
+  if (ok() && !is_dict && starts_comprehension()) comprehension_target(e.first + 1);
+  if (ok() && !forgot_comma()) expect(Tok::kRBrace, nullptr);
   leave();
   return e;
 }

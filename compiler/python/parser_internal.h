@@ -176,6 +176,8 @@ class Parser {
       : src_(src), t_(toks), tok_(toks.data()), ntok_(toks.size()), out_(out), cur_(tok_) {}
 
   void parse_file();
+  // Whether an expression from token `tok` fails only at the end marker.
+  bool expression_runs_to_end(size_t tok);
 
  private:
   // ---- token helpers ----
@@ -230,9 +232,8 @@ class Parser {
   [[gnu::cold, gnu::noinline]] bool fail_header_colon();
   // CPython reports a plain "invalid syntax" at the last token it has read. After an operand,
   // `not` makes it read the next token to look for `not in`: note that token.
-  [[gnu::cold, gnu::noinline]] void looked_past_not() {
-    lookahead_ = std::max(lookahead_, static_cast<uint32_t>(pos() + 1));
-  }
+  [[gnu::cold, gnu::noinline]] void looked_past_not() { looked_at(pos() + 1); }
+  void looked_at(size_t tok) { lookahead_ = std::max(lookahead_, static_cast<uint32_t>(tok)); }
   bool enter() {
     if (++depth_ > kMaxDepth) return too_deep();
     return true;
@@ -443,6 +444,52 @@ class Parser {
   // Inside brackets, an expression right after another one: CPython's "Perhaps you forgot a
   // comma?" at the start of the last disjunction. Returns true when it failed.
   bool forgot_comma();
+
+  bool starts_comprehension() const {
+    return tk() == Tok::kFor || (tk() == Tok::kAsync && peek() == Tok::kFor);
+  }
+  // `[a, b for a, b in c]`: the elements before `for` needed parentheses.
+  [[gnu::cold, gnu::noinline]] void comprehension_target(size_t first_element) {
+    fail(first_element, "did you forget parentheses around the comprehension target?");
+  }
+  // A bracket's contents do not change which disjunction the bracket belongs to.
+  struct KeepDisjunction {
+    explicit KeepDisjunction(uint32_t& d) : ref(d), saved(d) {}
+    ~KeepDisjunction() { ref = saved; }
+    KeepDisjunction(const KeepDisjunction&) = delete;
+    KeepDisjunction& operator=(const KeepDisjunction&) = delete;
+    uint32_t& ref;
+    uint32_t saved;
+  };
+
+  // ---- CPython's specific messages for a plain "invalid syntax" (parser_diagnostics.cc) ----
+  class Rewind;
+  enum class Holder : uint8_t { kNone, kDisplay, kCall, kHeader };
+  static constexpr size_t kNoElement = static_cast<size_t>(-1);
+  // The comma-separated element that ends before token `tok`, and what holds it: a display,
+  // subscript or group; call arguments; an if/elif/while header or a decorator; nothing.
+  struct Element {
+    size_t start = kNoElement;  // first token of the element
+    size_t opener = 0;          // the bracket that holds it
+    Holder holder = Holder::kNone;
+    bool first_in_brackets = false;  // no comma between the bracket and the element
+    bool element_cut = false;        // `:`, `=`, `for`, `lambda`... inside the element
+  };
+  Element element_before(size_t tok) const;
+  // Each sets `where` and `message` and returns true when its rule applies at token `tok`.
+  bool refine_invalid_syntax(size_t tok, size_t& where, std::string& message);
+  bool assignment_in_named_expression(size_t eq, size_t& where, std::string& message);
+  bool legacy_print(size_t tok, size_t& where, std::string& message);
+  // After a failure: a plain "invalid syntax" (not a more specific message) becomes `message`
+  // reported at token `tok`.
+  void replace_plain_error(size_t tok, std::string_view message);
+  // Whether CPython's "Maybe you meant '=='" hint goes with the invalid target that starts at
+  // token `target`, before the `=` at `eq`.
+  bool equal_sign_hint(size_t target, size_t eq);
+  // Where tokens [first, end) begin in CPython's tree when they are one parenthesized group.
+  size_t inside_groups(size_t first, size_t end) const;
+  // Whether a whole expression parses at token `tok` (the parser's state is left unchanged).
+  bool expression_at(size_t tok);
 
   std::string_view src_;
   const TokenVector& t_;

@@ -136,7 +136,7 @@ void Parser::closed_pattern() {
           }
           break;
         }
-        expect(Tok::kRPar, ")");
+        expect(Tok::kRPar, nullptr);
       }
       return;
     }
@@ -159,7 +159,7 @@ void Parser::closed_pattern() {
         next();
         sequence_items(Tok::kRPar);
       }
-      if (ok()) expect(Tok::kRPar, ")");
+      if (ok()) expect(Tok::kRPar, nullptr);
       leave();
       return;
     }
@@ -167,7 +167,7 @@ void Parser::closed_pattern() {
       if (!enter()) return;
       next();
       sequence_items(Tok::kRSqb);
-      if (ok()) expect(Tok::kRSqb, "]");
+      if (ok()) expect(Tok::kRSqb, nullptr);
       leave();
       return;
     case Tok::kLBrace: {
@@ -212,7 +212,7 @@ void Parser::closed_pattern() {
             fail_here();
             break;
           }
-          if (!expect(Tok::kColon, ":")) break;
+          if (!expect(Tok::kColon, nullptr)) break;
           pattern();
         }
         if (!ok()) break;
@@ -222,7 +222,7 @@ void Parser::closed_pattern() {
         }
         break;
       }
-      if (ok()) expect(Tok::kRBrace, "}");
+      if (ok()) expect(Tok::kRBrace, nullptr);
       leave();
       return;
     }

@@ -14,6 +14,9 @@ struct SyntaxErrorInfo {
   uint32_t line = 0;         // 1-based line of `offset`
   uint32_t detected_at = 0;  // tokenizer errors: where it stopped (may be after `offset`)
   uint32_t token = 0;        // parser errors: index of the token where parsing failed
+  // Parser errors at a dedent before a line's first token: CPython reports them at that line
+  // with offset 0 (column 0), before the line's text.
+  bool before_line = false;
   bool indentation = false;  // parser errors: an unexpected indent, which no lexical error
                              // found later overrides (CPython reports it at once)
   // Tokenizer errors: CPython reports these even when the parser failed earlier in the file
