@@ -32,14 +32,53 @@ const char* call_name(CallKind k) {
   return "dbt";
 }
 
-// The dominant argument shapes, evaluated without the literal parser: one string token without
-// prefix, escape or carriage return ('name', "name", '''name''': its value is its body), a lone
-// True / False / None and a short decimal integer. Anything else (prefixes, implicit concatenation,
-// escapes, f-strings, other numbers, displays) goes through eval_literal. Same values as
-// eval_literal gives.
+// A string token without prefix, escape or carriage return ('name', "name", '''name'''): its
+// value is its body.
+bool plain_string(std::string_view text, PyValue& out) {
+  const char q = text[0];
+  if (q != '\'' && q != '"') return false;  // a prefix: r, b, u...
+  const size_t qlen = (text.size() >= 6 && text[1] == q && text[2] == q) ? 3 : 1;
+  std::string_view body = text.substr(qlen, text.size() - 2 * qlen);
+  for (char c : body) {
+    if (c == '\\' || c == '\r') return false;
+  }
+  out.type = PyValue::Type::kStr;
+  out.text.assign(body);
+  return true;
+}
+
+// `[s, ...]` (`[]`, a trailing comma) of plain_string() tokens: the tags=[...] and
+// packages=[...] of dbt.config(), a list of one-token strings (adjacent strings, which
+// concatenate, are eval_literal's).
+bool plain_string_list(std::string_view src, const TokenVector& toks, const CallArgSpan& arg,
+                       PyValue& out) {
+  const uint32_t last = arg.end - 1;  // the `]`
+  if (toks[last].kind != Tok::kRSqb) return false;
+  size_t n = 0;
+  for (uint32_t i = arg.begin + 1; i < last; i += 2) {
+    if (toks[i].kind != Tok::kString) return false;
+    if (i + 1 < last && toks[i + 1].kind != Tok::kComma) return false;
+    ++n;
+  }
+  std::vector<PyValue> items(n);
+  for (size_t k = 0; k < n; ++k) {
+    if (!plain_string(toks[arg.begin + 1 + 2 * k].text(src), items[k])) return false;
+  }
+  out.type = PyValue::Type::kList;
+  out.items = std::move(items);
+  return true;
+}
+
+// The dominant argument shapes, evaluated without the literal parser: one plain_string() token,
+// a lone True / False / None, a short decimal integer and a plain_string_list(). Anything else
+// (prefixes, implicit concatenation, escapes, f-strings, other numbers, other displays) goes
+// through eval_literal. Same values as eval_literal gives.
 bool simple_literal(std::string_view src, const TokenVector& toks, const CallArgSpan& arg,
                     PyValue& out) {
-  if (arg.end != arg.begin + 1) return false;
+  if (arg.end != arg.begin + 1) {
+    return arg.end >= arg.begin + 2 && toks[arg.begin].kind == Tok::kLSqb &&
+           plain_string_list(src, toks, arg, out);
+  }
   const Token& t = toks[arg.begin];
   switch (t.kind) {
     case Tok::kTrue:
@@ -69,17 +108,7 @@ bool simple_literal(std::string_view src, const TokenVector& toks, const CallArg
     default:
       return false;
   }
-  std::string_view text = t.text(src);
-  const char q = text[0];
-  if (q != '\'' && q != '"') return false;  // a prefix: r, b, u...
-  const size_t qlen = (text.size() >= 6 && text[1] == q && text[2] == q) ? 3 : 1;
-  std::string_view body = text.substr(qlen, text.size() - 2 * qlen);
-  for (char c : body) {
-    if (c == '\\' || c == '\r') return false;
-  }
-  out.type = PyValue::Type::kStr;
-  out.text.assign(body);
-  return true;
+  return plain_string(t.text(src), out);
 }
 
 // What analyze() needs for a file and drops after it: kept per thread so that a loader worker

@@ -59,8 +59,9 @@ enum class Lead : uint8_t {
   kDigit,
   kQuote,
   kNewline,  // \n (\r is scan_token()'s)
-  kBlank,    // tab, form feed (spaces are skipped before the dispatch)
-  kEnd,      // the zero after the end (the source holds none)
+  kSpace,
+  kBlank,  // tab, form feed
+  kEnd,    // the zero after the end (the source holds none)
   kComma,
   kDot,
   kEqual,
@@ -84,6 +85,7 @@ constexpr std::array<Lead, 256> make_leads() {
     t[c] = Lead::kDigit;
   t['\''] = t['"'] = Lead::kQuote;
   t['\n'] = Lead::kNewline;
+  t[' '] = Lead::kSpace;
   t['\t'] = t['\f'] = Lead::kBlank;
   t[0] = Lead::kEnd;
   t[','] = Lead::kComma;
@@ -361,9 +363,9 @@ constexpr std::array<uint64_t, 9> kLengthMask = make_length_masks();
 // followed by at least 8 - len readable bytes
 // (the lexer's source is padded): a direct 8-byte load avoids a store-forwarding stall of a
 // variable-length copy.
-inline Tok keyword_kind(const char* w, size_t len, char first) {
+inline Tok keyword_kind(const char* w, size_t len, unsigned char first) {
   static_assert(std::endian::native == std::endian::little, "pack() is little-endian");
-  if (len > 8 || !((kKeywordLengths[static_cast<unsigned char>(first)] >> len) & 1u)) {
+  if (len > 8 || !((kKeywordLengths[first] >> len) & 1u)) {
     return Tok::kName;
   }
   uint64_t v;
@@ -372,6 +374,33 @@ inline Tok keyword_kind(const char* w, size_t len, char first) {
   const size_t slot = keyword_slot(v);
   return kKeywordWords[slot] == v ? kKeywordKinds[slot] : Tok::kName;
 }
+
+// keyword_kind() for len < 16 (the lengths one SSE2 block finds).
+inline Tok short_keyword_kind(const char* w, size_t len, unsigned char first) {
+  static_assert(sizeof(kKeywordLengths[0]) == 2, "bits 9..15 of each entry are zero");
+  if (!((kKeywordLengths[first] >> len) & 1u)) return Tok::kName;
+  uint64_t v;
+  std::memcpy(&v, w, 8);
+  v &= kLengthMask[len];
+  const size_t slot = keyword_slot(v);
+  return kKeywordWords[slot] == v ? kKeywordKinds[slot] : Tok::kName;
+}
+
+// The identifier starts with which no keyword begins: scan_run()'s dispatch sends them past the
+// keyword filter.
+constexpr std::string_view kNoKeywordStarts = "ABCDEGHIJKLMOPQRSUVWXYZhjkmqsuvxz_";
+constexpr bool no_keyword_starts_ok() {
+  int starts = 0;
+  for (int c = 0; c < 256; ++c) {
+    const bool id_start = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    if (!id_start) continue;
+    const bool listed = kNoKeywordStarts.find(static_cast<char>(c)) != std::string_view::npos;
+    if (listed != (kKeywordLengths[static_cast<size_t>(c)] == 0)) return false;
+    starts += listed;
+  }
+  return starts == static_cast<int>(kNoKeywordStarts.size());
+}
+static_assert(no_keyword_starts_ok(), "kNoKeywordStarts must be the letters no keyword starts");
 
 // Whether the identifier `w` is a string prefix CPython accepts (any case).
 struct Prefix {
@@ -688,8 +717,17 @@ void Lexer::run() {
 #if defined(__GNUC__) && !defined(DBTPY_PORTABLE_DISPATCH)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpedantic"
-#define DBTPY_DISPATCH(c) goto* kTargets[static_cast<unsigned char>(c)]
+#define DBTPY_DISPATCH(c) goto* kTargets[c]
+// After an ASCII name: the second half of the table, where a quote (a string prefix?) and a
+// non-ASCII byte (the name goes on) have their own targets.
+#define DBTPY_DISPATCH_AFTER_NAME(c) goto* kTargets[256 + (c)]
 #else
+#define DBTPY_DISPATCH_AFTER_NAME(c)      \
+  if (kClass[c] & kNameStop) {            \
+    if ((c) >= 0x80) goto name_non_ascii; \
+    goto name_quote;                      \
+  }                                       \
+  DBTPY_DISPATCH(c)
 #define DBTPY_DISPATCH(c)                         \
   switch (kLead[static_cast<unsigned char>(c)]) { \
     case Lead::kOther:                            \
@@ -702,6 +740,8 @@ void Lexer::run() {
       goto quote;                                 \
     case Lead::kNewline:                          \
       goto newline;                               \
+    case Lead::kSpace:                            \
+      goto space;                                 \
     case Lead::kBlank:                            \
       goto blank;                                 \
     case Lead::kEnd:                              \
@@ -731,15 +771,27 @@ void Lexer::run() {
   }                                               \
   goto other
 #endif
+// The end of every token's code: the next byte's own dispatch (threaded code), which saves
+// the jump back to one shared dispatch and predicts better.
+#define DBTPY_NEXT     \
+  do {                 \
+    c = UChar(s[p]);   \
+    DBTPY_DISPATCH(c); \
+  } while (false)
 [[gnu::noinline]] bool Lexer::scan_run() {
 #if defined(__GNUC__) && !defined(DBTPY_PORTABLE_DISPATCH)
   // Every byte value's target, as kLead has them (one load and one jump).
 #define O &&other
 #define O16 O, O, O, O, O, O, O, O, O, O, O, O, O, O, O, O
 #define N &&name
+#define PN &&plain_name
 #define D &&digit
 #define Q &&quote
 #define NL &&newline
+#define SP &&space
+#define NQ &&name_quote
+#define NX &&name_non_ascii
+#define NX16 NX, NX, NX, NX, NX, NX, NX, NX, NX, NX, NX, NX, NX, NX, NX, NX
 #define B &&blank
 #define E &&end
 #define CM &&comma
@@ -754,24 +806,40 @@ void Lexer::run() {
 #define RB &&rbrace
 #define OP &&op
   // clang-format off
-  static const void* const kTargets[256] = {
+  static const void* const kTargets[512] = {
       /* 0x00 */ E, O, O, O, O, O, O, O, O, B, NL, O, B, O, O, O,
       /* 0x10 */ O, O, O, O, O, O, O, O, O, O, O, O, O, O, O, O,
-      /* 0x20 */ O, OP, Q, O, O, OP, OP, Q, LP, RP, OP, OP, CM, OP, DT, OP,
+      /* 0x20 */ SP, OP, Q, O, O, OP, OP, Q, LP, RP, OP, OP, CM, OP, DT, OP,
       /* 0x30 */ D, D, D, D, D, D, D, D, D, D, CL, O, OP, EQ, OP, O,
-      /* 0x40 */ OP, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N,
-      /* 0x50 */ N, N, N, N, N, N, N, N, N, N, N, LS, O, RS, OP, N,
-      /* 0x60 */ O, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N,
-      /* 0x70 */ N, N, N, N, N, N, N, N, N, N, N, LB, OP, RB, OP, O,
+      // Names: N when some keyword starts with the letter, else PN (kNoKeywordStarts).
+      /* 0x40 */ OP, PN, PN, PN, PN, PN, N, PN, PN, PN, PN, PN, PN, PN, N, PN,
+      /* 0x50 */ PN, PN, PN, PN, N, PN, PN, PN, PN, PN, PN, LS, O, RS, OP, PN,
+      /* 0x60 */ O, N, N, N, N, N, N, N, PN, N, PN, PN, N, PN, N, N,
+      /* 0x70 */ N, PN, N, PN, N, PN, PN, N, PN, N, PN, LB, OP, RB, OP, O,
       /* 0x80-0xFF: non-ASCII */ O16, O16, O16, O16, O16, O16, O16, O16,
+      // Right after an ASCII name (never a name character there).
+      /* 0x00 */ E, O, O, O, O, O, O, O, O, B, NL, O, B, O, O, O,
+      /* 0x10 */ O, O, O, O, O, O, O, O, O, O, O, O, O, O, O, O,
+      /* 0x20 */ SP, OP, NQ, O, O, OP, OP, NQ, LP, RP, OP, OP, CM, OP, DT, OP,
+      /* 0x30 */ O, O, O, O, O, O, O, O, O, O, CL, O, OP, EQ, OP, O,
+      /* 0x40 */ OP, O, O, O, O, O, O, O, O, O, O, O, O, O, O, O,
+      /* 0x50 */ O, O, O, O, O, O, O, O, O, O, O, LS, O, RS, OP, O,
+      /* 0x60 */ O, O, O, O, O, O, O, O, O, O, O, O, O, O, O, O,
+      /* 0x70 */ O, O, O, O, O, O, O, O, O, O, O, LB, OP, RB, OP, O,
+      /* 0x80-0xFF: non-ASCII */ NX16, NX16, NX16, NX16, NX16, NX16, NX16, NX16,
   };
   // clang-format on
 #undef O
 #undef O16
 #undef N
+#undef PN
 #undef D
 #undef Q
 #undef NL
+#undef SP
+#undef NQ
+#undef NX
+#undef NX16
 #undef B
 #undef E
 #undef CM
@@ -790,12 +858,14 @@ void Lexer::run() {
   const bool plain = modes_.empty();  // no f-string field: `:` and `}` are always operators
   size_t p = pos_;
   uint32_t line = line_;
-  int depth = bracket_depth_;
+  size_t depth = static_cast<size_t>(bracket_depth_);  // size_t: indexes without extension
   if (static_cast<size_t>(tok_limit_ - next_tok_) < room_needed(p, 0)) grow(room_needed(p, 0));
   Token* out = next_tok_;
   Token* limit = tok_limit_;
-  char c;
+  using UChar = unsigned char;
+  size_t c;  // the byte at p, zero-extended: indexes the dispatch table as it is
   size_t q;  // the end of the token being scanned
+  Tok name_kind;
   // Room for the rest of the source at one token per byte, plus `extra` tokens (see grow()).
   auto make_room = [&](size_t extra) {
     if (static_cast<size_t>(limit - out) < room_needed(p, extra)) [[unlikely]] {
@@ -821,32 +891,66 @@ void Lexer::run() {
   auto leave = [&]() {
     pos_ = p;
     line_ = line;
-    bracket_depth_ = depth;
+    bracket_depth_ = static_cast<int>(depth);
     next_tok_ = out;
   };
 
-next:
-  c = s[p];
+  DBTPY_NEXT;
+
+space:
+  // Mostly one space between tokens; longer runs 16 at a time.
+  c = UChar(s[p + 1]);
+  ++p;
   if (c == ' ') {
-    // Mostly one space between tokens; longer runs 16 at a time.
-    c = s[++p];
-    if (c == ' ') {
-      p += space_run(s + p);
-      c = s[p];
-    }
+    p += space_run(s + p);
+    c = UChar(s[p]);
   }
   DBTPY_DISPATCH(c);
-
 name:
-  // An ASCII name that is no string prefix and not continued by a non-ASCII character.
-  q = p + ident_run(s + p);
-  if (cls(s[q]) & kNameStop) {
-    if ((s[q] == '"' || s[q] == '\'') && q - p <= 2) goto prefixed;
-    goto other;
+  // An ASCII name, stored before the byte after it is looked at: the dispatch after names
+  // takes the token back when that byte is a quote or non-ASCII (rare).
+#if defined(__SSE2__)
+  // Names under 16 bytes in one block (no length test before the keyword filter: its table
+  // has no bit above 8); longer ones are never keywords.
+  q = static_cast<unsigned>(__builtin_ctz(ident_mask(s + p) ^ 0x1FFFFu));
+  if (q < 16) [[likely]] {
+    name_kind = short_keyword_kind(s + p, q, static_cast<unsigned char>(c));
+    q += p;
+  } else {
+    q = p + long_ident_run(s + p);
+    name_kind = Tok::kName;
   }
-  put(keyword_kind(s + p, q - p, c), p, q);
+#else
+  q = p + ident_run(s + p);
+  name_kind = keyword_kind(s + p, q - p, static_cast<unsigned char>(c));
+#endif
+  put(name_kind, p, q);
   p = q;
-  goto next;
+  c = UChar(s[p]);
+  DBTPY_DISPATCH_AFTER_NAME(c);
+#if defined(__GNUC__) && !defined(DBTPY_PORTABLE_DISPATCH)
+plain_name:
+  // A name whose first letter starts no keyword: no keyword filter.
+  q = p + ident_run(s + p);
+  put(Tok::kName, p, q);
+  p = q;
+  c = UChar(s[p]);
+  DBTPY_DISPATCH_AFTER_NAME(c);
+#endif
+name_quote:
+  // A short name may be a string prefix; a longer one is scanned again by scan_token(), as any
+  // name before a quote was.
+  --out;
+  q = p;
+  p = out->begin;
+  if (q - p <= 2) goto prefixed;
+  goto other;
+name_non_ascii:
+  // The name goes on with non-ASCII characters (or is followed by an invalid one): all of it
+  // is scan_token()'s.
+  --out;
+  p = out->begin;
+  goto other;
 digit:
   // A plain decimal integer or a float d.d (a lone 0 or 0.d when it starts with 0), then
   // neither a digit, `_`, `.` nor a name character (exponents, imaginary suffixes, radix
@@ -866,22 +970,22 @@ digit:
   }
   put(Tok::kNumber, p, q);
   p = q;
-  goto next;
+  DBTPY_NEXT;
 quote:
   // A one-line string without prefix, escapes or non-ASCII text: up to its closing quote with
   // no special character on the way. Anything else is scan_string()'s. (Each quote has its own
   // call: string_run()'s constants are then constants.)
-  if (s[p + 1] == c && s[p + 2] == c) goto other;
+  if (UChar(s[p + 1]) == c && UChar(s[p + 2]) == c) goto other;
   q = p + 1 + (c == '"' ? string_run(s + p + 1, '"') : string_run(s + p + 1, '\''));
-  if (s[q] != c) goto other;
+  if (UChar(s[q]) != c) goto other;
   put(Tok::kString, p, q + 1);
   p = q + 1;
-  goto next;
+  DBTPY_NEXT;
 newline:
   if (depth > 0) {  // implicit line joining
     ++p;
     ++line;
-    goto next;
+    DBTPY_NEXT;
   }
   put(Tok::kNewline, p, p);
   ++p;
@@ -889,10 +993,15 @@ newline:
   // The next line's indentation, when it is spaces only and consistent; blank lines are
   // skipped. Anything else goes to handle_indentation() from the line's start.
   while (true) {
-    const size_t col = s[p] == ' ' ? space_run(s + p) : 0;
-    const char first = s[p + col];
-    if (cls(first) & kIndentStop) {
-      if (first != '\n') break;
+    // c: the line's first byte after its spaces (dispatched below without a reload).
+    size_t col = 0;
+    c = UChar(s[p]);
+    if (c == ' ') {
+      col = space_run(s + p);
+      c = UChar(s[p + col]);
+    }
+    if (kClass[c] & kIndentStop) {
+      if (c != '\n') break;
       p += col + 1;
       ++line;
       continue;
@@ -920,14 +1029,14 @@ newline:
         put(Tok::kDedent, p + col, p + col);
     }
     p += col;
-    goto next;
+    DBTPY_DISPATCH(c);
   }
   leave();
   at_line_start_ = true;
   return true;
 blank:
   ++p;
-  goto next;
+  DBTPY_NEXT;
 end:
   if (p < n_) goto other;  // a zero byte in the source: scan_token() reports it
   leave();
@@ -936,80 +1045,86 @@ end:
 comma:
   put(Tok::kComma, p, p + 1);
   ++p;
-  goto next;
+  DBTPY_NEXT;
 dot:
   if (s[p + 1] == '.' || (cls(s[p + 1]) & kDigit)) goto other;
   put(Tok::kDot, p, p + 1);
   ++p;
-  goto next;
+  DBTPY_NEXT;
 equal:
   if (s[p + 1] == '=') {
     put(Tok::kEqEqual, p, p + 2);
     p += 2;
-    goto next;
+    DBTPY_NEXT;
   }
   put(Tok::kEqual, p, p + 1);
   ++p;
-  goto next;
+  DBTPY_NEXT;
 op:
   // One-character operators and their `=` forms; `**`, `//`, `<<`, `>>` (and their `=`
   // forms) are scan_token()'s.
   if (s[p + 1] == '=' && kOperatorEqual[static_cast<unsigned char>(c)] != Tok::kEndMarker) {
     put(kOperatorEqual[static_cast<unsigned char>(c)], p, p + 2);
     p += 2;
-    goto next;
+    DBTPY_NEXT;
   }
-  if (s[p + 1] == c && (c == '*' || c == '/' || c == '<' || c == '>')) goto other;
+  if (UChar(s[p + 1]) == c && (c == '*' || c == '/' || c == '<' || c == '>')) goto other;
   if (c == '-' && s[p + 1] == '>') {
     put(Tok::kRArrow, p, p + 2);
     p += 2;
-    goto next;
+    DBTPY_NEXT;
   }
   put(kOperator[static_cast<unsigned char>(c)], p, p + 1);
   ++p;
-  goto next;
+  DBTPY_NEXT;
 colon:
   if (!plain || s[p + 1] == '=') goto other;
   put(Tok::kColon, p, p + 1);
   ++p;
-  goto next;
+  DBTPY_NEXT;
 lpar:
   if (depth >= kMaxBracketDepth) goto other;
   brackets_[depth++] = Bracket{'(', static_cast<uint32_t>(p), line};
   put(Tok::kLPar, p, p + 1);
   ++p;
-  goto next;
+  DBTPY_NEXT;
 lsqb:
   if (depth >= kMaxBracketDepth) goto other;
   brackets_[depth++] = Bracket{'[', static_cast<uint32_t>(p), line};
   put(Tok::kLSqb, p, p + 1);
   ++p;
-  goto next;
+  DBTPY_NEXT;
 lbrace:
   if (depth >= kMaxBracketDepth) goto other;
   brackets_[depth++] = Bracket{'{', static_cast<uint32_t>(p), line};
   put(Tok::kLBrace, p, p + 1);
   ++p;
-  goto next;
+  DBTPY_NEXT;
 rpar:
   if (depth == 0 || brackets_[depth - 1].ch != '(') goto other;
   --depth;
   put(Tok::kRPar, p, p + 1);
   ++p;
-  goto next;
+  DBTPY_NEXT;
 rsqb:
   if (depth == 0 || brackets_[depth - 1].ch != '[') goto other;
   --depth;
   put(Tok::kRSqb, p, p + 1);
   ++p;
-  goto next;
+  DBTPY_NEXT;
 rbrace:
-  // A `}` may end an f-string's replacement field: scan_token()'s unless plain.
-  if (!plain || depth == 0 || brackets_[depth - 1].ch != '{') goto other;
+  if (depth == 0 || brackets_[depth - 1].ch != '{') goto other;
   --depth;
   put(Tok::kRBrace, p, p + 1);
   ++p;
-  goto next;
+  if (plain) DBTPY_NEXT;
+  // In an f-string's replacement field (scan_run() runs in one only outside its format spec),
+  // the field's own `}` ends it: back to run() for the literal text, as after scan_token().
+  if (modes_.back().is_field && modes_.back().brace_index == static_cast<int>(depth)) {
+    modes_.pop_back();
+  }
+  leave();
+  return true;
 
 prefixed:
   // A string with a prefix (or a short name before a string).
@@ -1024,13 +1139,15 @@ resume:
   if (!plain || at_line_start_ || !modes_.empty()) return true;
   p = pos_;
   line = line_;
-  depth = bracket_depth_;
+  depth = static_cast<size_t>(bracket_depth_);
   out = next_tok_;
   limit = tok_limit_;
   make_room(0);
-  goto next;
+  DBTPY_NEXT;
 }
 #undef DBTPY_DISPATCH
+#undef DBTPY_DISPATCH_AFTER_NAME
+#undef DBTPY_NEXT
 #if defined(__GNUC__) && !defined(DBTPY_PORTABLE_DISPATCH)
 #pragma GCC diagnostic pop
 #endif

@@ -670,6 +670,36 @@ TEST(Analyzer, SimpleArgumentsAndTheirLookAlikes) {
   EXPECT_TRUE(default_of("0.5").is_number_float());
 }
 
+// Lists of plain one-token strings (tags=[...], packages=[...]) skip the literal parser: the
+// same values as the literal parser gives for the shapes next to them, which it still handles.
+TEST(Analyzer, PlainStringListsAndTheirLookAlikes) {
+  auto tags_of = [](const std::string& arg) {
+    PythonAnalysis a = run(model("    dbt.config(tags=" + arg + ")\n"));
+    return a.config_calls.size() == 1 && a.diagnostics.empty() ? a.config_calls[0]["tags"]
+                                                               : Json(codes(a)[0]);
+  };
+  EXPECT_EQ(tags_of("[]"), Json::array());
+  EXPECT_EQ(tags_of("['a']"), Json::parse(R"(["a"])"));
+  EXPECT_EQ(tags_of("['a',]"), Json::parse(R"(["a"])"));
+  EXPECT_EQ(tags_of("[\"a\", 'b', '''c''']"), Json::parse(R"(["a", "b", "c"])"));
+  EXPECT_EQ(tags_of("[\n  'a',  # first\n  'b',\n]"), Json::parse(R"(["a", "b"])"));
+  EXPECT_EQ(tags_of("['a' 'b', 'c']"), Json::parse(R"(["ab", "c"])"));  // concatenated
+  EXPECT_EQ(tags_of("['a\\n', r'\\d']"), Json::parse(R"(["a\n", "\\d"])"));
+  EXPECT_EQ(tags_of("['a', 1, None]"), Json::parse(R"(["a", 1, null])"));
+  EXPECT_EQ(tags_of("[['a'], 'b']"), Json::parse(R"([["a"], "b"])"));
+  EXPECT_EQ(tags_of("('a', 'b')"), Json::parse(R"(["a", "b"])"));
+  EXPECT_EQ(tags_of("['a'] + ['b']"), Json("DBTPY120"));
+  EXPECT_EQ(tags_of("['a', 'b'][0]"), Json("DBTPY120"));
+  EXPECT_EQ(tags_of("['a', f'b']"), Json("DBTPY120"));
+  EXPECT_EQ(tags_of("[x, 'b']"), Json("DBTPY120"));
+  PythonAnalysis r = run(model("    dbt.ref(['a'])\n"));
+  EXPECT_THAT(messages(r), ElementsAre("The name argument to ref() must be a string, got list"));
+  PythonAnalysis c = run(model("    dbt.config(packages=['pandas', 'numpy==1.26.*'])\n"));
+  ASSERT_EQ(c.calls.size(), 1u);
+  ASSERT_EQ(c.calls[0].keywords.size(), 1u);
+  EXPECT_EQ(c.calls[0].keywords[0].second, Json::parse(R"(["pandas", "numpy==1.26.*"])"));
+}
+
 TEST(Analyzer, ColumnsCountTabsAndNonAsciiTextBeforeTheCall) {
   PythonAnalysis a = run(
       "\t\xC3\xA9 = '\xE6\x97\xA5\xF0\x9F\x98\x80'; x = dbt.ref('a')\r"  // CR-only line end

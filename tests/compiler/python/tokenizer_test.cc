@@ -330,5 +330,120 @@ TEST(Tokenizer, HugeStringIsOneToken) {
   EXPECT_EQ(r.tokens.size(), 5u);
 }
 
+// The hot loop's fast paths end exactly where CPython's rules say, also at the buffer's end.
+
+TEST(Tokenizer, NamesBeforeQuotesAreStringPrefixesOnlyWhenShortAndValid) {
+  EXPECT_THAT(texts("x = rb'a' + Rb\"b\" + f'c' + u'd'\n"),
+              ElementsAre("x", "=", "rb'a'", "+", "Rb\"b\"", "+", "f'", "'", "+", "u'd'"));
+  // Not a prefix: a name (or keyword), then the string.
+  EXPECT_THAT(
+      texts("x = ab'a', abc\"b\", ur'c', fu'd'\n"),
+      ElementsAre("x", "=", "ab", "'a'", ",", "abc", "\"b\"", ",", "ur", "'c'", ",", "fu", "'d'"));
+  EXPECT_THAT(kinds("if'a':\n  pass\n"),
+              ElementsAre(Tok::kIf, Tok::kString, Tok::kColon, Tok::kNewline, Tok::kIndent,
+                          Tok::kPass, Tok::kNewline, Tok::kDedent, Tok::kEndMarker));
+  EXPECT_THAT(texts("x = abcdefghijklmnopq'a'\n"),
+              ElementsAre("x", "=", "abcdefghijklmnopq", "'a'"));
+}
+
+TEST(Tokenizer, NonAsciiRightAfterAsciiContinuesTheName) {
+  const std::string src = "ab\xC3\xA9 = if\xC3\xA9 + abcdefghijklmnopq\xC3\xA9 + x\xCC\x81\n";
+  TokenizeResult r = tokenize(src);
+  ASSERT_FALSE(r.error.present) << r.error.message;
+  EXPECT_THAT(texts(src), ElementsAre("ab\xC3\xA9", "=", "if\xC3\xA9", "+",
+                                      "abcdefghijklmnopq\xC3\xA9", "+", "x\xCC\x81"));
+  EXPECT_EQ(r.tokens[0].kind, Tok::kName);
+  EXPECT_EQ(r.tokens[0].flags, kNonAscii);
+  EXPECT_EQ(r.tokens[2].kind, Tok::kName);  // not the keyword `if`
+  EXPECT_EQ(r.tokens[2].flags, kNonAscii);
+  EXPECT_EQ(r.tokens[1].flags, 0);
+  // A character that cannot continue a name is an error at that character.
+  Err e = error_of("x = ab\xE2\x82\xAC\n");
+  EXPECT_THAT(e.message, HasSubstr("invalid character"));
+  EXPECT_EQ(e.col, 7);
+}
+
+TEST(Tokenizer, RunsEndingExactlyAtTheEndOfTheSource) {
+  for (std::string name : {"a", "if", "ab", "continue", "nonlocal", "abcdefghijklmno",
+                           "abcdefghijklmnop", "abcdefghijklmnopqrstuvwxyz0123456789"}) {
+    const std::string src = "x = " + name;
+    TokenizeResult r = tokenize(src);
+    ASSERT_FALSE(r.error.present) << name << ": " << r.error.message;
+    ASSERT_EQ(r.tokens.size(), 5u) << name;
+    EXPECT_EQ(r.tokens[2].text(src), name);
+    EXPECT_EQ(r.tokens[3].kind, Tok::kNewline);
+    EXPECT_EQ(r.tokens[3].begin, src.size());
+  }
+  EXPECT_THAT(kinds("x = y   "),
+              ElementsAre(Tok::kName, Tok::kEqual, Tok::kName, Tok::kNewline, Tok::kEndMarker));
+  EXPECT_THAT(kinds("x = y" + std::string(40, ' ')),
+              ElementsAre(Tok::kName, Tok::kEqual, Tok::kName, Tok::kNewline, Tok::kEndMarker));
+  EXPECT_THAT(texts("x = 'abc'"), ElementsAre("x", "=", "'abc'"));
+  EXPECT_THAT(texts("x = 12.5"), ElementsAre("x", "=", "12.5"));
+  EXPECT_THAT(texts("x = (1)"), ElementsAre("x", "=", "(", "1", ")"));
+  // A comment at the end without a line break; the last line break and its indentation.
+  EXPECT_THAT(kinds("x = 1  # note"),
+              ElementsAre(Tok::kName, Tok::kEqual, Tok::kNumber, Tok::kNewline, Tok::kEndMarker));
+  EXPECT_THAT(kinds("if x:\n    y\n# c"),
+              ElementsAre(Tok::kIf, Tok::kName, Tok::kColon, Tok::kNewline, Tok::kIndent,
+                          Tok::kName, Tok::kNewline, Tok::kDedent, Tok::kEndMarker));
+  EXPECT_THAT(kinds("if x:\n    y\n    "),
+              ElementsAre(Tok::kIf, Tok::kName, Tok::kColon, Tok::kNewline, Tok::kIndent,
+                          Tok::kName, Tok::kNewline, Tok::kDedent, Tok::kEndMarker));
+  // Keywords are whole names only.
+  EXPECT_THAT(
+      kinds("continues None_ Trues nonlocals"),
+      ElementsAre(Tok::kName, Tok::kName, Tok::kName, Tok::kName, Tok::kNewline, Tok::kEndMarker));
+}
+
+TEST(Tokenizer, IndentationAfterLineBreaksWithTabsFormFeedsAndBlankLines) {
+  // Spaces only (the inline path), blank and comment lines in between.
+  EXPECT_THAT(kinds("if a:\n    b\n\n      \n    # c\n    c\nd\n"),
+              ElementsAre(Tok::kIf, Tok::kName, Tok::kColon, Tok::kNewline, Tok::kIndent,
+                          Tok::kName, Tok::kNewline, Tok::kName, Tok::kNewline, Tok::kDedent,
+                          Tok::kName, Tok::kNewline, Tok::kEndMarker));
+  // A tab: column 8 for the indentation, 1 for the tab-size-1 check; the same column reached
+  // with spaces only is inconsistent, as in CPython.
+  EXPECT_THAT(kinds("if a:\n\tb\n\tc\nd\n"),
+              ElementsAre(Tok::kIf, Tok::kName, Tok::kColon, Tok::kNewline, Tok::kIndent,
+                          Tok::kName, Tok::kNewline, Tok::kName, Tok::kNewline, Tok::kDedent,
+                          Tok::kName, Tok::kNewline, Tok::kEndMarker));
+  for (const char* src : {"if a:\n\tb\n        c\n", "if a:\n\tb\n    \tc\n"}) {
+    Err tab = error_of(src);
+    EXPECT_EQ(tab.message, "inconsistent use of tabs and spaces in indentation") << src;
+    EXPECT_EQ(tab.line, 3) << src;
+  }
+  // A form feed resets the column.
+  EXPECT_THAT(
+      kinds("if a:\n    b\n  \f    c\n"),
+      ElementsAre(Tok::kIf, Tok::kName, Tok::kColon, Tok::kNewline, Tok::kIndent, Tok::kName,
+                  Tok::kNewline, Tok::kName, Tok::kNewline, Tok::kDedent, Tok::kEndMarker));
+  // Dedents to an outer level, several at once, and to a level that does not exist.
+  EXPECT_THAT(
+      kinds("if a:\n  if b:\n    c\nd\n"),
+      ElementsAre(Tok::kIf, Tok::kName, Tok::kColon, Tok::kNewline, Tok::kIndent, Tok::kIf,
+                  Tok::kName, Tok::kColon, Tok::kNewline, Tok::kIndent, Tok::kName, Tok::kNewline,
+                  Tok::kDedent, Tok::kDedent, Tok::kName, Tok::kNewline, Tok::kEndMarker));
+  Err e = error_of("if a:\n    b\n  c\n");
+  EXPECT_EQ(e.line, 3);
+  EXPECT_THAT(e.message, HasSubstr("unindent does not match"));
+  // CR and CRLF line ends take the general path with the same result.
+  EXPECT_EQ(kinds("if a:\r\n    b\r\n\r\n    c\r\nd\r\n"), kinds("if a:\n    b\n\n    c\nd\n"));
+  EXPECT_EQ(kinds("if a:\r    b\r\r    c\rd\r"), kinds("if a:\n    b\n\n    c\nd\n"));
+}
+
+TEST(Tokenizer, FStringFieldsEndAtTheirOwnBraceOnly) {
+  EXPECT_THAT(texts("x = f\"{ {'a': 1}['a'] }\" + f'{x:{y}}'\n"),
+              ElementsAre("x", "=", "f\"", "{", "{", "'a'", ":", "1", "}", "[", "'a'", "]", "}",
+                          "\"", "+", "f'", "{", "x", ":", "{", "y", "}", "}", "'"));
+  EXPECT_THAT(texts("x = f'{x}'"), ElementsAre("x", "=", "f'", "{", "x", "}", "'"));
+  EXPECT_THAT(
+      kinds("f'{a}{b}'\n"),
+      ElementsAre(Tok::kFStringStart, Tok::kLBrace, Tok::kName, Tok::kRBrace, Tok::kLBrace,
+                  Tok::kName, Tok::kRBrace, Tok::kFStringEnd, Tok::kNewline, Tok::kEndMarker));
+  EXPECT_EQ(error_of("x = f'{x}}'\n").message, "f-string: single '}' is not allowed");
+  EXPECT_EQ(error_of("x = f'{x}' }\n").message, "unmatched '}'");
+}
+
 }  // namespace
 }  // namespace dbtpy::compiler::python
