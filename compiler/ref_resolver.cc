@@ -228,7 +228,9 @@ Resolution RefResolver::ref(const std::string& name, const std::optional<std::st
   const Node& n = nodes_[pick];
   if (n.kind == NodeKind::kModel && n.python_model < 0) {
     auto mat = n.config.values.find("materialized");
-    if (mat != n.config.values.end() && *mat == "ephemeral") {
+    // Compared as a string: comparing the Json to "ephemeral" would build a Json of it.
+    if (mat != n.config.values.end() && mat->is_string() &&
+        mat->get_ref<const std::string&>() == "ephemeral") {
       r.code = "DBTPY233";
       r.message = "ref to '" + shown() +
                   "', an ephemeral model: Python models cannot reference "
