@@ -28,6 +28,7 @@
 #include "compiler/ref_resolver.h"
 #include "compiler/relation_naming.h"
 #include "compiler/sql_node.h"
+#include "compiler/unique_id_order.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/hash.h"
@@ -159,6 +160,16 @@ struct Pending {
   const NodeEntry* patched_by = nullptr;
   bool yaml_snapshot = false;
   const NodeEntry* yaml_snapshot_entry = nullptr;
+};
+
+// A DAG edge found by ref resolution: (parent, child) node indices.
+using Edge = std::pair<uint32_t, uint32_t>;
+
+// Where a node's parents go, as edges to it.
+struct Parents {
+  uint32_t child = 0;
+  std::vector<Edge>& edges;
+  void add(size_t parent) { edges.emplace_back(static_cast<uint32_t>(parent), child); }
 };
 
 // Where an enabled node came from: what ref resolution still needs of its Pending once the
@@ -1465,6 +1476,7 @@ class Loader {
     // `enabled` until the loop ends, so its names are compared there.
     std::unordered_multimap<size_t, std::pair<size_t, const std::string*>> first_file;
     first_file.reserve(pending_.size());
+    enabled_origins_.reserve(pending_.size());
     for (auto& p : pending_) {
       if (p.dropped) continue;
       Node& n = *p.node;
@@ -1502,17 +1514,21 @@ class Loader {
         if (slot != kept_irs) irs[kept_irs] = std::move(irs[slot]);
         ++kept_irs;
       }
-      p.properties_layers = {};  // merged into the config
       if (&enabled[kept_nodes] != &n) enabled[kept_nodes] = std::move(n);
       ++kept_nodes;
       enabled_origins_.push_back({p.file, p.block, p.yaml_snapshot_entry});
     }
     enabled.erase(enabled.begin() + static_cast<std::ptrdiff_t>(kept_nodes), enabled.end());
     irs.erase(irs.begin() + static_cast<std::ptrdiff_t>(kept_irs), irs.end());
-    // Node building is over: release what only it needed before ref resolution allocates.
+    // Node building is over: what only it needed is released on a second thread while this
+    // one orders the nodes (it touches no file, properties entry or pending node until the
+    // thread joins, before ref resolution allocates).
     first_file.clear();
+    std::jthread release([this, pending = std::move(pending_)]() mutable {
+      pending = std::vector<Pending>();
+      release_resolved_inputs();
+    });
     pending_ = std::vector<Pending>();
-    release_resolved_inputs();
     for (auto& s : sources_)
       enabled.push_back(std::move(s));
     sources_.clear();
@@ -1520,31 +1536,36 @@ class Loader {
     add_manifest_package_nodes(enabled);
 
     // Final order: by unique_id.
-    // Sorted as (id, index) pairs: comparisons read the ids without going through 11,000
-    // scattered Node structs.
-    std::vector<std::pair<std::string_view, size_t>> ids(enabled.size());
-    for (size_t i = 0; i < enabled.size(); ++i)
-      ids[i] = {enabled[i].unique_id, i};
-    std::sort(ids.begin(), ids.end());
-    std::vector<size_t> order(ids.size());
-    for (size_t i = 0; i < ids.size(); ++i)
-      order[i] = ids[i].second;
-    ids = {};
-    apply_permutation(enabled, order);
+    std::vector<size_t> order;
+    {
+      std::vector<std::string_view> ids(enabled.size());
+      for (size_t i = 0; i < enabled.size(); ++i)
+        ids[i] = enabled[i].unique_id;
+      order = unique_id_order(ids);
+    }
     std::vector<const NodeOrigin*> sorted_origins(enabled.size(), nullptr);
     for (size_t i = 0; i < enabled.size(); ++i)
       sorted_origins[i] =
           order[i] < enabled_origins_.size() ? &enabled_origins_[order[i]] : nullptr;
     // Python models in the same order (a ModelIR has its node's unique_id): the sorted
-    // nodes give it without a second sort; each moved once, as above. Then nodes point at
-    // them.
+    // order gives it without a second sort. Nodes and ModelIRs are then moved on two threads
+    // at once, each once (following the permutation's cycles).
     std::vector<size_t> ir_order;
     ir_order.reserve(irs.size());
-    for (auto& n : enabled) {
-      if (n.python_model >= 0) {
-        ir_order.push_back(static_cast<size_t>(n.python_model));
-        n.python_model = static_cast<int>(ir_order.size() - 1);
+    std::vector<int> sorted_python_model(enabled.size(), -1);
+    for (size_t i = 0; i < enabled.size(); ++i) {
+      const int ir = enabled[order[i]].python_model;
+      if (ir >= 0) {
+        ir_order.push_back(static_cast<size_t>(ir));
+        sorted_python_model[i] = static_cast<int>(ir_order.size() - 1);
       }
+    }
+    release.join();
+    {
+      std::jthread move_irs([&] { apply_permutation(irs, ir_order); });
+      apply_permutation(enabled, order);
+      for (size_t i = 0; i < enabled.size(); ++i)
+        enabled[i].python_model = sorted_python_model[i];
     }
     std::optional<RefResolver> resolver;
     {
@@ -1555,7 +1576,6 @@ class Loader {
         for (size_t i = 0; i < enabled.size(); ++i)
           out_.node_index.emplace(enabled[i].unique_id, i);
       });
-      apply_permutation(irs, ir_order);
       apply_dbt_manifest();
       resolver.emplace(out_.nodes, out_.name, disabled_);
     }
@@ -1565,9 +1585,10 @@ class Loader {
     constexpr size_t kChunk = 64;
     const size_t count = out_.nodes.size();
     std::vector<Findings> found((count + kChunk - 1) / kChunk);
+    std::vector<std::vector<Edge>> edges(found.size());
     parallel_for(found.size(), threads(), [&](size_t c, size_t) {
       for (size_t i = c * kChunk; i < std::min(count, (c + 1) * kChunk); ++i)
-        resolve_refs_of(out_.nodes[i], sorted_origins[i], *resolver, found[c]);
+        resolve_refs_of(i, sorted_origins[i], *resolver, found[c], edges[c]);
     });
     for (auto& f : found) {
       for (auto& d : f.diagnostics)
@@ -1575,25 +1596,45 @@ class Loader {
       out_.project_errors = out_.project_errors || f.project_errors;
       out_.model_errors = out_.model_errors || f.model_errors;
     }
+    size_t edge_count = 0;
+    for (const auto& e : edges)
+      edge_count += e.size();
+    dag_edges_.reserve(edge_count);
+    for (const auto& e : edges)
+      dag_edges_.insert(dag_edges_.end(), e.begin(), e.end());
   }
 
   // Thread-safe for distinct nodes: writes `n`, its ModelIR and `findings` only.
-  void resolve_refs_of(Node& n, const NodeOrigin* origin, const RefResolver& resolver,
-                       Findings& findings) {
+  // Thread-safe for distinct nodes: writes node `i`, its ModelIR, `findings` and `edges`
+  // only. Each parent found is also added to `edges` as (its index, i), so the DAG is built
+  // without looking the parents' unique ids up again; a node's edges are as its depends_on
+  // (sorted by parent, without repeats).
+  void resolve_refs_of(size_t i, const NodeOrigin* origin, const RefResolver& resolver,
+                       Findings& findings, std::vector<Edge>& edges) {
+    Node& n = out_.nodes[i];
     if (n.kind == NodeKind::kSource) return;
+    const size_t first_edge = edges.size();
+    Parents parents{static_cast<uint32_t>(i), edges};
     auto manifest =
         n.relation_from_manifest ? manifest_parents_.find(n.unique_id) : manifest_parents_.end();
     if (n.python_model >= 0) {
-      resolve_python(n, out_.python_models[static_cast<size_t>(n.python_model)], resolver,
-                     findings);
+      resolve_python(n, out_.python_models[static_cast<size_t>(n.python_model)], resolver, findings,
+                     parents);
     } else if (manifest == manifest_parents_.end()) {
-      resolve_sql(n, origin, resolver, findings);
+      resolve_sql(n, origin, resolver, findings, parents);
     } else {
-      for (const auto& parent : manifest->second)
-        if (out_.node_index.count(parent)) n.depends_on.push_back(parent);
+      for (const auto& parent : manifest->second) {
+        auto it = out_.node_index.find(parent);
+        if (it == out_.node_index.end()) continue;
+        n.depends_on.push_back(parent);
+        parents.add(it->second);
+      }
     }
     std::sort(n.depends_on.begin(), n.depends_on.end());
     n.depends_on.erase(std::unique(n.depends_on.begin(), n.depends_on.end()), n.depends_on.end());
+    std::sort(edges.begin() + static_cast<std::ptrdiff_t>(first_edge), edges.end());
+    edges.erase(std::unique(edges.begin() + static_cast<std::ptrdiff_t>(first_edge), edges.end()),
+                edges.end());
   }
 
   static void python_checks(Node& n, const ModelIR& ir, const ResolvedConfig& config,
@@ -1621,7 +1662,8 @@ class Loader {
     }
   }
 
-  void resolve_python(Node& n, ModelIR& ir, const RefResolver& resolver, Findings& findings) const {
+  void resolve_python(Node& n, ModelIR& ir, const RefResolver& resolver, Findings& findings,
+                      Parents& parents) const {
     // Only messages need the display path.
     auto display = [&] { return display_of(n); };
     ir.depends_on.reserve(ir.refs.size() + ir.sources.size());
@@ -1643,6 +1685,7 @@ class Loader {
         continue;
       }
       ir.depends_on.push_back(target.unique_id);
+      parents.add(*r.node);
       std::string key = ref.package ? *ref.package + "." + ref.name : ref.name;
       if (ref.version) key += ".v" + *ref.version;
       ir.ref_relations.insert_or_assign(std::move(key), out_.relation_of(target).rendered);
@@ -1657,6 +1700,7 @@ class Loader {
       }
       const Node& target = out_.nodes[*r.node];
       ir.depends_on.push_back(target.unique_id);
+      parents.add(*r.node);
       ir.source_relations.insert_or_assign(src.source_name + "." + src.table_name,
                                            target.relation.rendered);
     }
@@ -1666,8 +1710,8 @@ class Loader {
                         ir.depends_on.end());
   }
 
-  void resolve_sql(Node& n, const NodeOrigin* p, const RefResolver& resolver,
-                   Findings& findings) const {
+  void resolve_sql(Node& n, const NodeOrigin* p, const RefResolver& resolver, Findings& findings,
+                   Parents& parents) const {
     std::vector<SqlRef> yaml_refs;
     std::vector<SqlSource> yaml_sources;
     const std::vector<SqlRef>* refs = &yaml_refs;
@@ -1696,6 +1740,7 @@ class Loader {
       Resolution r = resolver.ref(ref.name, ref.package, ref.version, n.package_name);
       if (r.node) {
         n.depends_on.push_back(out_.nodes[*r.node].unique_id);
+        parents.add(*r.node);
       } else if (root && r.code != "DBTPY233") {
         findings.diagnostics.push_back(make_diag(
             Severity::kWarning, "DBTPY235", display(), ref.line, 0,
@@ -1706,6 +1751,7 @@ class Loader {
       Resolution r = resolver.source(s.source_name, s.table_name, n.package_name);
       if (r.node) {
         n.depends_on.push_back(out_.nodes[*r.node].unique_id);
+        parents.add(*r.node);
       } else if (root) {
         findings.diagnostics.push_back(
             make_diag(Severity::kWarning, "DBTPY235", display(), s.line, 0,
@@ -1873,35 +1919,21 @@ class Loader {
   }
 
   void finish() {
-    // DAG.
-    // Parents' indices are looked up in parallel (hashing 30,000 unique ids was most of
-    // it); edges are added in node order with every adjacency list sized once.
+    // DAG, from the edges ref resolution found (the parents' indices, not their ids to look
+    // up again), with every adjacency list sized once.
     const size_t count = out_.nodes.size();
-    std::vector<size_t> first(count + 1, 0);
-    for (size_t i = 0; i < count; ++i)
-      first[i + 1] = first[i] + out_.depends_on_of(out_.nodes[i]).size();
-    constexpr uint32_t kMissing = UINT32_MAX;
-    std::vector<uint32_t> parent_of(first[count], kMissing);
-    constexpr size_t kChunk = 256;
-    parallel_for((count + kChunk - 1) / kChunk, threads(), [&](size_t c, size_t) {
-      for (size_t i = c * kChunk; i < std::min(count, (c + 1) * kChunk); ++i) {
-        size_t at = first[i];
-        for (const auto& parent : out_.depends_on_of(out_.nodes[i])) {
-          auto it = out_.node_index.find(parent);
-          if (it != out_.node_index.end()) parent_of[at] = static_cast<uint32_t>(it->second);
-          ++at;
-        }
-      }
-    });
-    std::vector<uint32_t> children(count, 0);
-    for (uint32_t p : parent_of)
-      if (p != kMissing) ++children[p];
+    std::vector<uint32_t> parent_count(count, 0);
+    std::vector<uint32_t> child_count(count, 0);
+    for (const auto& [parent, child] : dag_edges_) {
+      ++parent_count[child];
+      ++child_count[parent];
+    }
     out_.dag.resize(count);
     for (size_t i = 0; i < count; ++i)
-      out_.dag.reserve(i, first[i + 1] - first[i], children[i]);
-    for (size_t i = 0; i < count; ++i)
-      for (size_t at = first[i]; at < first[i + 1]; ++at)
-        if (parent_of[at] != kMissing) out_.dag.add_edge(parent_of[at], i);
+      out_.dag.reserve(i, parent_count[i], child_count[i]);
+    for (const auto& [parent, child] : dag_edges_)
+      out_.dag.add_edge(parent, child);
+    dag_edges_ = {};
     out_.dag.finalize();
     std::vector<size_t> cycle = out_.dag.find_cycle();
     if (!cycle.empty()) {
@@ -2014,6 +2046,7 @@ class Loader {
   std::vector<Findings> findings_;      // per worker, of resolve_pending in both phases
   std::vector<Pending> pending_;
   std::vector<NodeOrigin> enabled_origins_;  // parallel to the enabled nodes before sorting
+  std::vector<Edge> dag_edges_;              // every parent of every node, by child
   std::unordered_map<std::tuple<size_t, std::string, bool>, size_t, KeyHash>
       by_stem_;  // (pkg, stem, is_seed)
   std::unordered_map<std::pair<size_t, std::string>, size_t, KeyHash> snapshot_by_name_;

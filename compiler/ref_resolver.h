@@ -4,8 +4,9 @@
 // package; a versioned model without a version resolves to its latest version. When nothing
 // matches, the result says why (disabled node, unknown version, ephemeral model, unknown name)
 // and names the closest existing names. Built once over the final node list, which it
-// references (string views into its nodes: the list must outlive it and stay unchanged);
-// const methods are thread-safe.
+// references (the list must outlive it and stay unchanged); names are copied into one block
+// and looked up in flat open-addressing tables, with each candidate's package as a small
+// number, so a lookup does not read scattered Node structs. Const methods are thread-safe.
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -54,23 +55,45 @@ class RefResolver {
   // Every refable name and "source.table", for suggestions: built on the first miss only.
   void collect_names() const;
 
-  const std::vector<Node>& nodes_;
-  std::string root_;
-  std::vector<DisabledNode> disabled_;
   // A run of `indices_`: one block for every name instead of a vector each (11,000 small
   // allocations kept alive through ref resolution).
   struct Range {
     uint32_t first = 0;
     uint32_t count = 0;
   };
+  // One name of an open-addressing table: the name is kept in `names_` (one block, so a
+  // lookup compares bytes near each other instead of reading a node's name in a scattered
+  // Node struct). count == 0: an empty slot.
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t name_at = 0;
+    uint32_t name_size = 0;
+    Range range;
+  };
+  // A name -> nodes table: refable nodes by name, or sources by table name.
+  struct Table {
+    std::vector<Slot> slots;  // a power of two, at most half full
+    size_t used = 0;
+  };
   std::span<const size_t> indices_of(Range r) const { return {indices_.data() + r.first, r.count}; }
-  // name -> indices of refable nodes, in node order (several for a versioned model or one
-  // name in several packages)
-  std::unordered_map<std::string_view, Range> refable_;
-  // table name -> indices of source nodes, in node order
-  std::unordered_map<std::string_view, Range> sources_;
-  std::vector<size_t> indices_;        // every node's index, grouped by the maps' ranges
-  std::vector<std::string> packages_;  // in lookup order for "any package"
+  std::span<const uint32_t> packages_of(Range r) const {
+    return {package_of_.data() + r.first, r.count};
+  }
+  std::string_view name_of(const Slot& s) const { return {names_.data() + s.name_at, s.name_size}; }
+  // The slot of `name` (count == 0 when absent).
+  const Slot& find(const Table& table, std::string_view name) const;
+  // Index into `packages_` of a package name, or -1 when no node has it.
+  int package_id(std::string_view name) const;
+
+  const std::vector<Node>& nodes_;
+  std::string root_;
+  std::vector<DisabledNode> disabled_;
+  Table refable_;  // name -> indices of refable nodes, in node order
+  Table sources_;  // table name -> indices of source nodes, in node order
+  std::string names_;
+  std::vector<size_t> indices_;        // every node's index, grouped by the tables' ranges
+  std::vector<uint32_t> package_of_;   // parallel to indices_: the node's package in packages_
+  std::vector<std::string> packages_;  // the root, then the others by name: "any package" order
   mutable std::once_flag names_once_;
   mutable std::vector<std::string> refable_names_;
   mutable std::vector<std::string> source_names_;

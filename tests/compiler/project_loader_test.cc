@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "compiler/python_order.h"
@@ -351,6 +352,34 @@ TEST(ProjectLoader, DbtManifestNamesNonPythonRelations) {
   }
 }
 
+// What every consumer relies on after loading: nodes in unique_id order, the id index, each
+// Python node's ModelIR, and DAG parents that are exactly the nodes' depends_on.
+void expect_ordered_and_linked(const Project& p) {
+  for (size_t i = 1; i < p.nodes.size(); ++i)
+    EXPECT_LT(p.nodes[i - 1].unique_id, p.nodes[i].unique_id);
+  ASSERT_EQ(p.node_index.size(), p.nodes.size());
+  ASSERT_EQ(p.dag.size(), p.nodes.size());
+  size_t python = 0;
+  for (size_t i = 0; i < p.nodes.size(); ++i) {
+    const Node& n = p.nodes[i];
+    EXPECT_EQ(p.node_index.at(n.unique_id), i);
+    if (n.python_model >= 0) {
+      EXPECT_EQ(static_cast<size_t>(n.python_model), python++);
+      EXPECT_EQ(p.python_models[static_cast<size_t>(n.python_model)].unique_id, n.unique_id);
+    }
+    std::vector<uint32_t> parents;
+    for (const auto& d : p.depends_on_of(n))
+      parents.push_back(static_cast<uint32_t>(p.node_index.at(d)));
+    std::sort(parents.begin(), parents.end());
+    EXPECT_EQ(p.dag.parents(i), parents) << n.unique_id;
+    for (uint32_t parent : parents) {
+      const auto& children = p.dag.children(parent);
+      EXPECT_TRUE(std::binary_search(children.begin(), children.end(), i)) << n.unique_id;
+    }
+  }
+  EXPECT_EQ(python, p.python_models.size());
+}
+
 TEST(ProjectLoader, CyclesAreErrorsThatPrintTheCycle) {
   ProjectFixture f;
   f.write("models/a.py", py_model("    return dbt.ref('b')\n"));
@@ -361,6 +390,69 @@ TEST(ProjectLoader, CyclesAreErrorsThatPrintTheCycle) {
   const Diagnostic& d = diag(p, "DBTPY255");
   for (const char* id : {"model.jaffle.a", "model.jaffle.b", "model.jaffle.c"})
     EXPECT_NE(d.message.find(id), std::string::npos) << d.message;
+  expect_ordered_and_linked(p);
+}
+
+TEST(ProjectLoader, NodesWithSharedPrefixesPackagesVersionsAndDisabledOnesOrderAndLink) {
+  ProjectFixture f;
+  f.write("dbt_packages/pkg/dbt_project.yml", "name: pkg\n");
+  f.write("dbt_packages/pkg/models/stg_customers_orders_payments_1.sql", "select 1");
+  f.write("dbt_packages/pkg/models/shared.sql",
+          "select * from {{ ref('stg_customers_orders_payments_1') }}");
+  f.write("models/stg_customers_orders_payments_1.sql", "select 1");
+  f.write("models/stg_customers_orders_payments_10.sql",
+          "select * from {{ ref('stg_customers_orders_payments_1') }} "
+          "join {{ ref('stg_customers_orders_payments_1') }} join {{ source('raw', 'orders') }}");
+  f.write("models/stg_customers_orders_payments_2.py",
+          py_model("    a = dbt.ref('stg_customers_orders_payments_10')\n"
+                   "    b = dbt.ref('stg_customers_orders_payments_10')\n"
+                   "    c = dbt.ref('pkg', 'stg_customers_orders_payments_1')\n"
+                   "    d = dbt.ref('dim', v=2)\n"
+                   "    e = dbt.source('raw', 'orders')\n"
+                   "    return dbt.ref('shared')\n"));
+  f.write("models/a_first.py", py_model("    return dbt.ref('stg_customers_orders_payments_2')\n"));
+  f.write("models/off.py", py_model("    dbt.config(enabled=False)\n    return dbt.ref('x')\n"));
+  f.write("models/dim_v1.sql", "select 1");
+  f.write("models/dim_v2.sql", "select 2");
+  f.write("models/props.yml",
+          "models:\n  - name: dim\n    latest_version: 1\n    versions:\n      - v: 1\n"
+          "      - v: 2\n"
+          "sources:\n  - name: raw\n    tables:\n      - name: orders\n      - name: customers\n");
+  Project p = f.load();
+  EXPECT_EQ(p.exit_code(), 0) << ::testing::PrintToString(ProjectFixture::codes(p));
+  V ids;
+  for (const auto& n : p.nodes)
+    ids.push_back(n.unique_id);
+  EXPECT_EQ(ids, (V{"model.jaffle.a_first", "model.jaffle.dim.v1", "model.jaffle.dim.v2",
+                    "model.jaffle.stg_customers_orders_payments_1",
+                    "model.jaffle.stg_customers_orders_payments_10",
+                    "model.jaffle.stg_customers_orders_payments_2", "model.pkg.shared",
+                    "model.pkg.stg_customers_orders_payments_1", "source.jaffle.raw.customers",
+                    "source.jaffle.raw.orders"}));
+  expect_ordered_and_linked(p);
+  EXPECT_EQ(
+      p.depends_on_of(*p.find("model.jaffle.stg_customers_orders_payments_2")),
+      (V{"model.jaffle.dim.v2", "model.jaffle.stg_customers_orders_payments_10", "model.pkg.shared",
+         "model.pkg.stg_customers_orders_payments_1", "source.jaffle.raw.orders"}));
+  // A package's ref without a package name finds the root's node first (dbt's order).
+  EXPECT_EQ(p.find("model.pkg.shared")->depends_on,
+            (V{"model.jaffle.stg_customers_orders_payments_1"}));
+}
+
+TEST(ProjectLoader, ParentsFromDbtsManifestAreLinkedToo) {
+  ProjectFixture f;
+  f.write("models/stg.sql", "select 1");
+  f.write("models/mart.sql", "select 1");
+  f.write("models/m.py", py_model("    return dbt.ref('mart')\n"));
+  f.write("target/manifest.json", R"y({"metadata": {}, "nodes": {
+    "model.jaffle.stg": {"resource_type": "model", "database": "PROD", "schema": "s",
+      "alias": "stg", "relation_name": "PROD.s.stg", "depends_on": {"nodes": []}},
+    "model.jaffle.mart": {"resource_type": "model", "database": "PROD", "schema": "s",
+      "alias": "mart", "relation_name": "PROD.s.mart",
+      "depends_on": {"nodes": ["model.jaffle.stg", "model.gone.old", "model.jaffle.stg"]}}}})y");
+  Project p = f.load();
+  EXPECT_EQ(p.find("model.jaffle.mart")->depends_on, V{"model.jaffle.stg"});
+  expect_ordered_and_linked(p);
 }
 
 TEST(ProjectLoader, UpstreamPythonModelsThroughSqlNodes) {
