@@ -593,7 +593,8 @@ class Loader {
       build_nodes(threads());
       nodes_built = true;
     }
-    const AnalyzeFn analyze = options_.analyze ? options_.analyze : AnalyzeFn(&python::analyze);
+    const AnalyzeFn analyze =
+        options_.analyze ? options_.analyze : AnalyzeFn(&python::analyze_without_calls);
     std::vector<FileReader> readers(workers);
     parallel_for(work.size(), threads(), [&](size_t w, size_t worker) {
       SourceFile& f = files_[work[w]];

@@ -41,7 +41,7 @@ struct LoadOptions {
   // else <target-path>/manifest.json when it exists.
   std::optional<std::filesystem::path> dbt_manifest;
   int threads = 0;    // file analysis threads; 0: the machine's cores (at most 8)
-  AnalyzeFn analyze;  // null: python::analyze
+  AnalyzeFn analyze;  // null: python::analyze_without_calls
 };
 
 // Step 1. Throws dbtpy::Error (kUsage) when dbt_project.yml is missing or invalid.

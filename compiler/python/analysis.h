@@ -48,4 +48,8 @@ struct PythonAnalysis {
 // outside the broken statement are still evaluated and reported; structure rules are not.
 PythonAnalysis analyze(std::string_view source, std::string_view display_path);
 
+// The same analysis without `calls` (each recognized call with its arguments as JSON), which the
+// project loader does not read: the interpreted refs, sources, configs and keys are identical.
+PythonAnalysis analyze_without_calls(std::string_view source, std::string_view display_path);
+
 }  // namespace dbtpy::compiler::python

@@ -140,8 +140,10 @@ struct Scratch {
 
 class Analyzer {
  public:
-  Analyzer(std::string_view source, std::string_view path, PythonAnalysis& out, Scratch& scratch)
-      : src_(source),
+  Analyzer(std::string_view source, std::string_view path, PythonAnalysis& out, Scratch& scratch,
+           bool keep_calls)
+      : keep_calls_(keep_calls),
+        src_(source),
         path_(path),
         out_(out),
         tr_(scratch.tokenized),
@@ -193,6 +195,7 @@ class Analyzer {
   void docstring(const ParseResult& pr);
   void structure(const ParseResult& pr);
 
+  bool keep_calls_;  // fill PythonAnalysis::calls
   std::string_view src_;
   std::string_view path_;
   PythonAnalysis& out_;
@@ -399,7 +402,7 @@ void Analyzer::reserve_results(const ParseResult& pr) {
   size_t count[5] = {};
   for (const CallSite& site : pr.calls)
     ++count[static_cast<size_t>(site.kind)];
-  out_.calls.reserve(pr.calls.size());
+  if (keep_calls_) out_.calls.reserve(pr.calls.size());
   if (count[static_cast<size_t>(CallKind::kRef)] > 0)
     out_.refs.reserve(out_.refs.size() + count[static_cast<size_t>(CallKind::kRef)]);
   if (count[static_cast<size_t>(CallKind::kSource)] > 0)
@@ -424,8 +427,13 @@ void Analyzer::evaluate_call(const CallSite& site) {
                     [](const CallArgSpan& a) { return a.kind == CallArgSpan::Kind::kKeyword; }));
   positional.reserve(site.args.size() - n_keywords);
   keywords.reserve(n_keywords);
-  call.positional.reserve(site.args.size() - n_keywords);
-  call.keywords.reserve(n_keywords);
+  // The JSON form of the arguments: for PythonAnalysis::calls, and for dbt.config(), whose
+  // arguments are interpreted from it.
+  const bool json_args = keep_calls_ || site.kind == CallKind::kConfig;
+  if (json_args) {
+    call.positional.reserve(site.args.size() - n_keywords);
+    call.keywords.reserve(n_keywords);
+  }
   for (const CallArgSpan& arg : site.args) {
     if (arg.kind == CallArgSpan::Kind::kStar || arg.kind == CallArgSpan::Kind::kDoubleStar) {
       bool star = arg.kind == CallArgSpan::Kind::kStar;
@@ -457,18 +465,18 @@ void Analyzer::evaluate_call(const CallSite& site) {
              "use a plain string, a 64-bit integer or a float literal here");
       }
     }
-    Json j = ok ? to_json(value) : Json(nullptr);
+    Json j = json_args && ok ? to_json(value) : Json(nullptr);
     if (arg.kind == CallArgSpan::Kind::kKeyword) {
       std::string name(tokens_[arg.name_tok].text(src_));
-      call.keywords.emplace_back(name, std::move(j));
+      if (json_args) call.keywords.emplace_back(name, std::move(j));
       keywords.emplace_back(std::move(name), std::move(value));
     } else {
-      call.positional.push_back(std::move(j));
+      if (json_args) call.positional.push_back(std::move(j));
       positional.push_back(std::move(value));
     }
   }
   if (call.args_evaluated) interpret(site, call, positional, keywords);
-  out_.calls.push_back(std::move(call));
+  if (keep_calls_) out_.calls.push_back(std::move(call));
 }
 
 void Analyzer::interpret(const CallSite& site, const RecognizedCall& call,
@@ -821,13 +829,26 @@ void Analyzer::structure(const ParseResult& pr) {
 
 }  // namespace
 
-PythonAnalysis analyze(std::string_view source, std::string_view display_path) {
+namespace {
+
+PythonAnalysis run_analysis(std::string_view source, std::string_view display_path,
+                            bool keep_calls) {
   thread_local Scratch scratch;
   PythonAnalysis result;
-  Analyzer analyzer(source, display_path, result, scratch);
+  Analyzer analyzer(source, display_path, result, scratch, keep_calls);
   analyzer.run();
   scratch.release_if_large();
   return result;
+}
+
+}  // namespace
+
+PythonAnalysis analyze(std::string_view source, std::string_view display_path) {
+  return run_analysis(source, display_path, true);
+}
+
+PythonAnalysis analyze_without_calls(std::string_view source, std::string_view display_path) {
+  return run_analysis(source, display_path, false);
 }
 
 }  // namespace dbtpy::compiler::python

@@ -749,5 +749,59 @@ TEST(Analyzer, EachFileIsAnalyzedAfreshAfterLargeAndBrokenFiles) {
   EXPECT_EQ(again.model_def_line, first.model_def_line);
 }
 
+// The loader's analysis leaves out `calls` only: everything interpreted from the calls is the
+// same as analyze()'s, for configs (interpreted from the JSON arguments), refs, sources, keys
+// and their diagnostics.
+TEST(Analyzer, WithoutCallsInterpretsTheSameCalls) {
+  auto describe_analysis = [](const PythonAnalysis& a) {
+    std::string s;
+    for (const auto& r : a.refs) {
+      s += "ref " + r.name + "|" + r.package.value_or("-") + "|" + r.version.value_or("-") + "|" +
+           std::to_string(r.where.line) + ":" + std::to_string(r.where.column) +
+           (r.from_docstring ? " doc\n" : "\n");
+    }
+    for (const auto& src : a.sources) {
+      s += "source " + src.source_name + "." + src.table_name + " " +
+           std::to_string(src.where.line) + "\n";
+    }
+    for (const auto& c : a.config_calls)
+      s += "config " + c.dump() + "\n";
+    for (const auto& k : a.config_keys_used)
+      s +=
+          "get " + k.key + "=" + k.default_value.dump() + " " + std::to_string(k.where.line) + "\n";
+    for (const auto& k : a.meta_keys_used)
+      s += "meta " + k.key + "=" + k.default_value.dump() + "\n";
+    for (const auto& i : a.imports)
+      s += "import " + i + "\n";
+    for (const auto& d : a.diagnostics) {
+      s += d.code + " " + std::to_string(d.line) + ":" + std::to_string(d.column) + " " +
+           d.message + "\n";
+    }
+    return s + "def " + std::to_string(a.model_def_line) + (a.empty_module ? " empty" : "");
+  };
+  for (const char* src : {
+           "'''\n- ref('doc_model')\n- source('s', 't')\n'''\nimport pandas as pd\n"
+           "def model(dbt, session):\n"
+           "    dbt.config(materialized='incremental', tags=['a', 'b'], meta={'x': [1, 2.5]},\n"
+           "               packages=['numpy==1.26.*'], grants={'select': ['r']}, n=None)\n"
+           "    dbt.config({'alias': 'al', 'unique_key': ['id', 'ts']})\n"
+           "    a = dbt.ref('a')\n    b = dbt.ref('pkg', 'b', v=2)\n"
+           "    c = dbt.source('raw', 'events')\n"
+           "    days = dbt.config.get('lookback', 3)\n"
+           "    owner = dbt.config.meta_get('owner', {'team': 'x'})\n"
+           "    return a\n",
+           "def model(dbt, session):\n    dbt.config(materialized=name)\n"
+           "    x = dbt.ref(f'{name}')\n    y = dbt.source('only_one')\n"
+           "    dbt.config(**opts)\n    return x\n",
+           "x = dbt.ref('a', v=1)\ndbt.config(materialized='view')\ny = 1 +\n",
+       }) {
+    PythonAnalysis full = analyze(src, "models/m.py");
+    PythonAnalysis lean = analyze_without_calls(src, "models/m.py");
+    EXPECT_FALSE(full.calls.empty()) << src;
+    EXPECT_TRUE(lean.calls.empty()) << src;
+    EXPECT_EQ(describe_analysis(lean), describe_analysis(full)) << src;
+  }
+}
+
 }  // namespace
 }  // namespace dbtpy::compiler::python
