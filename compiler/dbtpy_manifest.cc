@@ -95,10 +95,11 @@ const JsonMembersText& defaults_text() {
   return kDefaults;
 }
 
-const std::array<std::string_view, 4>& layer_names() {
-  static const std::array<std::string_view, 4> kNames = {
-      config_layer_name(ConfigLayer::kDefault), config_layer_name(ConfigLayer::kProject),
-      config_layer_name(ConfigLayer::kProperties), config_layer_name(ConfigLayer::kInFile)};
+const ProvenanceNames& layer_names() {
+  static const ProvenanceNames kNames({config_layer_name(ConfigLayer::kDefault),
+                                       config_layer_name(ConfigLayer::kProject),
+                                       config_layer_name(ConfigLayer::kProperties),
+                                       config_layer_name(ConfigLayer::kInFile)});
   return kNames;
 }
 

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -85,13 +86,12 @@ void append_json_string(std::string& out, std::string_view s) {
   const char* p = s.data();
   const size_t n = s.size();
   size_t i = next_special(p, n, 0);
-  if (i == n) {  // the common case: quotes around the bytes as they are, one append
-    size_t at = out.size();
-    out.resize(at + n + 2);
-    char* d = out.data() + at;
-    d[0] = '"';
-    if (n) std::memcpy(d + 1, p, n);
-    d[n + 1] = '"';
+  if (i == n) {  // the common case: quotes around the bytes as they are
+    // Appended, not resized then overwritten: resize() zero-fills through memset first, a
+    // second libc call per string, and most strings here are a few bytes.
+    out += '"';
+    out.append(p, n);
+    out += '"';
     return;
   }
   size_t run = 0;
@@ -155,6 +155,24 @@ void append_json_integer(std::string& out, long long v) {
   out.append(buf, static_cast<size_t>(end - buf));
 }
 
+void append_json_unsigned(std::string& out, unsigned long long v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<size_t>(end - buf));
+}
+
+void append_json_float(std::string& out, double v) {
+  // What nlohmann's serializer does for a double, without dump()'s string, serializer and
+  // locale lookup per number (configs' float defaults in every manifest entry).
+  if (!std::isfinite(v)) {
+    out += "null";
+    return;
+  }
+  char buf[64];
+  char* end = nlohmann::detail::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<size_t>(end - buf));
+}
+
 void append_json_value(std::string& out, const Json& v) {
   switch (v.type()) {
     case Json::value_t::string:
@@ -168,6 +186,12 @@ void append_json_value(std::string& out, const Json& v) {
       break;
     case Json::value_t::number_integer:
       append_json_integer(out, v.get<long long>());
+      break;
+    case Json::value_t::number_unsigned:
+      append_json_unsigned(out, v.get<unsigned long long>());
+      break;
+    case Json::value_t::number_float:
+      append_json_float(out, v.get<double>());
       break;
     case Json::value_t::array: {
       out += '[';
@@ -193,20 +217,30 @@ void append_json_value(std::string& out, const Json& v) {
       out += '}';
       break;
     }
-    default:  // unsigned, float, binary, discarded: nlohmann's own printing
+    default:  // binary, discarded: nlohmann's own printing
       out += v.dump(-1, ' ', false, Json::error_handler_t::replace);
   }
 }
 
 JsonMembersText::JsonMembersText(const Json& object) {
+  starts.push_back(0);
   if (!object.is_object()) return;
   for (auto it = object.begin(); it != object.end(); ++it) {
     Member m;
     m.key = it.key();
     append_json_string(m.text, it.key());
     m.text += ':';
+    m.key_size = m.text.size();
     append_json_value(m.text, *it);
-    if (it->is_object() && !it->empty()) m.members = JsonMembersText(*it).members;
+    if (it->is_object() && !it->empty()) {
+      JsonMembersText inner(*it);
+      m.members = std::move(inner.members);
+      m.members_joined = std::move(inner.joined);
+      m.members_starts = std::move(inner.starts);
+    }
+    joined += ',';
+    joined += m.text;
+    starts.push_back(joined.size());
     members.push_back(std::move(m));
   }
 }

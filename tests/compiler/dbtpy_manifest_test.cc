@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include <csignal>
+#include <cstring>
 #include <random>
 
 #include "compiler/json_text.h"
@@ -94,6 +95,68 @@ TEST(JsonText, KeepsValidUtf8AndReplacesInvalidLikeNlohmann) {
   }
 }
 
+TEST(JsonText, KeepsMultibyteUtf8AtEveryPositionOfAWordAndTheTail) {
+  // Each sequence length starting at every position of strings up to 3 words long: split across
+  // the 8-byte words, inside the overlapping last word, and ending the string.
+  for (std::string seq : {std::string("\xc3\xa9"), std::string("\xe2\x82\xac"),
+                          std::string("\xf0\x9f\x98\x80"), std::string("\xed\xa0\x80")}) {
+    for (size_t len = seq.size(); len <= 24; ++len) {
+      for (size_t pos = 0; pos + seq.size() <= len; ++pos) {
+        std::string s(len, 'k');
+        s.replace(pos, seq.size(), seq);
+        std::string out;
+        append_json_string(out, s);
+        ASSERT_EQ(out, dumped(Json(s))) << pos << "/" << len;
+      }
+    }
+  }
+}
+
+TEST(JsonText, AppendsAcrossTheOutputsGrowthAndKeepsWhatWasThere) {
+  // Strings of every length appended to an output at every fill of its capacity: the growth
+  // of `out` mid-string loses nothing.
+  for (size_t len = 0; len <= 70; ++len) {
+    const std::string s(len, 'v');
+    const std::string e = std::string(len / 2, 'v') + "\x01" + std::string(len - len / 2, 'w');
+    std::string out;
+    std::string expected;
+    for (int i = 0; i < 40; ++i) {
+      append_json_string(out, i % 3 ? s : e);
+      expected += dumped(Json(i % 3 ? s : e));
+    }
+    ASSERT_EQ(out, expected) << len;
+  }
+  std::string out = "x";
+  append_json_string(out, "");
+  EXPECT_EQ(out, "x\"\"");
+}
+
+TEST(JsonText, NumbersPrintAsNlohmannDumps) {
+  std::vector<double> floats = {0.0,   -0.0,   0.5,     0.1,    2.0,     -3.25,   1e300,
+                                1e-7,  5e-324, 1e21,    1e22,   123456789012345680.0,
+                                1.0 / 3.0,     std::numeric_limits<double>::max(),
+                                std::numeric_limits<double>::quiet_NaN(),
+                                std::numeric_limits<double>::infinity(),
+                                -std::numeric_limits<double>::infinity()};
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 2000; ++i) {
+    uint64_t bits = rng();
+    double d;
+    std::memcpy(&d, &bits, sizeof d);
+    floats.push_back(d);
+  }
+  for (double d : floats) {
+    std::string out = "p";
+    append_json_float(out, d);
+    ASSERT_EQ(out, "p" + dumped(Json(d))) << d;
+  }
+  for (unsigned long long u : {0ULL, 7ULL, 18446744073709551615ULL}) {
+    std::string out;
+    append_json_unsigned(out, u);
+    EXPECT_EQ(out, dumped(Json(u)));
+  }
+}
+
 TEST(JsonText, ValuesPrintAsNlohmannDumps) {
   for (const Json& v :
        {Json(nullptr), Json(true), Json(-7), Json(std::numeric_limits<uint64_t>::max()), Json(0.1),
@@ -110,6 +173,13 @@ TEST(JsonText, ValuesPrintAsNlohmannDumps) {
   ASSERT_EQ(members.members[0].members.size(), 1u);
   EXPECT_EQ(members.members[0].members[0].text, R"("k":true)");
   EXPECT_TRUE(members.members[1].members.empty());  // an empty object has no members to merge
+  // The joined texts: one append per run of consecutive members.
+  EXPECT_EQ(members.joined, R"(,"a":{"k":true},"e":{},"z":1)");
+  EXPECT_EQ(members.starts, (std::vector<size_t>{0, 15, 22, 28}));
+  EXPECT_EQ(members.members[2].key_size, 4u);  // "z":
+  EXPECT_EQ(members.members[0].members_joined, R"(,"k":true)");
+  EXPECT_EQ(members.members[0].members_starts, (std::vector<size_t>{0, 9}));
+  EXPECT_TRUE(JsonMembersText(Json(3)).joined.empty());
 }
 
 TEST(DbtpyManifest, StreamedEntriesCarryTheLsFieldsAndMore) {
