@@ -64,50 +64,6 @@ size_t utf8_length(std::string_view s, size_t i) {
   return 0;
 }
 
-#if defined(__SSE2__)
-// Bit k set when byte k of the 16 at `p` cannot be copied as it is. A signed compare with
-// 0x20 catches control characters and, as negative bytes, every byte >= 0x80.
-inline unsigned special_mask16(const char* p) {
-  const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  const __m128i low_or_high = _mm_cmplt_epi8(x, _mm_set1_epi8(0x20));
-  const __m128i quote = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
-  const __m128i backslash = _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'));
-  return static_cast<unsigned>(
-      _mm_movemask_epi8(_mm_or_si128(low_or_high, _mm_or_si128(quote, backslash))));
-}
-#endif
-
-// The index of the first byte at or after `i` that cannot be copied as it is, or n.
-inline size_t next_special(const char* p, size_t n, size_t i) {
-#if defined(__SSE2__)
-  // 16 bytes per step (the 8-byte words below took ~2 instructions a byte on checksums and
-  // ids); the last bytes as one block ending at the end of the string, its bytes before `i`
-  // (already looked at, possibly special) masked off.
-  if (n >= 16) {
-    for (; i + 16 <= n; i += 16)
-      if (unsigned m = special_mask16(p + i)) return i + static_cast<size_t>(__builtin_ctz(m));
-    if (i >= n) return n;
-    const unsigned m = special_mask16(p + n - 16) >> (i - (n - 16));
-    return m ? i + static_cast<size_t>(__builtin_ctz(m)) : n;
-  }
-#endif
-  for (; i + 8 <= n; i += 8) {
-    uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    if (special_in_word(w)) break;
-  }
-  // The last bytes (fewer than 8) as one word ending at the end of the string: the bytes it
-  // shares with the words before are clean, so a clean string never takes the byte loop.
-  if (i < n && i + 8 > n && n >= 8) {
-    uint64_t w;
-    std::memcpy(&w, p + n - 8, 8);
-    if (!special_in_word(w)) return n;
-  }
-  while (i < n && !is_special(static_cast<unsigned char>(p[i])))
-    ++i;
-  return i;
-}
-
 constexpr size_t kShort = 64;
 
 // memcpy(d, s, n) for n < kShort as a few fixed-size (inlined) copies, overlapping at the end.
@@ -129,6 +85,58 @@ inline void copy_short(char* d, const char* s, size_t n) {
   } else if (n == 1) {
     d[0] = s[0];
   }
+}
+
+#if defined(__SSE2__)
+// Bit k set when byte k of the 16 at `p` cannot be copied as it is. A signed compare with
+// 0x20 catches control characters and, as negative bytes, every byte >= 0x80.
+inline unsigned special_mask16(const char* p) {
+  const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i low_or_high = _mm_cmplt_epi8(x, _mm_set1_epi8(0x20));
+  const __m128i quote = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
+  const __m128i backslash = _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'));
+  return static_cast<unsigned>(
+      _mm_movemask_epi8(_mm_or_si128(low_or_high, _mm_or_si128(quote, backslash))));
+}
+#endif
+
+// The index of the first byte at or after `i` that cannot be copied as it is, or n.
+inline size_t next_special(const char* p, size_t n, size_t i) {
+#if defined(__SSE2__)
+  // 16 bytes per step (8-byte words took ~2 instructions a byte on checksums and ids). The
+  // last bytes are one block ending at the end of the string, its bytes before `i` (already
+  // looked at, possibly special) shifted out; a string shorter than 16 is copied into a block
+  // padded with clean bytes (most keys and names: no byte loop).
+  for (; i + 16 <= n; i += 16)
+    if (unsigned m = special_mask16(p + i)) return i + static_cast<size_t>(__builtin_ctz(m));
+  if (i >= n) return n;
+  unsigned m;
+  if (n >= 16) {
+    m = special_mask16(p + n - 16) >> (i - (n - 16));
+  } else {
+    char block[16];
+    std::memset(block, 'a', sizeof block);
+    copy_short(block, p + i, n - i);
+    m = special_mask16(block) & ((1u << (n - i)) - 1);
+  }
+  return m ? i + static_cast<size_t>(__builtin_ctz(m)) : n;
+#else
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    if (special_in_word(w)) break;
+  }
+  // The last bytes (fewer than 8) as one word ending at the end of the string: the bytes it
+  // shares with the words before are clean, so a clean string never takes the byte loop.
+  if (i < n && i + 8 > n && n >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p + n - 8, 8);
+    if (!special_in_word(w)) return n;
+  }
+  while (i < n && !is_special(static_cast<unsigned char>(p[i])))
+    ++i;
+  return i;
+#endif
 }
 
 }  // namespace

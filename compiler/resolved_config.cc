@@ -125,7 +125,11 @@ class Reader {
     need(1);
     return static_cast<uint8_t>(s_[pos_++]);
   }
-  uint64_t varint() { return get_varint(s_, pos_); }
+  uint64_t varint() {  // counts and sizes are nearly always one byte: that case inline
+    if (pos_ < s_.size() && !(static_cast<uint8_t>(s_[pos_]) & 0x80))
+      return static_cast<uint8_t>(s_[pos_++]);
+    return get_varint(s_, pos_);
+  }
   template <typename T>
   T raw() {
     need(sizeof(T));
