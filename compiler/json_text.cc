@@ -142,26 +142,35 @@ inline size_t next_special(const char* p, size_t n, size_t i) {
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
-  // Runs of bytes that need no escaping are found 8 bytes at a time and appended in one go.
+  append_json_string(out, s, {});
+}
+
+void append_json_string(std::string& out, std::string_view s, std::string_view before) {
+  // Runs of bytes that need no escaping are found 16 bytes at a time and appended in one go.
   const char* p = s.data();
   const size_t n = s.size();
   size_t i = next_special(p, n, 0);
+  const size_t b = before.size();
   if (i == n) {  // the common case: quotes around the bytes as they are, one append
     // Not resized then overwritten (resize() zero-fills through memset, a second libc call
-    // per string); short strings are quoted on the stack with fixed-size copies.
-    if (n + 2 <= kShort) {
+    // per string); short strings are quoted on the stack, after `before`, with fixed-size
+    // copies.
+    if (b + n + 2 <= kShort) {
       char quoted[kShort];
-      quoted[0] = '"';
-      copy_short(quoted + 1, p, n);
-      quoted[n + 1] = '"';
-      out.append(quoted, n + 2);
+      copy_short(quoted, before.data(), b);
+      quoted[b] = '"';
+      copy_short(quoted + b + 1, p, n);
+      quoted[b + n + 1] = '"';
+      out.append(quoted, b + n + 2);
     } else {
+      out += before;
       out += '"';
       out.append(p, n);
       out += '"';
     }
     return;
   }
+  out += before;
   size_t run = 0;
   out += '"';
   while (true) {

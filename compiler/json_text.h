@@ -42,6 +42,9 @@ class JsonText {
 
 // Appends `s` as a JSON string literal.
 void append_json_string(std::string& out, std::string_view s);
+// Appends `before` (text as it is: a comma, a key) and then `s` as a JSON string literal: one
+// append for both when they are short, as most manifest members are.
+void append_json_string(std::string& out, std::string_view s, std::string_view before);
 
 // Appends `v` as v.dump(-1, ' ', false, Json::error_handler_t::replace) would.
 void append_json_value(std::string& out, const Json& v);
@@ -71,8 +74,8 @@ struct JsonMembersText {
   JsonMembersText() = default;
   explicit JsonMembersText(const Json& object);  // a non-object has no members
   std::vector<Member> members;
-  std::string joined;           // `,` + text of each member, in order
-  std::vector<size_t> starts;   // members.size() + 1 offsets into joined
+  std::string joined;          // `,` + text of each member, in order
+  std::vector<size_t> starts;  // members.size() + 1 offsets into joined
 };
 
 }  // namespace dbtpy::compiler

@@ -6,6 +6,8 @@
 #include <vector>
 
 namespace dbtpy::compiler {
+
+using namespace std::string_view_literals;
 namespace packed {
 
 // Layout of PackedConfig::bytes_:
@@ -272,10 +274,9 @@ class Reader {
       }
       case kObject: {
         size_t n = static_cast<size_t>(varint());
-        out += '{';
+        if (n == 0) out += '{';
         for (size_t i = 0; i < n; ++i) {
-          if (i) out += ',';
-          append_json_string(out, string());
+          append_json_string(out, string(), i ? ","sv : "{"sv);
           out += ':';
           append_value_json(out);
         }
@@ -318,17 +319,19 @@ class Reader {
         ++e;
       run(d, e);
       d = e;
-      if (!first) out += ',';
-      first = false;
       if (d < count && defaults[d].key == key) {
         const JsonMembersText::Member& m = defaults[d];
-        out.append(m.text.data(), m.key_size);  // the same key, already escaped
+        // The same key, already escaped, with its comma: `,"key":` in joined.
+        const size_t begin = starts[d] + (first ? 1 : 0);
+        out.append(joined.data() + begin, starts[d] + 1 + m.key_size - begin);
+        first = false;
         if (!merge_members || m.members.empty() ||
             !append_merged_object_json(out, m.members, m.members_joined, m.members_starts, false))
           append_value_json(out);
         ++d;
       } else {
-        append_json_string(out, key);
+        append_json_string(out, key, first ? ""sv : ","sv);
+        first = false;
         out += ':';
         append_value_json(out);
       }
@@ -483,24 +486,25 @@ void PackedConfig::append_provenance_json(
 }
 
 void PackedConfig::append_provenance_json(std::string& out, const ProvenanceNames& names) const {
-  out += '{';
-  if (!bytes_.empty()) {
-    Reader r(bytes_);
-    // Reused per thread: formatting 10,000 entries allocates no key list each.
-    thread_local std::vector<std::string_view> keys;
-    keys.clear();
-    r.object_keys(keys);
-    size_t count = static_cast<size_t>(r.varint());
-    for (size_t i = 0; i < count; ++i) {
-      size_t ref = static_cast<size_t>(r.varint());
-      std::string_view k = ref == 0 ? r.string() : keys.at(ref - 1);
-      auto layer = static_cast<size_t>(r.byte());
-      if (i) out += ',';
-      append_json_string(out, k);
-      out += layer < names.tails.size() ? names.tails[layer] : names.unknown;
-    }
-    keys.clear();
+  if (bytes_.empty()) {
+    out += "{}"sv;
+    return;
   }
+  Reader r(bytes_);
+  // Reused per thread: formatting 10,000 entries allocates no key list each.
+  thread_local std::vector<std::string_view> keys;
+  keys.clear();
+  r.object_keys(keys);
+  size_t count = static_cast<size_t>(r.varint());
+  if (count == 0) out += '{';
+  for (size_t i = 0; i < count; ++i) {
+    size_t ref = static_cast<size_t>(r.varint());
+    std::string_view k = ref == 0 ? r.string() : keys.at(ref - 1);
+    auto layer = static_cast<size_t>(r.byte());
+    append_json_string(out, k, i ? ","sv : "{"sv);
+    out += layer < names.tails.size() ? names.tails[layer] : names.unknown;
+  }
+  keys.clear();
   out += '}';
 }
 

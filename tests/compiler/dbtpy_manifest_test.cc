@@ -131,10 +131,36 @@ TEST(JsonText, AppendsAcrossTheOutputsGrowthAndKeepsWhatWasThere) {
   EXPECT_EQ(out, "x\"\"");
 }
 
+TEST(JsonText, AppendsTheTextBeforeAStringAsItIs) {
+  // Every length of the text before and of the string, across the short one-append path and
+  // the long one, clean and needing escapes.
+  for (size_t b = 0; b <= 70; b += 3) {
+    const std::string before = std::string(b, ',') + (b ? "\"k\":" : "");
+    for (size_t len = 0; len <= 70; ++len) {
+      for (const std::string& s : {std::string(len, 'c'), std::string(len, 'c') + "\n"}) {
+        std::string out = "x";
+        append_json_string(out, s, before);
+        ASSERT_EQ(out, "x" + before + dumped(Json(s))) << b << "/" << len;
+      }
+    }
+  }
+}
+
 TEST(JsonText, NumbersPrintAsNlohmannDumps) {
-  std::vector<double> floats = {0.0,   -0.0,   0.5,     0.1,    2.0,     -3.25,   1e300,
-                                1e-7,  5e-324, 1e21,    1e22,   123456789012345680.0,
-                                1.0 / 3.0,     std::numeric_limits<double>::max(),
+  std::vector<double> floats = {0.0,
+                                -0.0,
+                                0.5,
+                                0.1,
+                                2.0,
+                                -3.25,
+                                1e300,
+                                1e-7,
+                                5e-324,
+                                1e21,
+                                1e22,
+                                123456789012345680.0,
+                                1.0 / 3.0,
+                                std::numeric_limits<double>::max(),
                                 std::numeric_limits<double>::quiet_NaN(),
                                 std::numeric_limits<double>::infinity(),
                                 -std::numeric_limits<double>::infinity()};
@@ -193,6 +219,14 @@ TEST(DbtpyManifest, StreamedEntriesCarryTheLsFieldsAndMore) {
   f.write("models/props.yml",
           "models:\n  - name: m\n    description: \"It's \\\"quoted\\\"\"\n"
           "    config: {docs: {show: false}}\n");
+  // Two of each list's items (the items after the first open with a comma).
+  f.write("models/src2.yml", "sources:\n  - name: crm\n    tables: [{name: people}]\n");
+  f.write("models/two.py", py_model("    a = dbt.config.get('k1', 0.25)\n"
+                                    "    b = dbt.config.get('k2', 'x')\n"
+                                    "    s = dbt.source('shop', 'orders')\n"
+                                    "    t = dbt.source('crm', 'people')\n"
+                                    "    u = dbt.ref('m')\n"
+                                    "    return dbt.ref('up')\n"));
   Project p = f.load();
   ASSERT_EQ(p.exit_code(), 0) << ::testing::PrintToString(ProjectFixture::codes(p));
 
@@ -217,9 +251,17 @@ TEST(DbtpyManifest, StreamedEntriesCarryTheLsFieldsAndMore) {
   // The text is written straight from the IR: the same bytes as the Json views dumped.
   const Node& node = *p.find("model.jaffle.m");
   std::string text = dbtpy_manifest_text(p);
-  EXPECT_NE(text.find("\n\"model.jaffle.m\": " + dumped(manifest_model_json(node, m)) + "\n"),
+  EXPECT_NE(text.find("\n\"model.jaffle.m\": " + dumped(manifest_model_json(node, m)) + ",\n"),
             std::string::npos);
   EXPECT_EQ(model_json_text(m), dumped(model_json(m)));
+  const ModelIR& two = ProjectFixture::model(p, "model.jaffle.two");
+  ASSERT_EQ(two.refs.size(), 2u);
+  ASSERT_EQ(two.sources.size(), 2u);
+  ASSERT_EQ(two.config_keys_used.size(), 2u);
+  EXPECT_NE(text.find("\n\"model.jaffle.two\": " +
+                      dumped(manifest_model_json(*p.find("model.jaffle.two"), two)) + "\n"),
+            std::string::npos);
+  EXPECT_EQ(model_json_text(two), dumped(model_json(two)));
   std::set<std::string> keys = {"name", "config", "nope"};
   EXPECT_EQ(model_json_text(m, &keys),
             dumped({{"name", "m"}, {"config", model_json(m)["config"]}}));
