@@ -95,31 +95,33 @@ const JsonMembersText& defaults_text() {
   return kDefaults;
 }
 
-const std::array<std::string_view, 4>& layer_names() {
-  static const std::array<std::string_view, 4> kNames = {
-      config_layer_name(ConfigLayer::kDefault), config_layer_name(ConfigLayer::kProject),
-      config_layer_name(ConfigLayer::kProperties), config_layer_name(ConfigLayer::kInFile)};
+const ProvenanceNames& layer_names() {
+  static const ProvenanceNames kNames(
+      {config_layer_name(ConfigLayer::kDefault), config_layer_name(ConfigLayer::kProject),
+       config_layer_name(ConfigLayer::kProperties), config_layer_name(ConfigLayer::kInFile)});
   return kNames;
 }
 
 void append_strings(std::string& o, const std::vector<std::string>& items) {
-  o += '[';
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) o += ',';
-    append_json_string(o, items[i]);
+  if (items.empty()) {
+    o += "[]"sv;
+    return;
   }
+  for (size_t i = 0; i < items.size(); ++i)
+    append_json_string(o, items[i], i ? ","sv : "["sv);
   o += ']';
 }
 
 void append_string_map(std::string& o, const std::map<std::string, std::string>& m) {
-  o += '{';
+  if (m.empty()) {
+    o += "{}"sv;
+    return;
+  }
   bool first = true;
   for (const auto& [k, v] : m) {
-    if (!first) o += ',';
+    append_json_string(o, k, first ? "{"sv : ","sv);
     first = false;
-    append_json_string(o, k);
-    o += ':';
-    append_json_string(o, v);
+    append_json_string(o, v, ":"sv);
   }
   o += '}';
 }
@@ -132,26 +134,24 @@ void append_optional(std::string& o, const std::optional<std::string>& v) {
 }
 
 void append_keys(std::string& o, const std::vector<KeyUse>& keys) {
-  o += '[';
+  if (keys.empty()) {
+    o += "[]"sv;
+    return;
+  }
   for (size_t i = 0; i < keys.size(); ++i) {
-    o += i ? ",{\"default\":"sv : "{\"default\":"sv;
+    o += i ? ",{\"default\":"sv : "[{\"default\":"sv;
     append_json_value(o, keys[i].default_value);
-    o += ",\"key\":"sv;
-    append_json_string(o, keys[i].key);
+    append_json_string(o, keys[i].key, ",\"key\":"sv);
     o += '}';
   }
   o += ']';
 }
 
 void append_relation(std::string& o, const Relation& r) {
-  o += "{\"database\":"sv;
-  append_json_string(o, r.database);
-  o += ",\"identifier\":"sv;
-  append_json_string(o, r.identifier);
-  o += ",\"rendered\":"sv;
-  append_json_string(o, r.rendered);
-  o += ",\"schema\":"sv;
-  append_json_string(o, r.schema);
+  append_json_string(o, r.database, "{\"database\":"sv);
+  append_json_string(o, r.identifier, ",\"identifier\":"sv);
+  append_json_string(o, r.rendered, ",\"rendered\":"sv);
+  append_json_string(o, r.schema, ",\"schema\":"sv);
   o += '}';
 }
 
@@ -182,6 +182,24 @@ void append_model_object(std::string& o, const Node* node, const ModelIR& m, Kee
     first = false;
     return true;
   };
+  // A member whose value is a string: its opening and the string in one append when short.
+  auto string_member = [&](std::string_view key, std::string_view value) {
+    if (!keep(key)) return;
+    char text[40];
+    const size_t n = key.size();
+    if (n > sizeof text - 4) {
+      member(key);
+      append_json_string(o, value);
+      return;
+    }
+    text[0] = first ? '{' : ',';
+    text[1] = '"';
+    std::memcpy(text + 2, key.data(), n);
+    text[n + 2] = '"';
+    text[n + 3] = ':';
+    first = false;
+    append_json_string(o, value, std::string_view(text, n + 4));
+  };
   if (member("checksum")) {
     o += "{\"checksum\":"sv;
     append_json_string(o, m.checksum);
@@ -195,15 +213,15 @@ void append_model_object(std::string& o, const Node* node, const ModelIR& m, Kee
     append_strings(o, m.depends_on);
     o += '}';
   }
-  if (node && member("description")) append_json_string(o, m.description);
+  if (node) string_member("description", m.description);
   if (node && member("fqn")) append_strings(o, node->fqn);
   if (node && member("imports")) append_strings(o, m.imports);
   if (node && member("language"sv)) o += "\"python\""sv;
   if (member("meta_keys_used")) append_keys(o, m.meta_keys_used);
   if (node && member("model_def_line")) append_json_integer(o, m.model_def_line);
-  if (member("name")) append_json_string(o, m.name);
-  if (member("original_file_path")) append_json_string(o, m.original_file_path);
-  if (node && member("package_name")) append_json_string(o, m.package_name);
+  string_member("name", m.name);
+  string_member("original_file_path", m.original_file_path);
+  if (node) string_member("package_name", m.package_name);
   if (node && member("patch_path")) {
     if (node->patch_path.empty())
       o += "null"sv;
@@ -212,11 +230,10 @@ void append_model_object(std::string& o, const Node* node, const ModelIR& m, Kee
   }
   if (node && member("ref_relations")) append_string_map(o, m.ref_relations);
   if (member("refs")) {
-    o += '[';
+    if (m.refs.empty()) o += '[';
     for (size_t i = 0; i < m.refs.size(); ++i) {
       const RefCall& r = m.refs[i];
-      o += i ? ",{\"name\":"sv : "{\"name\":"sv;
-      append_json_string(o, r.name);
+      append_json_string(o, r.name, i ? ",{\"name\":"sv : "[{\"name\":"sv);
       o += ",\"package\":"sv;
       append_optional(o, r.package);
       o += ",\"version\":"sv;
@@ -229,17 +246,15 @@ void append_model_object(std::string& o, const Node* node, const ModelIR& m, Kee
   if (node && member("resource_type"sv)) o += "\"model\""sv;
   if (node && member("source_relations")) append_string_map(o, m.source_relations);
   if (member("sources")) {
-    o += '[';
+    if (m.sources.empty()) o += '[';
     for (size_t i = 0; i < m.sources.size(); ++i) {
-      o += i ? ",["sv : "["sv;
-      append_json_string(o, m.sources[i].source_name);
-      o += ',';
-      append_json_string(o, m.sources[i].table_name);
+      append_json_string(o, m.sources[i].source_name, i ? ",["sv : "[["sv);
+      append_json_string(o, m.sources[i].table_name, ","sv);
       o += ']';
     }
     o += ']';
   }
-  if (member("unique_id")) append_json_string(o, m.unique_id);
+  string_member("unique_id", m.unique_id);
   if (node && member("version")) append_optional(o, node->version);
   o += first ? "{}"sv : "}"sv;
 }
@@ -317,8 +332,7 @@ void emit_model_entries(const Project& project, const std::vector<const Node*>& 
       text.clear();
       for (size_t i = c * kChunk; i < std::min(models.size(), (c + 1) * kChunk); ++i) {
         const Node& n = *models[i];
-        text += i == 0 ? "\n"sv : ",\n"sv;
-        append_json_string(text, n.unique_id);
+        append_json_string(text, n.unique_id, i == 0 ? "\n"sv : ",\n"sv);
         text += ": "sv;
         append_model_object(text, &n, project.python_models[static_cast<size_t>(n.python_model)],
                             [](std::string_view) { return true; });

@@ -42,26 +42,40 @@ class JsonText {
 
 // Appends `s` as a JSON string literal.
 void append_json_string(std::string& out, std::string_view s);
+// Appends `before` (text as it is: a comma, a key) and then `s` as a JSON string literal: one
+// append for both when they are short, as most manifest members are.
+void append_json_string(std::string& out, std::string_view s, std::string_view before);
 
 // Appends `v` as v.dump(-1, ' ', false, Json::error_handler_t::replace) would.
 void append_json_value(std::string& out, const Json& v);
 
 // Appends the integer's decimal digits (as nlohmann prints integers).
 void append_json_integer(std::string& out, long long v);
+void append_json_unsigned(std::string& out, unsigned long long v);
+// Appends a double as nlohmann prints it: shortest round-trip digits, ".0" on whole numbers,
+// null for NaN and infinities.
+void append_json_float(std::string& out, double v);
 
 // A JSON object's members as ready-made text, for a constant object that many documents
 // complete their own values with (model_config_defaults() in every manifest entry): per member,
 // in key order, its key, its `"key":value` text and, when the value is a non-empty object, the
 // same for that object's members. Immutable once built.
+// Each level also keeps its members' texts joined as `,text0,text1,...` with where each
+// starts, so a run of consecutive members is one append (`joined` from starts[a] to starts[b]).
 struct JsonMembersText {
   struct Member {
     std::string key;
     std::string text;             // "key":value, compact
+    size_t key_size = 0;          // of text's `"key":` prefix
     std::vector<Member> members;  // the value's members when it is a non-empty object
+    std::string members_joined;   // as JsonMembersText::joined, for `members`
+    std::vector<size_t> members_starts;
   };
   JsonMembersText() = default;
   explicit JsonMembersText(const Json& object);  // a non-object has no members
   std::vector<Member> members;
+  std::string joined;          // `,` + text of each member, in order
+  std::vector<size_t> starts;  // members.size() + 1 offsets into joined
 };
 
 }  // namespace dbtpy::compiler

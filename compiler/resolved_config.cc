@@ -6,6 +6,8 @@
 #include <vector>
 
 namespace dbtpy::compiler {
+
+using namespace std::string_view_literals;
 namespace packed {
 
 // Layout of PackedConfig::bytes_:
@@ -104,6 +106,14 @@ void put_value(std::string& out, const Json& v) {
 namespace {
 using namespace packed;  // NOLINT(google-build-using-namespace): the tags, in this file only
 
+// a < b as std::string_view compares them, deciding on the first bytes inline when they differ
+// (config keys mostly do): the merge walk over the defaults compares ~30 keys per config.
+inline bool key_less(std::string_view a, std::string_view b) {
+  if (!a.empty() && !b.empty() && a[0] != b[0])
+    return static_cast<unsigned char>(a[0]) < static_cast<unsigned char>(b[0]);
+  return a < b;
+}
+
 // Reads what put_* wrote. The bytes are only ever produced by PackedConfig itself, so running
 // off the end is a bug, reported as such rather than read past.
 class Reader {
@@ -117,7 +127,11 @@ class Reader {
     need(1);
     return static_cast<uint8_t>(s_[pos_++]);
   }
-  uint64_t varint() { return get_varint(s_, pos_); }
+  uint64_t varint() {  // counts and sizes are nearly always one byte: that case inline
+    if (pos_ < s_.size() && !(static_cast<uint8_t>(s_[pos_]) & 0x80))
+      return static_cast<uint8_t>(s_[pos_++]);
+    return get_varint(s_, pos_);
+  }
   template <typename T>
   T raw() {
     need(sizeof(T));
@@ -239,6 +253,12 @@ class Reader {
       case kInt:
         append_json_integer(out, raw<Json::number_integer_t>());
         return;
+      case kUnsigned:
+        append_json_unsigned(out, raw<Json::number_unsigned_t>());
+        return;
+      case kFloat:
+        append_json_float(out, raw<Json::number_float_t>());
+        return;
       case kString:
         append_json_string(out, string());
         return;
@@ -254,17 +274,16 @@ class Reader {
       }
       case kObject: {
         size_t n = static_cast<size_t>(varint());
-        out += '{';
+        if (n == 0) out += '{';
         for (size_t i = 0; i < n; ++i) {
-          if (i) out += ',';
-          append_json_string(out, string());
+          append_json_string(out, string(), i ? ","sv : "{"sv);
           out += ':';
           append_value_json(out);
         }
         out += '}';
         return;
       }
-      default:  // unsigned, float, binary, discarded: rare; nlohmann prints them
+      default:  // binary, discarded: rare; nlohmann prints them
         --pos_;
         out += value().dump(-1, ' ', false, Json::error_handler_t::replace);
     }
@@ -272,9 +291,12 @@ class Reader {
 
   // Appends an object value at the cursor completed with `defaults` (members it lacks added,
   // and with `merge_members`, an object member merged one level with a default's members) as
-  // append_json documents. Returns false, consuming nothing, when the value is not an object.
+  // append_json documents. `joined` and `starts` are the defaults' JsonMembersText::joined and
+  // starts: the defaults between two of the value's keys go out as one append. Returns false,
+  // consuming nothing, when the value is not an object.
   bool append_merged_object_json(std::string& out,
                                  const std::vector<JsonMembersText::Member>& defaults,
+                                 std::string_view joined, const std::vector<size_t>& starts,
                                  bool merge_members) {
     need(1);
     if (static_cast<uint8_t>(s_[pos_]) != kObject) return false;
@@ -282,33 +304,39 @@ class Reader {
     size_t n = static_cast<size_t>(varint());
     out += '{';
     bool first = true;
-    auto comma = [&] {
-      if (!first) out += ',';
+    auto run = [&](size_t from, size_t to) {  // defaults [from, to), each with its comma
+      if (from == to) return;
+      const size_t begin = starts[from] + (first ? 1 : 0);
+      out.append(joined.data() + begin, starts[to] - begin);
       first = false;
     };
-    auto d = defaults.begin();
+    const size_t count = defaults.size();
+    size_t d = 0;
     for (size_t i = 0; i < n; ++i) {
       std::string_view key = string();
-      for (; d != defaults.end() && std::string_view(d->key) < key; ++d) {
-        comma();
-        out += d->text;
-      }
-      comma();
-      append_json_string(out, key);
-      out += ':';
-      if (d != defaults.end() && d->key == key) {
-        if (!merge_members || d->members.empty() ||
-            !append_merged_object_json(out, d->members, false))
+      size_t e = d;
+      while (e < count && key_less(defaults[e].key, key))
+        ++e;
+      run(d, e);
+      d = e;
+      if (d < count && defaults[d].key == key) {
+        const JsonMembersText::Member& m = defaults[d];
+        // The same key, already escaped, with its comma: `,"key":` in joined.
+        const size_t begin = starts[d] + (first ? 1 : 0);
+        out.append(joined.data() + begin, starts[d] + 1 + m.key_size - begin);
+        first = false;
+        if (!merge_members || m.members.empty() ||
+            !append_merged_object_json(out, m.members, m.members_joined, m.members_starts, false))
           append_value_json(out);
         ++d;
       } else {
+        append_json_string(out, key, first ? ""sv : ","sv);
+        first = false;
+        out += ':';
         append_value_json(out);
       }
     }
-    for (; d != defaults.end(); ++d) {
-      comma();
-      out += d->text;
-    }
+    run(d, count);
     out += '}';
     return true;
   }
@@ -427,14 +455,7 @@ namespace {
 
 void append_defaults_only(std::string& out, const JsonMembersText* defaults) {
   out += '{';
-  if (defaults) {
-    bool first = true;
-    for (const auto& d : defaults->members) {
-      if (!first) out += ',';
-      first = false;
-      out += d.text;
-    }
-  }
+  if (defaults && !defaults->joined.empty()) out.append(defaults->joined, 1);  // without its ','
   out += '}';
 }
 
@@ -445,31 +466,45 @@ void PackedConfig::append_json(std::string& out, const JsonMembersText* defaults
   Reader r(bytes_);
   if (!defaults) return r.append_value_json(out);
   // config_with_defaults() keeps only the defaults when the values are not an object.
-  if (!r.append_merged_object_json(out, defaults->members, true))
+  if (!r.append_merged_object_json(out, defaults->members, defaults->joined, defaults->starts,
+                                   true))
     append_defaults_only(out, defaults);
+}
+
+ProvenanceNames::ProvenanceNames(const std::array<std::string_view, 4>& layer_names) {
+  for (size_t i = 0; i < layer_names.size(); ++i) {
+    tails[i] = ':';
+    append_json_string(tails[i], layer_names[i]);
+  }
+  unknown = ':';
+  append_json_string(unknown, "unknown");
 }
 
 void PackedConfig::append_provenance_json(
     std::string& out, const std::array<std::string_view, 4>& layer_names) const {
-  out += '{';
-  if (!bytes_.empty()) {
-    Reader r(bytes_);
-    // Reused per thread: formatting 10,000 entries allocates no key list each.
-    thread_local std::vector<std::string_view> keys;
-    keys.clear();
-    r.object_keys(keys);
-    size_t count = static_cast<size_t>(r.varint());
-    for (size_t i = 0; i < count; ++i) {
-      size_t ref = static_cast<size_t>(r.varint());
-      std::string_view k = ref == 0 ? r.string() : keys.at(ref - 1);
-      auto layer = static_cast<size_t>(r.byte());
-      if (i) out += ',';
-      append_json_string(out, k);
-      out += ':';
-      append_json_string(out, layer < layer_names.size() ? layer_names[layer] : "unknown");
-    }
-    keys.clear();
+  append_provenance_json(out, ProvenanceNames(layer_names));
+}
+
+void PackedConfig::append_provenance_json(std::string& out, const ProvenanceNames& names) const {
+  if (bytes_.empty()) {
+    out += "{}"sv;
+    return;
   }
+  Reader r(bytes_);
+  // Reused per thread: formatting 10,000 entries allocates no key list each.
+  thread_local std::vector<std::string_view> keys;
+  keys.clear();
+  r.object_keys(keys);
+  size_t count = static_cast<size_t>(r.varint());
+  if (count == 0) out += '{';
+  for (size_t i = 0; i < count; ++i) {
+    size_t ref = static_cast<size_t>(r.varint());
+    std::string_view k = ref == 0 ? r.string() : keys.at(ref - 1);
+    auto layer = static_cast<size_t>(r.byte());
+    append_json_string(out, k, i ? ","sv : "{"sv);
+    out += layer < names.tails.size() ? names.tails[layer] : names.unknown;
+  }
+  keys.clear();
   out += '}';
 }
 

@@ -30,6 +30,14 @@ struct ResolvedConfig {
   std::map<std::string, ConfigLayer> provenance;  // key -> layer that set (or last merged) it
 };
 
+// Provenance layer names as ready-made member tails (`:"name"`), escaped once rather than per
+// key of every manifest entry. Immutable once built.
+struct ProvenanceNames {
+  explicit ProvenanceNames(const std::array<std::string_view, 4>& layer_names);
+  std::array<std::string, 4> tails;
+  std::string unknown;  // for a layer byte out of range
+};
+
 class PackedConfig {
  public:
   PackedConfig() = default;                    // as a default ResolvedConfig: no keys
@@ -51,6 +59,7 @@ class PackedConfig {
   // Appends the provenance as a JSON object of key -> layer_names[layer], in key order.
   void append_provenance_json(std::string& out,
                               const std::array<std::string_view, 4>& layer_names) const;
+  void append_provenance_json(std::string& out, const ProvenanceNames& names) const;
 
   size_t packed_size() const { return bytes_.size(); }
   bool operator==(const PackedConfig& other) const = default;

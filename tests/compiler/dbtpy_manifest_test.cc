@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include <csignal>
+#include <cstring>
 #include <random>
 
 #include "compiler/json_text.h"
@@ -94,6 +95,94 @@ TEST(JsonText, KeepsValidUtf8AndReplacesInvalidLikeNlohmann) {
   }
 }
 
+TEST(JsonText, KeepsMultibyteUtf8AtEveryPositionOfAWordAndTheTail) {
+  // Each sequence length starting at every position of strings up to 3 words long: split across
+  // the 8-byte words, inside the overlapping last word, and ending the string.
+  for (std::string seq : {std::string("\xc3\xa9"), std::string("\xe2\x82\xac"),
+                          std::string("\xf0\x9f\x98\x80"), std::string("\xed\xa0\x80")}) {
+    for (size_t len = seq.size(); len <= 24; ++len) {
+      for (size_t pos = 0; pos + seq.size() <= len; ++pos) {
+        std::string s(len, 'k');
+        s.replace(pos, seq.size(), seq);
+        std::string out;
+        append_json_string(out, s);
+        ASSERT_EQ(out, dumped(Json(s))) << pos << "/" << len;
+      }
+    }
+  }
+}
+
+TEST(JsonText, AppendsAcrossTheOutputsGrowthAndKeepsWhatWasThere) {
+  // Strings of every length appended to an output at every fill of its capacity: the growth
+  // of `out` mid-string loses nothing.
+  for (size_t len = 0; len <= 70; ++len) {
+    const std::string s(len, 'v');
+    const std::string e = std::string(len / 2, 'v') + "\x01" + std::string(len - len / 2, 'w');
+    std::string out;
+    std::string expected;
+    for (int i = 0; i < 40; ++i) {
+      append_json_string(out, i % 3 ? s : e);
+      expected += dumped(Json(i % 3 ? s : e));
+    }
+    ASSERT_EQ(out, expected) << len;
+  }
+  std::string out = "x";
+  append_json_string(out, "");
+  EXPECT_EQ(out, "x\"\"");
+}
+
+TEST(JsonText, AppendsTheTextBeforeAStringAsItIs) {
+  // Every length of the text before and of the string, across the short one-append path and
+  // the long one, clean and needing escapes.
+  for (size_t b = 0; b <= 70; b += 3) {
+    const std::string before = std::string(b, ',') + (b ? "\"k\":" : "");
+    for (size_t len = 0; len <= 70; ++len) {
+      for (const std::string& s : {std::string(len, 'c'), std::string(len, 'c') + "\n"}) {
+        std::string out = "x";
+        append_json_string(out, s, before);
+        ASSERT_EQ(out, "x" + before + dumped(Json(s))) << b << "/" << len;
+      }
+    }
+  }
+}
+
+TEST(JsonText, NumbersPrintAsNlohmannDumps) {
+  std::vector<double> floats = {0.0,
+                                -0.0,
+                                0.5,
+                                0.1,
+                                2.0,
+                                -3.25,
+                                1e300,
+                                1e-7,
+                                5e-324,
+                                1e21,
+                                1e22,
+                                123456789012345680.0,
+                                1.0 / 3.0,
+                                std::numeric_limits<double>::max(),
+                                std::numeric_limits<double>::quiet_NaN(),
+                                std::numeric_limits<double>::infinity(),
+                                -std::numeric_limits<double>::infinity()};
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 2000; ++i) {
+    uint64_t bits = rng();
+    double d;
+    std::memcpy(&d, &bits, sizeof d);
+    floats.push_back(d);
+  }
+  for (double d : floats) {
+    std::string out = "p";
+    append_json_float(out, d);
+    ASSERT_EQ(out, "p" + dumped(Json(d))) << d;
+  }
+  for (unsigned long long u : {0ULL, 7ULL, 18446744073709551615ULL}) {
+    std::string out;
+    append_json_unsigned(out, u);
+    EXPECT_EQ(out, dumped(Json(u)));
+  }
+}
+
 TEST(JsonText, ValuesPrintAsNlohmannDumps) {
   for (const Json& v :
        {Json(nullptr), Json(true), Json(-7), Json(std::numeric_limits<uint64_t>::max()), Json(0.1),
@@ -110,6 +199,13 @@ TEST(JsonText, ValuesPrintAsNlohmannDumps) {
   ASSERT_EQ(members.members[0].members.size(), 1u);
   EXPECT_EQ(members.members[0].members[0].text, R"("k":true)");
   EXPECT_TRUE(members.members[1].members.empty());  // an empty object has no members to merge
+  // The joined texts: one append per run of consecutive members.
+  EXPECT_EQ(members.joined, R"(,"a":{"k":true},"e":{},"z":1)");
+  EXPECT_EQ(members.starts, (std::vector<size_t>{0, 15, 22, 28}));
+  EXPECT_EQ(members.members[2].key_size, 4u);  // "z":
+  EXPECT_EQ(members.members[0].members_joined, R"(,"k":true)");
+  EXPECT_EQ(members.members[0].members_starts, (std::vector<size_t>{0, 9}));
+  EXPECT_TRUE(JsonMembersText(Json(3)).joined.empty());
 }
 
 TEST(DbtpyManifest, StreamedEntriesCarryTheLsFieldsAndMore) {
@@ -123,6 +219,14 @@ TEST(DbtpyManifest, StreamedEntriesCarryTheLsFieldsAndMore) {
   f.write("models/props.yml",
           "models:\n  - name: m\n    description: \"It's \\\"quoted\\\"\"\n"
           "    config: {docs: {show: false}}\n");
+  // Two of each list's items (the items after the first open with a comma).
+  f.write("models/src2.yml", "sources:\n  - name: crm\n    tables: [{name: people}]\n");
+  f.write("models/two.py", py_model("    a = dbt.config.get('k1', 0.25)\n"
+                                    "    b = dbt.config.get('k2', 'x')\n"
+                                    "    s = dbt.source('shop', 'orders')\n"
+                                    "    t = dbt.source('crm', 'people')\n"
+                                    "    u = dbt.ref('m')\n"
+                                    "    return dbt.ref('up')\n"));
   Project p = f.load();
   ASSERT_EQ(p.exit_code(), 0) << ::testing::PrintToString(ProjectFixture::codes(p));
 
@@ -147,9 +251,17 @@ TEST(DbtpyManifest, StreamedEntriesCarryTheLsFieldsAndMore) {
   // The text is written straight from the IR: the same bytes as the Json views dumped.
   const Node& node = *p.find("model.jaffle.m");
   std::string text = dbtpy_manifest_text(p);
-  EXPECT_NE(text.find("\n\"model.jaffle.m\": " + dumped(manifest_model_json(node, m)) + "\n"),
+  EXPECT_NE(text.find("\n\"model.jaffle.m\": " + dumped(manifest_model_json(node, m)) + ",\n"),
             std::string::npos);
   EXPECT_EQ(model_json_text(m), dumped(model_json(m)));
+  const ModelIR& two = ProjectFixture::model(p, "model.jaffle.two");
+  ASSERT_EQ(two.refs.size(), 2u);
+  ASSERT_EQ(two.sources.size(), 2u);
+  ASSERT_EQ(two.config_keys_used.size(), 2u);
+  EXPECT_NE(text.find("\n\"model.jaffle.two\": " +
+                      dumped(manifest_model_json(*p.find("model.jaffle.two"), two)) + "\n"),
+            std::string::npos);
+  EXPECT_EQ(model_json_text(two), dumped(model_json(two)));
   std::set<std::string> keys = {"name", "config", "nope"};
   EXPECT_EQ(model_json_text(m, &keys),
             dumped({{"name", "m"}, {"config", model_json(m)["config"]}}));

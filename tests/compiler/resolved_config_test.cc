@@ -156,7 +156,21 @@ TEST(PackedConfig, AppendJsonWithDefaultsIsTheDumpOfConfigWithDefaults) {
        {"tags", Json::array({"a"})},
        {"zzz_last", "z"}},
       {{"docs", "not an object"}, {"contract", Json::object()}},
-      {{"docs", {{"node_color", "red"}, {"show", nullptr}, {"a", 1}, {"zz", 2}}}}};
+      {{"docs", {{"node_color", "red"}, {"show", nullptr}, {"a", 1}, {"zz", 2}}}},
+      // keys sharing first bytes with defaults (the merge walk's first-byte shortcut), the
+      // empty key, keys past ASCII, the first and last defaults themselves, a prefix of a key
+      {{"", 0},
+       {"access", "private"},
+       {"unique_key", "id"},
+       {"mat", 1},
+       {"materialized", "view"},
+       {"materializedx", 2},
+       {"pre", 3},
+       {"\xc3\xa9t\xc3\xa9", 4},
+       {"\x7f", 5},
+       {"docs", {{"", 1}, {"node_color", "x"}}}},
+      // only keys between defaults, floats and unsigned values printed in place
+      {{"ab", 0.5}, {"lookback", 18446744073709551615ULL}, {"zz", -0.0}}};
   for (const Json& v : cases) {
     ResolvedConfig c;
     c.values = v;
@@ -181,6 +195,13 @@ TEST(PackedConfig, AppendProvenanceJsonNamesEachKeysLayer) {
   out.clear();
   PackedConfig().append_provenance_json(out, names);
   EXPECT_EQ(out, "{}");
+  // Names escaped once and reused: the same text.
+  const ProvenanceNames prepared(names);
+  EXPECT_EQ(prepared.tails[3], R"(:"in \"file\"")");
+  out.clear();
+  PackedConfig(c).append_provenance_json(out, prepared);
+  EXPECT_EQ(out,
+            dumped({{"a", "project"}, {"b", "in \"file\""}, {"c", "props"}, {"d", "default"}}));
 }
 
 }  // namespace
