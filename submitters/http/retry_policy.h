@@ -39,7 +39,8 @@ class RetryPolicy {
   virtual int max_attempts() const = 0;
 };
 
-// At most `max_attempts` attempts, all within `max_duration` of the clone (0 = no time limit).
+// At most `max_attempts` attempts (half as many when the host name does not resolve), all within
+// `max_duration` of the clone (0 = no time limit).
 class LimitedAttemptsRetryPolicy final : public RetryPolicy {
  public:
   LimitedAttemptsRetryPolicy(int max_attempts, std::chrono::milliseconds max_duration,

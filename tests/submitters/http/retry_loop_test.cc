@@ -103,6 +103,18 @@ TEST_F(RetryLoopTest, EndlessOutageStopsAtTheAttemptLimit) {
   }
 }
 
+TEST_F(RetryLoopTest, DefaultsRideOutBurstsButNotAnUnknownHost) {
+  // The default budget: ten attempts for a server that keeps answering 503 (a burst of transient
+  // faults must not fail a model), five for a host name that does not resolve.
+  RetryLoop defaults = RetryLoop::with_settings(RetrySettings{}, clock_, sleeper_, random_);
+  ScriptedClient busy({reply(503)});
+  EXPECT_EQ(defaults.send(busy, get()).attempts, 10);
+  EXPECT_EQ(busy.attempts(), 10);
+  ScriptedClient unknown({fail(TransportFailure::kResolve, SentState::kNotSent)});
+  EXPECT_THROW(defaults.send(unknown, get()), HttpError);
+  EXPECT_EQ(unknown.attempts(), 5);
+}
+
 TEST_F(RetryLoopTest, NonRetryableStatusReturnsAtOnce) {
   for (int status : {400, 401, 403, 404, 409, 422}) {
     ScriptedClient c({reply(status), reply(200)});
