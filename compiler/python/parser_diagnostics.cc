@@ -114,7 +114,6 @@ Parser::Element Parser::element_before(size_t tok) const {
         el.start = i + 1;
         el.first_in_brackets = true;
       }
-      el.opener = i;
       el.holder = k == Tok::kLPar && i > 0 && ends_primary(t_[i - 1].kind) ? Holder::kCall
                   : k == Tok::kFStringStart                                ? Holder::kNone
                                                                            : Holder::kDisplay;
@@ -152,31 +151,12 @@ bool Parser::assignment_in_named_expression(size_t eq, size_t& where, std::strin
       el.start >= eq) {
     return false;
   }
-  Rewind rewind(*this);
   Expr target;
-  // The target must be exactly a bitwise_or, and so must the value, which `=` or `:=` must
-  // not follow.
-  if (!rewind.from(el.start, [&] { target = binary(5); }) || pos() != eq) return false;
-  if (!rewind.from(eq + 1, [&] { binary(5); }) || tk() == Tok::kEqual || tk() == Tok::kColonEqual) {
-    return false;
-  }
-  Tok k0 = t_[el.start].kind;
-  if (eq == el.start + 1 && k0 == Tok::kName) {
+  if (!named_assignment(el.start, eq, target)) return false;
+  if (eq == el.start + 1 && t_[el.start].kind == Tok::kName) {
     where = el.start;
     message = "invalid syntax. Maybe you meant '==' or ':=' instead of '='?";
     return true;
-  }
-  // Not when a list, tuple, generator expression, True, None or False starts the target.
-  if (k0 == Tok::kLSqb || k0 == Tok::kTrue || k0 == Tok::kNone || k0 == Tok::kFalse) return false;
-  if (k0 == Tok::kLPar) {
-    if (t_[el.start + 1].kind == Tok::kRPar) return false;
-    int depth = 0;
-    for (size_t i = el.start + 1; i < eq; ++i) {
-      Tok k = t_[i].kind;
-      if (is_opener(k)) ++depth;
-      if (is_closer(k) && depth-- == 0) break;
-      if (depth == 0 && (k == Tok::kComma || k == Tok::kFor)) return false;
-    }
   }
   const char* what = target.kind == EK::kName        ? "name"
                      : target.kind == EK::kAttribute ? "attribute"
@@ -188,10 +168,33 @@ bool Parser::assignment_in_named_expression(size_t eq, size_t& where, std::strin
   return true;
 }
 
+bool Parser::named_assignment(size_t start, size_t eq, Expr& target) {
+  // Not when a list, tuple, generator expression, True, None or False starts the target (a
+  // name alone is CPython's other alternative, which has no such condition).
+  switch (t_[start].kind) {
+    case Tok::kLSqb:
+    case Tok::kTrue:
+    case Tok::kNone:
+    case Tok::kFalse:
+      return false;
+    case Tok::kLPar: {
+      size_t close = 0;
+      if (!paren_group(start, eq, close)) return false;
+      break;
+    }
+    default:
+      break;
+  }
+  // The target must be exactly a bitwise_or, and so must the value, which `=` or `:=` must
+  // not follow.
+  Rewind rewind(*this);
+  if (!rewind.from(start, [&] { target = binary(5); }) || pos() != eq) return false;
+  return rewind.from(eq + 1, [&] { binary(5); }) && tk() != Tok::kEqual && tk() != Tok::kColonEqual;
+}
+
 bool Parser::equal_sign_hint(size_t target, size_t eq) {
   // The target must be before the statement's first `=`, the first element or one after a comma
-  // (CPython reads those as named expressions), one bitwise_or, and not start with a list,
-  // tuple, generator expression, True, None or False.
+  // (CPython reads those as named expressions), and pass named_assignment().
   size_t start = kNoElement;
   int depth = 0;
   size_t i = eq;
@@ -205,13 +208,8 @@ bool Parser::equal_sign_hint(size_t target, size_t eq) {
     if (k == Tok::kComma && start == kNoElement) start = i;
   }
   if (start == kNoElement) start = i;
-  if (start >= eq || (target != start && target != inside_groups(start, eq))) return false;
-  Tok k0 = t_[start].kind;
-  if (k0 == Tok::kLSqb || k0 == Tok::kTrue || k0 == Tok::kNone || k0 == Tok::kFalse) return false;
-  if (k0 == Tok::kLPar && inside_groups(start, eq) == start) return false;
-  Rewind rewind(*this);
-  if (!rewind.from(start, [&] { binary(5); }) || pos() != eq) return false;
-  return rewind.from(eq + 1, [&] { binary(5); }) && tk() != Tok::kEqual && tk() != Tok::kColonEqual;
+  Expr parsed;
+  return start < eq && target >= start && target < eq && named_assignment(start, eq, parsed);
 }
 
 // CPython's invalid_legacy_expression: `print x` / `exec "code"` as in Python 2.
@@ -233,23 +231,28 @@ bool Parser::legacy_print(size_t tok, size_t& where, std::string& message) {
   return true;
 }
 
+bool Parser::paren_group(size_t open, size_t end, size_t& close) const {
+  int depth = 0;
+  close = end;
+  bool group = true;
+  for (size_t i = open; i < end; ++i) {
+    Tok k = t_[i].kind;
+    if (is_opener(k)) ++depth;
+    if (is_closer(k) && --depth == 0) {
+      close = i;
+      break;
+    }
+    if (depth == 1 && (k == Tok::kComma || k == Tok::kFor)) group = false;
+  }
+  return group && close != open + 1;
+}
+
 size_t Parser::inside_groups(size_t first, size_t end) const {
   // A parenthesized group is its contents in CPython's tree (a tuple or generator expression
   // is not): `(a + b)` is reported where `a` starts, `(a, b)` and `(a + b).c` at `(`.
-  while (first + 1 < end && t_[first].kind == Tok::kLPar) {
-    int depth = 0;
-    size_t close = first;
-    bool group = true;
-    for (size_t i = first; i < end; ++i) {
-      Tok k = t_[i].kind;
-      if (is_opener(k)) ++depth;
-      if (is_closer(k) && --depth == 0) {
-        close = i;
-        break;
-      }
-      if (depth == 1 && (k == Tok::kComma || k == Tok::kFor)) group = false;
-    }
-    if (!group || close != end - 1 || close == first + 1) break;
+  size_t close = 0;
+  while (first + 1 < end && t_[first].kind == Tok::kLPar && paren_group(first, end, close) &&
+         close == end - 1) {
     ++first;
     end = close;
   }

@@ -593,8 +593,9 @@ void Parser::comprehension_clauses() {
     target_list(2);
     if (ok() && tk() != Tok::kIn) {
       // Inside brackets CPython reads the target as an expression: `for a b` forgot a comma.
-      last_disjunction_ = static_cast<uint32_t>(element_before(pos()).start);
-      if (forgot_comma()) return;
+      const size_t target = element_before(pos()).start;  // after `for` or a comma
+      if (target != kNoElement) last_disjunction_ = static_cast<uint32_t>(target);
+      if (target != kNoElement && forgot_comma()) return;
     }
     if (!expect(Tok::kIn, nullptr)) return;
     skip_binary(1);

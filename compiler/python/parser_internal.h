@@ -470,7 +470,6 @@ class Parser {
   // subscript or group; call arguments; an if/elif/while header or a decorator; nothing.
   struct Element {
     size_t start = kNoElement;  // first token of the element
-    size_t opener = 0;          // the bracket that holds it
     Holder holder = Holder::kNone;
     bool first_in_brackets = false;  // no comma between the bracket and the element
     bool element_cut = false;        // `:`, `=`, `for`, `lambda`... inside the element
@@ -486,8 +485,15 @@ class Parser {
   // Whether CPython's "Maybe you meant '=='" hint goes with the invalid target that starts at
   // token `target`, before the `=` at `eq`.
   bool equal_sign_hint(size_t target, size_t eq);
+  // The `(` at `open` and its `)` (`close`; `end` when not closed before `end`): true when they
+  // make a group, not a tuple (a comma, or `()`) nor a generator expression.
+  bool paren_group(size_t open, size_t end, size_t& close) const;
   // Where tokens [first, end) begin in CPython's tree when they are one parenthesized group.
   size_t inside_groups(size_t first, size_t end) const;
+  // CPython's invalid_named_expression target before the `=` at `eq`: [start, eq) is one
+  // bitwise_or that starts with no list, tuple, generator expression, True, None or False, and
+  // a bitwise_or that no `=` or `:=` follows comes after the `=`. `target` is the parsed target.
+  bool named_assignment(size_t start, size_t eq, Expr& target);
   // Whether a whole expression parses at token `tok` (the parser's state is left unchanged).
   bool expression_at(size_t tok);
 
