@@ -42,6 +42,17 @@ struct LoadOptions {
   std::optional<std::filesystem::path> dbt_manifest;
   int threads = 0;    // file analysis threads; 0: the machine's cores (at most 8)
   AnalyzeFn analyze;  // null: python::analyze_without_calls
+  // Partial parsing, as dbt's --partial-parse: Python files whose bytes and path are unchanged
+  // reuse the analysis stored in <target-path>/dbtpy/partial_parse.bin (compiler/
+  // analysis_cache.h); everything else is resolved as usual. Unset: the root dbt_project.yml's
+  // `flags: {partial_parse: ...}`, else on (the CLI sets it from --[no-]partial-parse and
+  // $DBT_PARTIAL_PARSE, which dbt ranks above the project flag). Off, the file is not read but
+  // is still written, as dbt writes partial_parse.msgpack either way. A non-null `analyze` (a
+  // test's analyzer, whose results must not be mixed with the real one's) turns both off.
+  std::optional<bool> partial_parse;
+  // dbt's --partial-parse-file-path: the cache is read from this file instead (and still
+  // written to the target path).
+  std::optional<std::filesystem::path> partial_parse_file;
 };
 
 // Step 1. Throws dbtpy::Error (kUsage) when dbt_project.yml is missing or invalid.
