@@ -54,6 +54,27 @@ bool Parser::fail(size_t tok, std::string_view message) {
       out_.error.message = std::string(message);
       out_.error.offset = t.begin;
       out_.error.line = t.line;
+      // A block missing at the end of the file: CPython reports it at the end of the file's
+      // last line, blank and comment-only lines included ("if x:\n# c\n" -> line 2, after
+      // "# c"), where its end marker stands.
+      if (tok != failed_at && message.starts_with("expected an indented block")) {
+        size_t k = failed_at;
+        while (k < t_.size() && t_[k].kind == Tok::kDedent)
+          ++k;
+        if (k < t_.size() && t_[k].kind == Tok::kEndMarker) {
+          size_t end = src_.size();
+          if (end > 0 && src_[end - 1] == '\n') --end;
+          if (end > 0 && src_[end - 1] == '\r') --end;
+          uint32_t line = 1;
+          for (size_t i = 0; i < end; ++i) {
+            if (src_[i] == '\n' || (src_[i] == '\r' && (i + 1 == end || src_[i + 1] != '\n')))
+              ++line;
+          }
+          out_.error.offset = static_cast<uint32_t>(end);
+          out_.error.line = line;
+          return false;
+        }
+      }
       // CPython's NEWLINE token after a comment starts where the comment does (the end of the
       // file is reported at the end of the last line, comment included).
       if (t.kind == Tok::kNewline && tok == failed_at && tok > 0) {

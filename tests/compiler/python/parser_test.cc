@@ -604,6 +604,17 @@ TEST(Parser, SecondPassMessagesLikeCPython) {
       CPythonError{"out =# {}\n", 1, 6, "invalid syntax"},
       CPythonError{"if x:  # c\n", 1, 11,
                    "expected an indented block after 'if' statement on line 1"},
+      // a block missing at the end of the file: at the end of its last line, blank and
+      // comment-only lines included
+      CPythonError{"if x:\n", 1, 6, "expected an indented block after 'if' statement on line 1"},
+      CPythonError{"if x:\n# c\n", 2, 4,
+                   "expected an indented block after 'if' statement on line 1"},
+      CPythonError{"if x:\n\n\n", 3, 1,
+                   "expected an indented block after 'if' statement on line 1"},
+      CPythonError{"if x:\r\n  \r\n", 2, 3,
+                   "expected an indented block after 'if' statement on line 1"},
+      CPythonError{"class A:\n  def f(self):\n# c", 3, 4,
+                   "expected an indented block after function definition on line 2"},
       CPythonError{"x = a if f(b c) else d\n", 1, 12,
                    "invalid syntax. Perhaps you forgot a comma?"},
       CPythonError{"x = a if b. else c\n", 1, 5, "expected 'else' after 'if' expression"},
