@@ -101,10 +101,11 @@ struct PythonResult {
 // for every Python file before the workers start (then only read), and the entries the workers
 // make for files they analyze (one slot per Python file, by SourceFile::result: no locks).
 struct PartialParse {
-  bool read = false;      // look analyses up in `cache`
-  bool write = false;     // store the analyses of this load
-  bool rejected = false;  // a cache file was there but could not be used
-  std::string path;       // where it is written
+  bool read = false;       // look analyses up in `cache`
+  bool write = false;      // store the analyses of this load
+  bool rejected = false;   // a cache file was there but could not be used
+  bool elsewhere = false;  // read from --partial-parse-file-path, so `path` has no copy yet
+  std::string path;        // where it is written
   std::optional<AnalyzerIdentity> identity;
   AnalysisCache cache;
   std::vector<int32_t> entry;           // per Python file: its entry in `cache`, -1 when none
@@ -690,6 +691,7 @@ class Loader {
     const auto start = std::chrono::steady_clock::now();
     const std::string from =
         options_.partial_parse_file ? options_.partial_parse_file->string() : pp_.path;
+    pp_.elsewhere = from != pp_.path;
     std::string bytes;
     std::string why;
     try {
@@ -742,7 +744,8 @@ class Loader {
         entries.push_back(pp_.fresh[k]);
       }
     }
-    const bool changed = analyzed > 0 || reused != pp_.cache.size() || pp_.rejected || !pp_.read;
+    const bool changed =
+        analyzed > 0 || reused != pp_.cache.size() || pp_.rejected || !pp_.read || pp_.elsewhere;
     std::string outcome = "unchanged, not written";
     if (changed) {
       try {
