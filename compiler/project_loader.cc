@@ -105,6 +105,8 @@ struct PartialParse {
   bool write = false;      // store the analyses of this load
   bool rejected = false;   // a cache file was there but could not be used
   bool elsewhere = false;  // read from --partial-parse-file-path, so `path` has no copy yet
+  std::string from;        // where it is read
+  std::string why;         // for the debug log: why nothing was reused
   std::string path;        // where it is written
   std::optional<AnalyzerIdentity> identity;
   AnalysisCache cache;
@@ -293,6 +295,7 @@ class Loader {
     PhaseTimer clock("load");
     discover_packages(project_ctx);
     compute_vars();
+    cache_reading_ = start_partial_parse();
     discover_files();
     clock.lap("discover files");
     read_files();
@@ -617,7 +620,7 @@ class Loader {
     }
     const AnalyzeFn analyze =
         options_.analyze ? options_.analyze : AnalyzeFn(&python::analyze_without_calls);
-    open_partial_parse(workers);
+    match_partial_parse(cache_reading_, workers);
     std::vector<FileReader> readers(workers);
     parallel_for(work.size(), threads(), [&](size_t w, size_t worker) {
       SourceFile& f = files_[work[w]];
@@ -669,52 +672,64 @@ class Loader {
     return on;
   }
 
-  // Before the workers start: reads the stored analyses and finds each Python file's entry.
-  void open_partial_parse(size_t workers) {
-    if (options_.analyze) return;  // a test's analyzer: neither reuse nor store its results
+  // Before files are discovered: decides whether the stored analyses are read and the new ones
+  // written, and starts reading them on a thread of their own (they are needed only once the
+  // files are known). Joined by match_partial_parse; touches nothing but pp_ until then.
+  std::jthread start_partial_parse() {
+    if (options_.analyze) return {};  // a test's analyzer: neither reuse nor store its results
     const bool enabled = partial_parse_enabled();
     pp_.identity = running_analyzer_identity();
     if (!pp_.identity) {
-      spdlog::debug("partial parse: off (the binary holding the analyzer has no GNU build-id)");
-      return;
+      pp_.why = "off (the binary holding the analyzer has no GNU build-id)";
+      return {};
     }
     pp_.path = (out_.target_dir / "dbtpy" / "partial_parse.bin").string();
     pp_.write = true;
+    if (!enabled) {
+      pp_.why =
+          "off (--no-partial-parse, DBT_PARTIAL_PARSE=false or `flags: {partial_parse: "
+          "false}`): every Python file is analyzed";
+      return {};
+    }
+    pp_.from = options_.partial_parse_file ? options_.partial_parse_file->string() : pp_.path;
+    pp_.elsewhere = pp_.from != pp_.path;
+    return std::jthread([this] {
+      const auto start = std::chrono::steady_clock::now();
+      std::string bytes;
+      try {
+        bytes = read_file(pp_.from);
+      } catch (const std::exception& e) {
+        pp_.why = std::string("no stored analyses (") + e.what() + ")";
+      }
+      if (pp_.why.empty()) {
+        std::string why;
+        if (pp_.cache.load(std::move(bytes), *pp_.identity, &why)) {
+          pp_.read = true;
+        } else {
+          pp_.why = pp_.from + " ignored: " + why;
+          pp_.rejected = true;
+        }
+      }
+      pp_.read_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    });
+  }
+
+  // Before the workers start: finds each Python file's stored entry (the table the workers
+  // then only read) and makes room for the new entries.
+  void match_partial_parse(std::jthread& reading, size_t workers) {
+    if (reading.joinable()) reading.join();
+    if (!pp_.why.empty()) spdlog::debug("partial parse: {}", pp_.why);
+    if (!pp_.write) return;
     pp_.fresh.resize(python_.size());
     pp_.arenas.resize(workers);
-    if (!enabled) {
-      spdlog::debug(
-          "partial parse: off (--no-partial-parse, DBT_PARTIAL_PARSE or flags); "
-          "every Python file is analyzed");
-      return;
+    if (!pp_.read) return;
+    pp_.entry.assign(python_.size(), -1);
+    pp_.reused.assign(python_.size(), 0);
+    for (const SourceFile& f : files_) {
+      if (f.kind != FileKind::kPython) continue;
+      if (auto e = pp_.cache.find(f.display)) pp_.entry[f.result] = static_cast<int32_t>(*e);
     }
-    const auto start = std::chrono::steady_clock::now();
-    const std::string from =
-        options_.partial_parse_file ? options_.partial_parse_file->string() : pp_.path;
-    pp_.elsewhere = from != pp_.path;
-    std::string bytes;
-    std::string why;
-    try {
-      bytes = read_file(from);
-    } catch (const std::exception& e) {
-      why = e.what();
-    }
-    if (!why.empty()) {
-      spdlog::debug("partial parse: no stored analyses ({})", why);
-    } else if (!pp_.cache.load(std::move(bytes), *pp_.identity, &why)) {
-      spdlog::debug("partial parse: {} ignored: {}", from, why);
-      pp_.rejected = true;
-    } else {
-      pp_.read = true;
-      pp_.entry.assign(python_.size(), -1);
-      pp_.reused.assign(python_.size(), 0);
-      for (const SourceFile& f : files_) {
-        if (f.kind != FileKind::kPython) continue;
-        if (auto e = pp_.cache.find(f.display)) pp_.entry[f.result] = static_cast<int32_t>(*e);
-      }
-    }
-    pp_.read_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
 
   // Worker side, file `k`: its stored analysis when the file's bytes are those it was made
@@ -760,7 +775,7 @@ class Loader {
     }
     spdlog::debug(
         "partial parse: {} of {} Python files' analyses reused, {} analyzed; stored analyses "
-        "read in {:.3f}s, {} in {:.3f}s",
+        "read in {:.3f}s (beside file discovery), {} in {:.3f}s",
         reused, python_.size(), python_.size() - reused, pp_.read_seconds, outcome,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     pp_ = PartialParse{};  // the stored bytes and new entries are not needed any more
@@ -2197,6 +2212,7 @@ class Loader {
   std::vector<size_t> python_pending_;  // Python file ordinal -> its index in pending_
   std::vector<Findings> findings_;      // per worker, of resolve_pending in both phases
   PartialParse pp_;
+  std::jthread cache_reading_;  // start_partial_parse's reader, joined before Python files
   std::vector<Pending> pending_;
   std::vector<NodeOrigin> enabled_origins_;  // parallel to the enabled nodes before sorting
   std::vector<Edge> dag_edges_;              // every parent of every node, by child
