@@ -703,9 +703,12 @@ class Loader {
       }
       if (pp_.why.empty()) {
         std::string why;
-        if (pp_.cache.load(std::move(bytes), *pp_.identity, &why)) {
-          pp_.read = true;
-        } else {
+        try {
+          pp_.read = pp_.cache.load(std::move(bytes), *pp_.identity, &why);
+        } catch (const std::exception& e) {  // out of memory: the load goes on without it
+          why = e.what();
+        }
+        if (!pp_.read) {
           pp_.why = pp_.from + " ignored: " + why;
           pp_.rejected = true;
         }

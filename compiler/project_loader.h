@@ -8,7 +8,9 @@
 //      files analyzed in the same pass while one worker builds the nodes, each Python model's
 //      config and relation resolved right after its analysis once the nodes exist — then
 //      relation naming of the rest (dbt's manifest.json, when present, names non-Python
-//      relations), ref/source resolution and the DAG. Folder walks, node building, ref
+//      relations), ref/source resolution and the DAG. With partial parsing (LoadOptions::
+//      partial_parse), a Python file whose bytes are unchanged takes its stored analysis
+//      (compiler/analysis_cache.h) instead of being analyzed. Folder walks, node building, ref
 //      resolution and DAG lookups use the same pool; results join in a fixed order, so output
 //      and diagnostics do not depend on the thread count.
 // Problems in models or properties files become diagnostics in the Project (other files
