@@ -592,6 +592,10 @@ std::optional<size_t> AnalysisCache::find(std::string_view display) const {
   return it->second;
 }
 
+void AnalysisCache::drop_index() {
+  std::unordered_map<std::string_view, size_t>().swap(index_);
+}
+
 bool AnalysisCache::same_content(size_t i, std::string_view sha256_hex) const {
   char sha[kShaBytes];
   return sha_bytes(sha256_hex, sha) && entries_[i].sha == std::string_view(sha, kShaBytes);

@@ -733,6 +733,7 @@ class Loader {
       if (f.kind != FileKind::kPython) continue;
       if (auto e = pp_.cache.find(f.display)) pp_.entry[f.result] = static_cast<int32_t>(*e);
     }
+    pp_.cache.drop_index();  // `entry` says it all now
   }
 
   // Worker side, file `k`: its stored analysis when the file's bytes are those it was made
