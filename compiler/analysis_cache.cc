@@ -132,6 +132,13 @@ bool put_key_uses(std::string& out, const std::vector<KeyUse>& uses) {
   return true;
 }
 
+// An entry's value, in PythonAnalysis's field order: model_def_line, empty_module (byte),
+// diagnostics (count; each: severity byte 0 error / 1 warning, code, file, line, column,
+// message, hint), config_calls (count; JSON each), refs (count; each: name, package and version
+// as flag byte + string, line, column, from_docstring byte), sources (count; source, table,
+// line, column, from_docstring), config_keys_used and meta_keys_used (count; key, default JSON,
+// line, column), imports (count; strings). JSON: a tag byte (JsonTag) and its payload; integer,
+// unsigned and float stay distinct so the values print exactly as the analyzer's did.
 bool put_value(std::string& out, const python::PythonAnalysis& a) {
   put_int(out, a.model_def_line);
   out.push_back(a.empty_module ? 1 : 0);
