@@ -4,7 +4,9 @@
 #include <link.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <functional>
 #include <utility>
 
@@ -591,6 +593,34 @@ bool AnalysisCache::load(std::string bytes, const AnalyzerIdentity& identity, st
   if (!p.at_end()) return reject("malformed entry table");
   if (sum.value != checksum) return reject("checksum mismatch");
   return true;
+}
+
+bool AnalysisCache::load_file(const std::filesystem::path& path, const AnalyzerIdentity& identity,
+                              std::string* why, bool* exists) {
+  *exists = false;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *why = "cannot read " + path.string() + ": " + std::strerror(errno);
+    return false;
+  }
+  std::string bytes(kMagic.size(), '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  *exists = true;
+  if (in.gcount() != static_cast<std::streamsize>(kMagic.size()) || bytes != kMagic) {
+    *why = "not a dbtpy partial parse file";
+    return false;
+  }
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  if (size < static_cast<std::streamoff>(kMagic.size())) {
+    *why = "cannot read " + path.string();
+    return false;
+  }
+  bytes.resize(static_cast<size_t>(size));
+  in.seekg(static_cast<std::streamoff>(kMagic.size()));
+  in.read(bytes.data() + kMagic.size(), size - static_cast<std::streamoff>(kMagic.size()));
+  bytes.resize(kMagic.size() + static_cast<size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+  return load(std::move(bytes), identity, why);
 }
 
 std::optional<size_t> AnalysisCache::find(std::string_view display) const {

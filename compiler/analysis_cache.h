@@ -47,6 +47,13 @@ class AnalysisCache {
   // cache empty and sets *why to a short reason for the debug log.
   bool load(std::string bytes, const AnalyzerIdentity& identity, std::string* why);
 
+  // Reads and loads the file at `path`. Its magic is read first, so a foreign file (say dbt's
+  // partial_parse.msgpack named by DBT_PARTIAL_PARSE_FILE_PATH, often hundreds of MB) is
+  // refused without being read whole. *exists tells a missing or unreadable file (false) from
+  // one that was refused (true).
+  bool load_file(const std::filesystem::path& path, const AnalyzerIdentity& identity,
+                 std::string* why, bool* exists);
+
   size_t size() const { return entries_.size(); }
   // The entry stored for `display`, if any.
   std::optional<size_t> find(std::string_view display) const;

@@ -695,23 +695,16 @@ class Loader {
     pp_.elsewhere = pp_.from != pp_.path;
     return std::jthread([this] {
       const auto start = std::chrono::steady_clock::now();
-      std::string bytes;
+      std::string why;
+      bool exists = false;
       try {
-        bytes = read_file(pp_.from);
-      } catch (const std::exception& e) {
-        pp_.why = std::string("no stored analyses (") + e.what() + ")";
+        pp_.read = pp_.cache.load_file(pp_.from, *pp_.identity, &why, &exists);
+      } catch (const std::exception& e) {  // out of memory: the load goes on without it
+        why = e.what();
       }
-      if (pp_.why.empty()) {
-        std::string why;
-        try {
-          pp_.read = pp_.cache.load(std::move(bytes), *pp_.identity, &why);
-        } catch (const std::exception& e) {  // out of memory: the load goes on without it
-          why = e.what();
-        }
-        if (!pp_.read) {
-          pp_.why = pp_.from + " ignored: " + why;
-          pp_.rejected = true;
-        }
+      if (!pp_.read) {
+        pp_.why = exists ? pp_.from + " ignored: " + why : "no stored analyses (" + why + ")";
+        pp_.rejected = exists;
       }
       pp_.read_seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -157,6 +157,33 @@ TEST(AnalysisCache, StreamedFileHasTheSameBytes) {
   EXPECT_EQ(written, cache_file_bytes(kIdentity, entries));
 }
 
+TEST(AnalysisCache, FilesAreCheckedBeforeBeingReadWhole) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("dbtpy-analysis-cache-file-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto write = [&](const std::string& name, const std::string& bytes) {
+    std::ofstream(dir / name, std::ios::binary) << bytes;
+    return dir / name;
+  };
+  AnalysisCache cache;
+  std::string why;
+  bool exists = true;
+  EXPECT_FALSE(cache.load_file(dir / "missing.bin", kIdentity, &why, &exists));
+  EXPECT_FALSE(exists);
+  EXPECT_NE(why.find("missing.bin"), std::string::npos) << why;
+  // dbt's own msgpack (what DBT_PARTIAL_PARSE_FILE_PATH names for dbt).
+  EXPECT_FALSE(
+      cache.load_file(write("dbt.msgpack", std::string(100000, '\x85')), kIdentity, &why, &exists));
+  EXPECT_TRUE(exists);
+  EXPECT_EQ(why, "not a dbtpy partial parse file");
+  EXPECT_FALSE(cache.load_file(write("short.bin", "DBT"), kIdentity, &why, &exists));
+  EXPECT_TRUE(cache.load_file(write("good.bin", small_file(sha256_hex("a"), sha256_hex("b"))),
+                              kIdentity, &why, &exists))
+      << why;
+  EXPECT_EQ(cache.size(), 2u);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(AnalysisCache, AnotherBuildOrVersionIsIgnored) {
   const std::string file = small_file(sha256_hex("a"), sha256_hex("b"));
   AnalysisCache cache;
