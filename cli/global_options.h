@@ -20,6 +20,10 @@ struct GlobalOptions {
   bool quiet = false;
   bool no_color = false;
   bool debug = false;
+  // --partial-parse / --no-partial-parse or $DBT_PARTIAL_PARSE: 1 on, -1 off, 0 neither given
+  // (then dbt_project.yml `flags: {partial_parse: ...}`, else on).
+  int partial_parse = 0;
+  std::optional<std::string> partial_parse_file;  // --partial-parse-file-path
 };
 
 }  // namespace dbtpy::cli

@@ -29,6 +29,17 @@ void add_global_flags(CLI::App& app, dbtpy::cli::GlobalOptions& g) {
   app.add_flag("-q,--quiet", g.quiet, "Print only results and errors");
   app.add_flag("--no-color", g.no_color, "Never colour output");
   app.add_flag("--debug", g.debug, "Print debug logs to stderr");
+  // dbt's flag and env var: the click flag pair maps to a count (1 on, -1 off, 0 unset), the
+  // last one given winning as in click; the env var takes dbt's boolean spellings.
+  app.add_flag("--partial-parse,!--no-partial-parse", g.partial_parse,
+               "Reuse the stored analyses of unchanged Python files (default: on)")
+      ->envname("DBT_PARTIAL_PARSE")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.add_option("--partial-parse-file-path", g.partial_parse_file,
+                 "Read the stored analyses from this file instead of "
+                 "<target-path>/dbtpy/partial_parse.bin")
+      ->envname("DBT_PARTIAL_PARSE_FILE_PATH")
+      ->check(CLI::ExistingFile);
 }
 
 }  // namespace

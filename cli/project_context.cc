@@ -38,6 +38,9 @@ compiler::LoadOptions load_options(Invocation& inv, Json vars) {
   o.env = profiles::process_env();
   o.redactor = inv.redactor;
   if (inv.globals.manifest) o.dbt_manifest = fs::path(*inv.globals.manifest);
+  if (inv.globals.partial_parse != 0) o.partial_parse = inv.globals.partial_parse > 0;
+  if (inv.globals.partial_parse_file)
+    o.partial_parse_file = fs::path(*inv.globals.partial_parse_file);
   return o;
 }
 

@@ -1,10 +1,12 @@
 #include "compiler/project_loader.h"
 
+#include <fmt/format.h>
 #include <malloc.h>  // malloc_trim
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -20,6 +22,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "compiler/analysis_cache.h"
 #include "compiler/config_builder.h"
 #include "compiler/config_merge.h"
 #include "compiler/dbt_manifest.h"
@@ -29,6 +32,7 @@
 #include "compiler/relation_naming.h"
 #include "compiler/sql_node.h"
 #include "compiler/unique_id_order.h"
+#include "profiles/yaml_reader.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/hash.h"
@@ -91,6 +95,26 @@ struct PythonResult {
   std::vector<Json> config_calls;       // dbt.config(...) calls, in order
   std::vector<Diagnostic> diagnostics;  // the analysis's, reported with the node's
   bool has_errors = false;
+};
+
+// Partial parsing during one load (LoadOptions::partial_parse): the stored analyses, looked up
+// for every Python file before the workers start (then only read), and the entries the workers
+// make for files they analyze (one slot per Python file, by SourceFile::result: no locks).
+struct PartialParse {
+  bool read = false;       // look analyses up in `cache`
+  bool write = false;      // store the analyses of this load
+  bool rejected = false;   // a cache file was there but could not be used
+  bool elsewhere = false;  // read from --partial-parse-file-path, so `path` has no copy yet
+  std::string from;        // where it is read
+  std::string why;         // for the debug log: why nothing was reused
+  std::string path;        // where it is written
+  std::optional<AnalyzerIdentity> identity;
+  AnalysisCache cache;
+  std::vector<int32_t> entry;           // per Python file: its entry in `cache`, -1 when none
+  std::vector<char> reused;             // per Python file: 1 when its analysis came from `cache`
+  std::vector<EntryArena> arenas;       // per worker: the bytes of `fresh`
+  std::vector<std::string_view> fresh;  // per Python file analyzed: its new entry (if writing)
+  double read_seconds = 0;
 };
 
 // What one worker found while resolving nodes in parallel; merged into the project after.
@@ -271,6 +295,7 @@ class Loader {
     PhaseTimer clock("load");
     discover_packages(project_ctx);
     compute_vars();
+    cache_reading_ = start_partial_parse();
     discover_files();
     clock.lap("discover files");
     read_files();
@@ -595,13 +620,14 @@ class Loader {
     }
     const AnalyzeFn analyze =
         options_.analyze ? options_.analyze : AnalyzeFn(&python::analyze_without_calls);
+    match_partial_parse(cache_reading_, workers);
     std::vector<FileReader> readers(workers);
     parallel_for(work.size(), threads(), [&](size_t w, size_t worker) {
       SourceFile& f = files_[work[w]];
       FileReader& reader = readers[worker];
       if (f.kind == FileKind::kPython) {
         const size_t k = f.result;
-        analyze_python(f, reader, analyze);
+        analyze_python(f, reader, analyze, worker);
         if (nodes_built.load(std::memory_order_acquire)) {
           Pending& p = pending_[python_pending_[k]];
           resolve_pending(p, &out_.python_models[k], findings_[worker]);
@@ -617,6 +643,139 @@ class Loader {
         nodes_built.store(true, std::memory_order_release);
       }
     });
+    store_partial_parse();
+  }
+
+  // ---- partial parsing ------------------------------------------------------------------
+
+  // dbt's order: the CLI's flag or $DBT_PARTIAL_PARSE (LoadOptions::partial_parse), then
+  // `flags: {partial_parse: ...}` in the root dbt_project.yml, then on.
+  bool partial_parse_enabled() const {
+    if (options_.partial_parse) return *options_.partial_parse;
+    const DbtProjectFile& root = packages_[0].project;
+    // Looked up by iterating: a const yaml-cpp lookup of a missing key yields a node that
+    // throws on use.
+    auto find = [](const YAML::Node& map, const char* key) {
+      if (map.IsMap())
+        for (const auto& e : map)
+          if (e.first.IsScalar() && e.first.Scalar() == key) return e.second;
+      return YAML::Node(YAML::NodeType::Undefined);
+    };
+    const YAML::Node value = find(find(root.raw, "flags"), "partial_parse");
+    if (!value.IsDefined() || value.IsNull()) return true;
+    bool on = true;
+    if (!value.IsScalar() || !YAML::convert<bool>::decode(value, on)) {
+      throw_usage_error("DBTPY203", "`flags: partial_parse:` must be true or false",
+                        "write `partial_parse: false` (or true) under `flags:`", root.file,
+                        profiles::yaml_line(value), profiles::yaml_column(value));
+    }
+    return on;
+  }
+
+  // Before files are discovered: decides whether the stored analyses are read and the new ones
+  // written, and starts reading them on a thread of their own (they are needed only once the
+  // files are known). Joined by match_partial_parse; touches nothing but pp_ until then.
+  std::jthread start_partial_parse() {
+    if (options_.analyze) return {};  // a test's analyzer: neither reuse nor store its results
+    const bool enabled = partial_parse_enabled();
+    pp_.identity = running_analyzer_identity();
+    if (!pp_.identity) {
+      pp_.why = "off (the binary holding the analyzer has no GNU build-id)";
+      return {};
+    }
+    pp_.path = (out_.target_dir / "dbtpy" / "partial_parse.bin").string();
+    pp_.write = true;
+    if (!enabled) {
+      pp_.why =
+          "off (--no-partial-parse, DBT_PARTIAL_PARSE=false or `flags: {partial_parse: "
+          "false}`): every Python file is analyzed";
+      return {};
+    }
+    pp_.from = options_.partial_parse_file ? options_.partial_parse_file->string() : pp_.path;
+    pp_.elsewhere = pp_.from != pp_.path;
+    return std::jthread([this] {
+      const auto start = std::chrono::steady_clock::now();
+      std::string why;
+      bool exists = false;
+      try {
+        pp_.read = pp_.cache.load_file(pp_.from, *pp_.identity, &why, &exists);
+      } catch (const std::exception& e) {  // out of memory: the load goes on without it
+        why = e.what();
+      }
+      if (!pp_.read) {
+        pp_.why = exists ? pp_.from + " ignored: " + why : "no stored analyses (" + why + ")";
+        pp_.rejected = exists;
+      }
+      pp_.read_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    });
+  }
+
+  // Before the workers start: finds each Python file's stored entry (the table the workers
+  // then only read) and makes room for the new entries.
+  void match_partial_parse(std::jthread& reading, size_t workers) {
+    if (reading.joinable()) reading.join();
+    if (!pp_.why.empty()) spdlog::debug("partial parse: {}", pp_.why);
+    if (!pp_.write) return;
+    pp_.fresh.resize(python_.size());
+    pp_.arenas.resize(workers);
+    if (!pp_.read) return;
+    pp_.entry.assign(python_.size(), -1);
+    pp_.reused.assign(python_.size(), 0);
+    for (const SourceFile& f : files_) {
+      if (f.kind != FileKind::kPython) continue;
+      if (auto e = pp_.cache.find(f.display)) pp_.entry[f.result] = static_cast<int32_t>(*e);
+    }
+    pp_.cache.drop_index();  // `entry` says it all now
+  }
+
+  // Worker side, file `k`: its stored analysis when the file's bytes are those it was made
+  // from. Thread-safe for distinct files.
+  bool reuse_analysis(size_t k, std::string_view checksum, python::PythonAnalysis* out) {
+    if (!pp_.read || pp_.entry[k] < 0) return false;
+    const auto e = static_cast<size_t>(pp_.entry[k]);
+    if (!pp_.cache.same_content(e, checksum) || !pp_.cache.decode(e, out)) return false;
+    pp_.reused[k] = 1;
+    return true;
+  }
+
+  // After the workers: writes the analyses of this load's Python files when they differ from
+  // what was stored (a file analyzed anew, an entry without its file). Never fails the load.
+  void store_partial_parse() {
+    if (!pp_.write) return;
+    const auto start = std::chrono::steady_clock::now();
+    size_t reused = 0, analyzed = 0;
+    std::vector<std::string_view> entries;
+    entries.reserve(python_.size());
+    for (size_t k = 0; k < python_.size(); ++k) {
+      if (pp_.read && pp_.reused[k]) {
+        ++reused;
+        entries.push_back(pp_.cache.entry_bytes(static_cast<size_t>(pp_.entry[k])));
+      } else if (!pp_.fresh[k].empty()) {
+        ++analyzed;
+        entries.push_back(pp_.fresh[k]);
+      }
+    }
+    const bool changed =
+        analyzed > 0 || reused != pp_.cache.size() || pp_.rejected || !pp_.read || pp_.elsewhere;
+    std::string outcome = "unchanged, not written";
+    if (changed) {
+      try {
+        write_cache_file(pp_.path, *pp_.identity, entries);
+        size_t bytes = 0;
+        for (const auto& e : entries)
+          bytes += e.size();
+        outcome = fmt::format("written ({} entries, {} KB)", entries.size(), bytes / 1024);
+      } catch (const std::exception& e) {
+        outcome = std::string("not written: ") + e.what();
+      }
+    }
+    spdlog::debug(
+        "partial parse: {} of {} Python files' analyses reused, {} analyzed; stored analyses "
+        "read in {:.3f}s (beside file discovery), {} in {:.3f}s",
+        reused, python_.size(), python_.size() - reused, pp_.read_seconds, outcome,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    pp_ = PartialParse{};  // the stored bytes and new entries are not needed any more
   }
 
   // What node building needs before configs can be resolved (on one thread; Python workers
@@ -654,12 +813,16 @@ class Loader {
   }
 
   // Thread-safe for distinct files: writes the file's entry, its PythonResult and ModelIR.
-  void analyze_python(SourceFile& f, FileReader& reader, const AnalyzeFn& analyze) {
+  void analyze_python(SourceFile& f, FileReader& reader, const AnalyzeFn& analyze, size_t worker) {
     PythonResult& r = python_[f.result];
     if (!reader.read(f.absolute, &r.read_error)) return;
     ModelIR& ir = out_.python_models[f.result];
     ir.checksum = sha256_hex(reader.data());
-    python::PythonAnalysis analysis = analyze(reader.data(), f.display);
+    python::PythonAnalysis analysis;
+    if (!reuse_analysis(f.result, ir.checksum, &analysis)) {
+      analysis = analyze(reader.data(), f.display);
+      if (pp_.write) pp_.fresh[f.result] = pp_.arenas[worker].add(f.display, ir.checksum, analysis);
+    }
     r.has_errors = has_errors(analysis.diagnostics);
     r.diagnostics = std::move(analysis.diagnostics);
     r.config_calls = exact(std::move(analysis.config_calls));
@@ -2045,6 +2208,8 @@ class Loader {
   std::vector<PythonResult> python_;    // by SourceFile::result of Python files
   std::vector<size_t> python_pending_;  // Python file ordinal -> its index in pending_
   std::vector<Findings> findings_;      // per worker, of resolve_pending in both phases
+  PartialParse pp_;
+  std::jthread cache_reading_;  // start_partial_parse's reader, joined before Python files
   std::vector<Pending> pending_;
   std::vector<NodeOrigin> enabled_origins_;  // parallel to the enabled nodes before sorting
   std::vector<Edge> dag_edges_;              // every parent of every node, by child

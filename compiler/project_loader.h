@@ -8,7 +8,9 @@
 //      files analyzed in the same pass while one worker builds the nodes, each Python model's
 //      config and relation resolved right after its analysis once the nodes exist — then
 //      relation naming of the rest (dbt's manifest.json, when present, names non-Python
-//      relations), ref/source resolution and the DAG. Folder walks, node building, ref
+//      relations), ref/source resolution and the DAG. With partial parsing (LoadOptions::
+//      partial_parse), a Python file whose bytes are unchanged takes its stored analysis
+//      (compiler/analysis_cache.h) instead of being analyzed. Folder walks, node building, ref
 //      resolution and DAG lookups use the same pool; results join in a fixed order, so output
 //      and diagnostics do not depend on the thread count.
 // Problems in models or properties files become diagnostics in the Project (other files
@@ -42,6 +44,17 @@ struct LoadOptions {
   std::optional<std::filesystem::path> dbt_manifest;
   int threads = 0;    // file analysis threads; 0: the machine's cores (at most 8)
   AnalyzeFn analyze;  // null: python::analyze_without_calls
+  // Partial parsing, as dbt's --partial-parse: Python files whose bytes and path are unchanged
+  // reuse the analysis stored in <target-path>/dbtpy/partial_parse.bin (compiler/
+  // analysis_cache.h); everything else is resolved as usual. Unset: the root dbt_project.yml's
+  // `flags: {partial_parse: ...}`, else on (the CLI sets it from --[no-]partial-parse and
+  // $DBT_PARTIAL_PARSE, which dbt ranks above the project flag). Off, the file is not read but
+  // is still written, as dbt writes partial_parse.msgpack either way. A non-null `analyze` (a
+  // test's analyzer, whose results must not be mixed with the real one's) turns both off.
+  std::optional<bool> partial_parse;
+  // dbt's --partial-parse-file-path: the cache is read from this file instead (and still
+  // written to the target path).
+  std::optional<std::filesystem::path> partial_parse_file;
 };
 
 // Step 1. Throws dbtpy::Error (kUsage) when dbt_project.yml is missing or invalid.

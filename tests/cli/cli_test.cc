@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -53,10 +54,11 @@ class CliTest : public ::testing::Test {
   // Runs dbtpy with a clean, predictable environment (no DBT_PROFILES_DIR, HOME in a temp
   // folder) plus `env` assignments.
   Result run(const std::vector<std::string>& args, const std::string& env = "") {
-    std::string cmd =
-        "cd " + shell_quote(cwd_.string()) +
-        " && env -u DBT_PROFILES_DIR -u DBTPY_TARGET HOME=" + shell_quote(home_.path().string()) +
-        " " + env + " " + shell_quote(std::string(DBTPY_BINARY_DIR) + "/cli/dbtpy");
+    std::string cmd = "cd " + shell_quote(cwd_.string()) +
+                      " && env -u DBT_PROFILES_DIR -u DBTPY_TARGET -u DBT_PARTIAL_PARSE "
+                      "-u DBT_PARTIAL_PARSE_FILE_PATH HOME=" +
+                      shell_quote(home_.path().string()) + " " + env + " " +
+                      shell_quote(std::string(DBTPY_BINARY_DIR) + "/cli/dbtpy");
     for (const auto& a : args)
       cmd += " " + shell_quote(a);
     fs::path err = home_.path() / "stderr.txt";
@@ -210,13 +212,11 @@ TEST_F(CliTest, ParseWritesTheManifestAndOneSummaryLine) {
   EXPECT_EQ(clv["config_provenance"]["meta"], "properties");
   EXPECT_EQ(m["nodes"]["source.jaffle_py.jaffle_raw.exchange_rates"]["relation"]["rendered"],
             "ANALYTICS.raw_landing.\"exchange_rates\"");
-  // No temp files left next to it.
-  size_t files = 0;
-  for (const auto& e : fs::directory_iterator(project / "target/dbtpy")) {
-    (void)e;
-    ++files;
-  }
-  EXPECT_EQ(files, 1u);
+  // No temp files left next to it (the partial parse file is the loader's).
+  std::set<std::string> files;
+  for (const auto& e : fs::directory_iterator(project / "target/dbtpy"))
+    files.insert(e.path().filename().string());
+  EXPECT_EQ(files, (std::set<std::string>{"manifest.json", "partial_parse.bin"}));
 
   Result json = run({"parse", "--project-dir", project.string(), "--log-format", "json"});
   Json event = Json::parse(json.lines().at(0));
@@ -325,6 +325,78 @@ TEST_F(CliTest, SecretsAreNeitherNeededNorPrinted) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.find("dapi-super-secret"), std::string::npos);
   EXPECT_EQ(r.err.find("dapi-super-secret"), std::string::npos);
+}
+
+// Partial parsing: a second run reuses every stored analysis and prints exactly what the first
+// printed; the switches are dbt's.
+std::string reuse_line(const std::string& err) {
+  const size_t at = err.find("partial parse: ");
+  const size_t reused = err.find(" reused", at);
+  if (at == std::string::npos || reused == std::string::npos) return "";
+  const size_t start = err.rfind("partial parse: ", reused);
+  return err.substr(start + 15, reused - start - 15);
+}
+
+TEST_F(CliTest, PartialParseRunsPrintWhatFullRunsPrint) {
+  fs::path project = example_copy();
+  Result ls_cold = run({"ls", "--project-dir", project.string(), "--output", "json", "--debug"});
+  ASSERT_EQ(ls_cold.exit_code, 0) << ls_cold.err;
+  EXPECT_EQ(reuse_line(ls_cold.err), "0 of 6 Python files' analyses");
+  Result ls_warm = run({"ls", "--project-dir", project.string(), "--output", "json", "--debug"});
+  EXPECT_EQ(reuse_line(ls_warm.err), "6 of 6 Python files' analyses");
+  EXPECT_EQ(ls_warm.out, ls_cold.out);
+
+  ASSERT_EQ(run({"parse", "--project-dir", project.string(), "--no-partial-parse"}).exit_code, 0);
+  const std::string cold = slurp(project / "target/dbtpy/manifest.json");
+  Result warm = run({"parse", "--project-dir", project.string(), "--debug"});
+  ASSERT_EQ(warm.exit_code, 0) << warm.err;
+  EXPECT_EQ(reuse_line(warm.err), "6 of 6 Python files' analyses");
+  EXPECT_EQ(slurp(project / "target/dbtpy/manifest.json"), cold);
+
+  // Invalid models: the same diagnostics and exit code from stored analyses.
+  fs::path broken = work_.path() / "broken_models";
+  fs::copy(fixture("broken_models"), broken, fs::copy_options::recursive);
+  fs::remove_all(broken / "target");
+  Result first = run({"ls", "--project-dir", broken.string(), "--no-color"});
+  Result second = run({"ls", "--project-dir", broken.string(), "--no-color"});
+  EXPECT_EQ(first.exit_code, 1);
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_EQ(second.err, first.err);
+  EXPECT_EQ(second.out, first.out);
+  EXPECT_TRUE(fs::exists(broken / "target/dbtpy/partial_parse.bin"));
+}
+
+TEST_F(CliTest, PartialParseSwitches) {
+  fs::path project = example_copy();
+  const std::string dir = project.string();
+  ASSERT_EQ(run({"ls", "--project-dir", dir}).exit_code, 0);
+  EXPECT_EQ(reuse_line(run({"ls", "--project-dir", dir, "--debug", "--no-partial-parse"}).err),
+            "0 of 6 Python files' analyses");
+  EXPECT_EQ(reuse_line(run({"ls", "--project-dir", dir, "--debug"}, "DBT_PARTIAL_PARSE=False").err),
+            "0 of 6 Python files' analyses");
+  // The flag outranks the env var; the last flag wins.
+  EXPECT_EQ(reuse_line(run({"ls", "--project-dir", dir, "--debug", "--partial-parse"},
+                           "DBT_PARTIAL_PARSE=0")
+                           .err),
+            "6 of 6 Python files' analyses");
+  EXPECT_EQ(reuse_line(run({"ls", "--project-dir", dir, "--debug", "--partial-parse",
+                            "--no-partial-parse"})
+                           .err),
+            "0 of 6 Python files' analyses");
+  Result bad = run({"ls", "--project-dir", dir}, "DBT_PARTIAL_PARSE=sometimes");
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  Result missing = run({"ls", "--project-dir", dir, "--partial-parse-file-path", dir + "/nope"});
+  EXPECT_EQ(missing.exit_code, 2) << missing.err;
+  Result elsewhere = run({"ls", "--project-dir", dir, "--debug", "--partial-parse-file-path",
+                          dir + "/target/dbtpy/partial_parse.bin"});
+  EXPECT_EQ(reuse_line(elsewhere.err), "6 of 6 Python files' analyses");
+
+  // An unwritable target: still exit 0 (parse fails only for its own manifest).
+  fs::remove_all(project / "target");
+  std::ofstream(project / "target") << "a file where the folder should be";
+  Result ls = run({"ls", "--project-dir", dir, "--debug"});
+  EXPECT_EQ(ls.exit_code, 0) << ls.err;
+  EXPECT_NE(ls.err.find("not written"), std::string::npos) << ls.err;
 }
 
 }  // namespace

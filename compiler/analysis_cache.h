@@ -1,0 +1,115 @@
+#pragma once
+// The on-disk store behind partial parsing: <target-path>/dbtpy/partial_parse.bin keeps each
+// Python model file's analysis (python::analyze_without_calls), keyed by the file's display
+// path and the SHA-256 of its bytes. The analysis is a pure function of those two, so a hit is
+// reused as is, with no invalidation rules: configs, refs, relations and the DAG are still
+// resolved from it on every run. The file records which analyzer wrote it (the GNU build-id of
+// the binary holding the analyzer, and dbtpy's version) and is ignored as a whole when that,
+// its format version or its payload checksum does not match, so a rebuilt dbtpy never reuses
+// another build's results and a damaged file is never half-trusted.
+//
+// Layout (integers are LEB128 varints unless sized): magic "DBTPYPP\n", u32 LE format version,
+// build-id and version as length-prefixed bytes, entry count, payload size, u64 LE checksum of
+// the entries, then the entries, each length-prefixed: display path, 32 raw SHA-256 bytes,
+// value (see analysis_cache.cc).
+//
+// Thread-safety: a loaded AnalysisCache is only read; find/same_content/decode may be called
+// from many threads at once. encode_entry and cache_file_bytes are pure.
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "compiler/python/analysis.h"
+
+namespace dbtpy::compiler {
+
+// Who wrote a cache file.
+struct AnalyzerIdentity {
+  std::string build_id;  // raw bytes of the GNU build-id note
+  std::string version;   // dbtpy's kVersion
+};
+
+// The identity of the running analyzer: the build-id of the loaded object (executable or
+// shared library) that holds python::analyze_without_calls. nullopt when that object has no
+// build-id note (then partial parsing is off: a rebuilt analyzer could not be told apart).
+std::optional<AnalyzerIdentity> running_analyzer_identity();
+
+class AnalysisCache {
+ public:
+  // Takes a whole cache file's bytes. On any problem (foreign file, other format, analyzer or
+  // build, truncation, checksum mismatch, malformed entry table) returns false, leaves the
+  // cache empty and sets *why to a short reason for the debug log.
+  bool load(std::string bytes, const AnalyzerIdentity& identity, std::string* why);
+
+  // Reads and loads the file at `path`. Its magic is read first, so a foreign file (say dbt's
+  // partial_parse.msgpack named by DBT_PARTIAL_PARSE_FILE_PATH, often hundreds of MB) is
+  // refused without being read whole. *exists tells a missing or unreadable file (false) from
+  // one that was refused (true).
+  bool load_file(const std::filesystem::path& path, const AnalyzerIdentity& identity,
+                 std::string* why, bool* exists);
+
+  size_t size() const { return entries_.size(); }
+  // The entry stored for `display`, if any.
+  std::optional<size_t> find(std::string_view display) const;
+  // Frees the lookup table behind find() (about 1 MB at 10,000 entries) once every file has
+  // been looked up; find() then finds nothing. Not while other threads call find().
+  void drop_index();
+  // True when entry `i` was made from file bytes whose SHA-256 is `sha256_hex` (lowercase).
+  bool same_content(size_t i, std::string_view sha256_hex) const;
+  // Entry `i`'s analysis (without `calls`). False when its value is malformed: the caller
+  // analyzes the file instead.
+  bool decode(size_t i, python::PythonAnalysis* out) const;
+  // Entry `i` as stored (its length prefix excluded), to write it again unchanged.
+  std::string_view entry_bytes(size_t i) const { return entries_[i].all; }
+
+ private:
+  struct Entry {
+    std::string_view all;  // display + sha + value
+    std::string_view sha;  // 32 raw bytes
+    std::string_view value;
+  };
+  std::string bytes_;
+  std::vector<Entry> entries_;
+  std::unordered_map<std::string_view, size_t> index_;  // display -> entry
+};
+
+// Appends one entry (display path, content hash, analysis; `calls` is not stored) to *out. False,
+// with *out unchanged, when the analysis cannot be stored: JSON nested deeper than the reader
+// accepts, or a JSON type the analyzer never produces (binary, discarded).
+bool encode_entry(std::string_view display, std::string_view sha256_hex,
+                  const python::PythonAnalysis& analysis, std::string* out);
+
+// Entries made by one thread, kept in large blocks: 10,000 strings of a few hundred bytes each
+// cost about twice their size in heap overhead and growth slack. Views stay valid while the
+// arena lives. Not thread-safe: one per worker.
+class EntryArena {
+ public:
+  // encode_entry into the arena; empty when the analysis cannot be stored.
+  std::string_view add(std::string_view display, std::string_view sha256_hex,
+                       const python::PythonAnalysis& analysis);
+
+ private:
+  std::string scratch_;
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  size_t used_ = 0;      // bytes used in the last block
+  size_t capacity_ = 0;  // size of the last block
+};
+
+// A whole cache file holding `entries` (each from encode_entry, EntryArena or
+// AnalysisCache::entry_bytes), in the given order.
+std::string cache_file_bytes(const AnalyzerIdentity& identity,
+                             const std::vector<std::string_view>& entries);
+
+// The same bytes written to `path` atomically (util/fs.h AtomicFileWriter, rename only: the
+// file is derived and rewritten when lost), streamed without assembling them in memory.
+// Throws std::runtime_error naming the file on failure; the previous file is then untouched.
+void write_cache_file(const std::filesystem::path& path, const AnalyzerIdentity& identity,
+                      const std::vector<std::string_view>& entries);
+
+}  // namespace dbtpy::compiler
