@@ -21,6 +21,7 @@
 #include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "compiler/analysis_cache.h"
 #include "compiler/config_builder.h"
@@ -775,7 +776,10 @@ class Loader {
         "read in {:.3f}s (beside file discovery), {} in {:.3f}s",
         reused, python_.size(), python_.size() - reused, pp_.read_seconds, outcome,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    pp_ = PartialParse{};  // the stored bytes and new entries are not needed any more
+    // The stored bytes and new entries are not needed any more. Moved out and destroyed, not
+    // assigned over: libstdc++'s move assignment from an empty (short) string keeps the target's
+    // buffer, which kept the 3.3 MB of stored analyses alive to the end (+3 MB peak RSS, 10k).
+    (void)std::exchange(pp_, PartialParse{});
   }
 
   // What node building needs before configs can be resolved (on one thread; Python workers
