@@ -1,8 +1,10 @@
 // End-to-end benchmark of `dbtpy parse` on synthetic projects of 1,000 and 10,000 Python
 // models: load dbt_project.yml and profiles.yml, analyze every file, resolve configs, refs and
 // relations, build the DAG and write target/dbtpy/manifest.json. Each measurement runs in a
-// forked child so its peak RSS (getrusage/wait4) is its own. Prints the numbers and the
-// command to reproduce them; never fails on timing.
+// forked child so its peak RSS (getrusage/wait4) is its own. Two rows per size: a full parse
+// (partial parsing off: every file analyzed, as on a first run; the stored analyses are still
+// written, as then) and a partial parse of the unchanged project (every analysis reused, as on
+// the next run). Prints the numbers and the command to reproduce them; never fails on timing.
 //
 //   parse_bench [--models N]... [--runs R] [--threads T] [--dir PATH] [--reuse] [--profile]
 //
@@ -46,10 +48,11 @@ struct Measurement {
 };
 
 // One parse, as `dbtpy parse` does it. Returns the number of error diagnostics.
-int parse_once(const fs::path& project_dir, int threads, size_t* models) {
+int parse_once(const fs::path& project_dir, int threads, bool partial, size_t* models) {
   compiler::LoadOptions o;
   o.env = profiles::process_env();
   o.threads = threads;
+  o.partial_parse = partial;
   compiler::DbtProjectFile header = compiler::read_project_header(project_dir, o);
   profiles::ProfileRequest r;
   r.project_dir = header.root;
@@ -66,7 +69,7 @@ int parse_once(const fs::path& project_dir, int threads, size_t* models) {
   return errors;
 }
 
-Measurement measure(const fs::path& project_dir, int threads) {
+Measurement measure(const fs::path& project_dir, int threads, bool partial) {
   int fds[2];
   if (::pipe(fds) != 0) std::abort();
   pid_t pid = ::fork();
@@ -76,7 +79,7 @@ Measurement measure(const fs::path& project_dir, int threads) {
     size_t models = 0;
     int errors = 0;
     try {
-      errors = parse_once(project_dir, threads, &models);
+      errors = parse_once(project_dir, threads, partial, &models);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "parse failed: %s\n", e.what());
       errors = -1;
@@ -114,7 +117,7 @@ void profile_once(const fs::path& project_dir, int threads) {
   auto start = std::chrono::steady_clock::now();
   double cpu0 = cpu_now();
   size_t models = 0;
-  int errors = parse_once(project_dir, threads, &models);
+  int errors = parse_once(project_dir, threads, /*partial=*/false, &models);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   struct rusage ru {};
   ::getrusage(RUSAGE_SELF, &ru);
@@ -188,30 +191,34 @@ int main(int argc, char** argv) {
       profile_once(project, threads);
       continue;
     }
-    std::vector<Measurement> ms;
-    measure(project, threads);  // warm-up: page cache, first manifest write
-    for (int r = 0; r < runs; ++r)
-      ms.push_back(measure(project, threads));
-    std::vector<double> secs, cpu;
-    long rss = 0;
-    for (const auto& m : ms) {
-      secs.push_back(m.seconds);
-      cpu.push_back(m.cpu_seconds);
-      rss = std::max(rss, m.peak_rss_kb);
-      if (m.errors != 0) std::printf("  WARNING: %d errors while parsing\n", m.errors);
+    for (bool partial : {false, true}) {
+      std::vector<Measurement> ms;
+      measure(project, threads, partial);  // warm-up: page cache, manifest and stored analyses
+      for (int r = 0; r < runs; ++r)
+        ms.push_back(measure(project, threads, partial));
+      std::vector<double> secs, cpu;
+      long rss = 0;
+      for (const auto& m : ms) {
+        secs.push_back(m.seconds);
+        cpu.push_back(m.cpu_seconds);
+        rss = std::max(rss, m.peak_rss_kb);
+        if (m.errors != 0) std::printf("  WARNING: %d errors while parsing\n", m.errors);
+      }
+      std::sort(secs.begin(), secs.end());
+      std::sort(cpu.begin(), cpu.end());
+      double load = 0;
+      if (FILE* f = std::fopen("/proc/loadavg", "r")) {
+        if (std::fscanf(f, "%lf", &load) != 1) load = 0;
+        std::fclose(f);
+      }
+      std::printf(
+          "  %s: wall min %.3f s, median %.3f s, max %.3f s over %d runs; CPU (user+sys) "
+          "median %.3f s; peak RSS %.1f MB; %zu models; load average %.1f\n",
+          partial ? "partial parse, no file changed" : "full parse (--no-partial-parse)",
+          secs.front(), secs[secs.size() / 2], secs.back(), runs, cpu[cpu.size() / 2],
+          static_cast<double>(rss) / 1024.0, ms.front().models, load);
     }
-    std::sort(secs.begin(), secs.end());
-    std::sort(cpu.begin(), cpu.end());
-    double load = 0;
-    if (FILE* f = std::fopen("/proc/loadavg", "r")) {
-      if (std::fscanf(f, "%lf", &load) != 1) load = 0;
-      std::fclose(f);
-    }
-    std::printf(
-        "  parse: wall min %.3f s, median %.3f s, max %.3f s over %d runs; CPU (user+sys) "
-        "median %.3f s; peak RSS %.1f MB; %zu models; load average %.1f\n\n",
-        secs.front(), secs[secs.size() / 2], secs.back(), runs, cpu[cpu.size() / 2],
-        static_cast<double>(rss) / 1024.0, ms.front().models, load);
+    std::printf("\n");
   }
   return 0;
 }
