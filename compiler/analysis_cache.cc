@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <system_error>
 #include <utility>
 
 #include "util/fs.h"
@@ -598,6 +599,15 @@ bool AnalysisCache::load(std::string bytes, const AnalyzerIdentity& identity, st
 bool AnalysisCache::load_file(const std::filesystem::path& path, const AnalyzerIdentity& identity,
                               std::string* why, bool* exists) {
   *exists = false;
+  // Only a regular file: opening a FIFO put there waits for a writer, and a device may never
+  // end.
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    *exists = true;
+    *why = "not a regular file";
+    return false;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     *why = "cannot read " + path.string() + ": " + std::strerror(errno);

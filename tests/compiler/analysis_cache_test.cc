@@ -3,6 +3,7 @@
 #include "compiler/analysis_cache.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -177,6 +178,13 @@ TEST(AnalysisCache, FilesAreCheckedBeforeBeingReadWhole) {
   EXPECT_TRUE(exists);
   EXPECT_EQ(why, "not a dbtpy partial parse file");
   EXPECT_FALSE(cache.load_file(write("short.bin", "DBT"), kIdentity, &why, &exists));
+  // A FIFO is refused without reading it (a read would wait for a writer forever); so is a
+  // folder.
+  ASSERT_EQ(::mkfifo((dir / "fifo.bin").c_str(), 0600), 0);
+  EXPECT_FALSE(cache.load_file(dir / "fifo.bin", kIdentity, &why, &exists));
+  EXPECT_EQ(why, "not a regular file");
+  std::filesystem::create_directories(dir / "folder.bin");
+  EXPECT_FALSE(cache.load_file(dir / "folder.bin", kIdentity, &why, &exists));
   EXPECT_TRUE(cache.load_file(write("good.bin", small_file(sha256_hex("a"), sha256_hex("b"))),
                               kIdentity, &why, &exists))
       << why;
