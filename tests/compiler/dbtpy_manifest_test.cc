@@ -338,9 +338,11 @@ TEST(DbtpyManifest, AFailedWriteLeavesThePreviousManifestAndNamesThePath) {
   std::signal(SIGXFSZ, old_handler);
   EXPECT_NE(error.find(path.string()), std::string::npos) << error;
   EXPECT_EQ(read_file(path), "previous");
-  for (const auto& entry : std::filesystem::directory_iterator(path.parent_path()))
-    if (entry.path().filename() != "partial_parse.bin")     // the loader's, written by load()
+  for (const auto& entry : std::filesystem::directory_iterator(path.parent_path())) {
+    if (entry.path().filename() != "partial_parse.bin") {   // the loader's, written by load()
       EXPECT_EQ(entry.path().filename(), "manifest.json");  // no temp file left behind
+    }
+  }
 }
 
 }  // namespace
