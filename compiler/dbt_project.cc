@@ -200,6 +200,19 @@ void render_dbt_project(DbtProjectFile& p, const profiles::JinjaValueContext& co
         invalid(p, e.value, "`" + key + "` must be a folder name", "e.g. `" + key + ": target`");
       }
       (key == "target-path" ? p.target_path : p.packages_install_path) = v.get<std::string>();
+    } else if (key == "flags" && !lenient) {
+      Json v = render();
+      if (!v.is_null() && !v.is_object())
+        invalid(p, e.value, "`flags:` must be a mapping", "e.g. `flags: {partial_parse: false}`");
+      auto it = v.is_object() ? v.find("partial_parse") : v.end();
+      if (v.is_object() && it != v.end() && !it->is_null()) {
+        if (!it->is_boolean()) {
+          invalid(p, find(e.value, "partial_parse"),
+                  "`flags: partial_parse:` must be true or false",
+                  "write `partial_parse: false` (or true) under `flags:`");
+        }
+        p.partial_parse = it->get<bool>();
+      }
     } else if (key == "quoting" || key == "models" || key == "seeds" || key == "snapshots" ||
                key == "sources") {
       Json v = render();

@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -36,6 +37,9 @@ struct DbtProjectFile {
   Json seeds = Json::object();
   Json snapshots = Json::object();
   Json sources = Json::object();
+  // `flags: {partial_parse: ...}` of the root project (dbt's project flags; installed
+  // packages' flags are not read, as dbt ignores them). Unset when not given.
+  std::optional<bool> partial_parse;
   YAML::Node raw;  // the parsed file, for the second step
 };
 

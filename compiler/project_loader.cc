@@ -33,7 +33,6 @@
 #include "compiler/relation_naming.h"
 #include "compiler/sql_node.h"
 #include "compiler/unique_id_order.h"
-#include "profiles/yaml_reader.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/hash.h"
@@ -652,25 +651,7 @@ class Loader {
   // dbt's order: the CLI's flag or $DBT_PARTIAL_PARSE (LoadOptions::partial_parse), then
   // `flags: {partial_parse: ...}` in the root dbt_project.yml, then on.
   bool partial_parse_enabled() const {
-    if (options_.partial_parse) return *options_.partial_parse;
-    const DbtProjectFile& root = packages_[0].project;
-    // Looked up by iterating: a const yaml-cpp lookup of a missing key yields a node that
-    // throws on use.
-    auto find = [](const YAML::Node& map, const char* key) {
-      if (map.IsMap())
-        for (const auto& e : map)
-          if (e.first.IsScalar() && e.first.Scalar() == key) return e.second;
-      return YAML::Node(YAML::NodeType::Undefined);
-    };
-    const YAML::Node value = find(find(root.raw, "flags"), "partial_parse");
-    if (!value.IsDefined() || value.IsNull()) return true;
-    bool on = true;
-    if (!value.IsScalar() || !YAML::convert<bool>::decode(value, on)) {
-      throw_usage_error("DBTPY203", "`flags: partial_parse:` must be true or false",
-                        "write `partial_parse: false` (or true) under `flags:`", root.file,
-                        profiles::yaml_line(value), profiles::yaml_column(value));
-    }
-    return on;
+    return options_.partial_parse.value_or(packages_[0].project.partial_parse.value_or(true));
   }
 
   // Before files are discovered: decides whether the stored analyses are read and the new ones
