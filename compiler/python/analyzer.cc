@@ -116,6 +116,7 @@ bool simple_literal(std::string_view src, const TokenVector& toks, const CallArg
 // before it is trimmed) instead of allocating and freeing them for each file.
 struct Scratch {
   TokenizeResult tokenized;
+  ParseResult parsed;
   std::vector<PyValue> positional;                        // evaluate_call's
   std::vector<std::pair<std::string, PyValue>> keywords;  // evaluate_call's
 
@@ -133,6 +134,10 @@ struct Scratch {
     tokenized.error = SyntaxErrorInfo{};
     if (positional.capacity() > 64) std::vector<PyValue>().swap(positional);
     if (keywords.capacity() > 64) std::vector<std::pair<std::string, PyValue>>().swap(keywords);
+    if (parsed.calls.capacity() > 4096 || parsed.call_args.capacity() > 4096 ||
+        parsed.arg_stack.capacity() > 4096) {
+      parsed = ParseResult{};
+    }
     positional.clear();
     keywords.clear();
   }
@@ -148,6 +153,7 @@ class Analyzer {
         out_(out),
         tr_(scratch.tokenized),
         tokens_(scratch.tokenized.tokens),
+        parsed_(scratch.parsed),
         positional_(scratch.positional),
         keywords_(scratch.keywords) {}
 
@@ -180,7 +186,7 @@ class Analyzer {
   void sort_diagnostics();
   void collect_imports(const ParseResult& pr);
   void reserve_results(const ParseResult& pr);
-  void evaluate_call(const CallSite& site);
+  void evaluate_call(const CallSite& site, std::span<const CallArgSpan> args);
   void interpret(const CallSite& site, const RecognizedCall& call,
                  const std::vector<PyValue>& positional,
                  const std::vector<std::pair<std::string, PyValue>>& keywords);
@@ -201,6 +207,7 @@ class Analyzer {
   PythonAnalysis& out_;
   TokenizeResult& tr_;  // the scratch's; tokens_ is its vector
   TokenVector& tokens_;
+  ParseResult& parsed_;  // the scratch's: its vectors keep their capacity from file to file
   std::vector<PyValue>& positional_;                        // evaluate_call's scratch
   std::vector<std::pair<std::string, PyValue>>& keywords_;  // evaluate_call's scratch
 };
@@ -280,7 +287,8 @@ void Analyzer::run() {
     sort_diagnostics();
     return;
   }
-  ParseResult pr = parse(src_, tokens_);
+  ParseResult& pr = parsed_;
+  parse(src_, tokens_, pr);
   if (pr.error.present) {
     syntax_error(pr.error);
     recover_calls(static_cast<uint32_t>(tokens_.size()), pr.error.offset, pr.error.offset);
@@ -296,7 +304,7 @@ void Analyzer::run() {
   docstring(pr);
   reserve_results(pr);
   for (const CallSite& site : pr.calls)
-    evaluate_call(site);
+    evaluate_call(site, pr.args(site));
   structure(pr);
   sort_diagnostics();
 }
@@ -313,6 +321,7 @@ void Analyzer::recover_calls(uint32_t limit, uint32_t skip_from, uint32_t skip_t
     if (!named(i, "dbt") || (i > 0 && tokens_[i - 1].kind == Tok::kDot)) continue;
     if (!is(i + 1, Tok::kDot)) continue;
     CallSite site;
+    std::vector<CallArgSpan> args;
     uint32_t open = 0;
     if (named(i + 2, "ref") && is(i + 3, Tok::kLPar)) {
       site.kind = CallKind::kRef;
@@ -353,7 +362,7 @@ void Analyzer::recover_calls(uint32_t limit, uint32_t skip_from, uint32_t skip_t
           arg.name_tok = arg_begin;
           arg.begin = arg_begin + 2;
         }
-        site.args.push_back(arg);
+        args.push_back(arg);
       }
       if (end_of_arg) arg_begin = j + 1;
       if (depth == 0) {
@@ -373,7 +382,8 @@ void Analyzer::recover_calls(uint32_t limit, uint32_t skip_from, uint32_t skip_t
     alone.push_back(end);
     if (parse(src_, alone).error.present) continue;
     site.callee_tok = i;
-    evaluate_call(site);
+    site.args_count = static_cast<uint32_t>(args.size());
+    evaluate_call(site, args);
   }
 }
 
@@ -412,7 +422,7 @@ void Analyzer::reserve_results(const ParseResult& pr) {
   out_.meta_keys_used.reserve(count[static_cast<size_t>(CallKind::kMetaGet)]);
 }
 
-void Analyzer::evaluate_call(const CallSite& site) {
+void Analyzer::evaluate_call(const CallSite& site, std::span<const CallArgSpan> args) {
   RecognizedCall call;
   call.kind = site.kind;
   call.where = tok_loc(site.callee_tok);
@@ -422,19 +432,20 @@ void Analyzer::evaluate_call(const CallSite& site) {
   std::vector<std::pair<std::string, PyValue>>& keywords = keywords_;
   positional.clear();
   keywords.clear();
-  const size_t n_keywords = static_cast<size_t>(
-      std::count_if(site.args.begin(), site.args.end(),
-                    [](const CallArgSpan& a) { return a.kind == CallArgSpan::Kind::kKeyword; }));
-  positional.reserve(site.args.size() - n_keywords);
+  const size_t n_keywords =
+      static_cast<size_t>(std::count_if(args.begin(), args.end(), [](const CallArgSpan& a) {
+        return a.kind == CallArgSpan::Kind::kKeyword;
+      }));
+  positional.reserve(args.size() - n_keywords);
   keywords.reserve(n_keywords);
   // The JSON form of the arguments: for PythonAnalysis::calls, and for dbt.config(), whose
   // arguments are interpreted from it.
   const bool json_args = keep_calls_ || site.kind == CallKind::kConfig;
   if (json_args) {
-    call.positional.reserve(site.args.size() - n_keywords);
+    call.positional.reserve(args.size() - n_keywords);
     call.keywords.reserve(n_keywords);
   }
-  for (const CallArgSpan& arg : site.args) {
+  for (const CallArgSpan& arg : args) {
     if (arg.kind == CallArgSpan::Kind::kStar || arg.kind == CallArgSpan::Kind::kDoubleStar) {
       bool star = arg.kind == CallArgSpan::Kind::kStar;
       diag("DBTPY122", tok_loc(arg.begin - 1),

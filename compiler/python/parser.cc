@@ -1059,13 +1059,26 @@ bool name_equals_non_ascii(std::string_view source, const Token& t, std::string_
 
 ParseResult parse(std::string_view source, const TokenVector& tokens) {
   ParseResult result;
-  if (tokens.empty()) {
-    result.empty_module = true;
-    return result;
-  }
-  detail::Parser parser(source, tokens, result);
-  parser.parse_file();
+  parse(source, tokens, result);
   return result;
+}
+
+void parse(std::string_view source, const TokenVector& tokens, ParseResult& out) {
+  out.calls.clear();
+  out.call_args.clear();
+  out.arg_stack.clear();
+  out.model_defs.clear();
+  out.import_toks.clear();
+  out.docstring_begin = -1;
+  out.docstring_end = -1;
+  out.empty_module = false;
+  out.error = SyntaxErrorInfo{};
+  if (tokens.empty()) {
+    out.empty_module = true;
+    return;
+  }
+  detail::Parser parser(source, tokens, out);
+  parser.parse_file();
 }
 
 bool expression_runs_to_end(std::string_view source, const TokenVector& tokens, size_t from) {

@@ -5,6 +5,7 @@
 // arguments, `def model` facts, imports and the module docstring. Nesting is bounded, so no
 // input can overflow the stack. Pure function of the tokens: thread-safe.
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -23,10 +24,13 @@ struct CallArgSpan {
   uint32_t end = 0;
 };
 
+// Its arguments are ParseResult::call_args[args_begin, args_begin + args_count): one vector
+// for the whole file instead of one allocation per call (a model makes a dozen dbt.* calls).
 struct CallSite {
   CallKind kind = CallKind::kRef;
   uint32_t callee_tok = 0;  // the `dbt` name token
-  std::vector<CallArgSpan> args;
+  uint32_t args_begin = 0;
+  uint32_t args_count = 0;
 };
 
 // A `def model(...)` anywhere in the file, with the facts dbt's validation looks at.
@@ -42,13 +46,19 @@ struct ModelDefSite {
 };
 
 struct ParseResult {
-  std::vector<CallSite> calls;  // in source order of their callee
+  std::vector<CallSite> calls;         // in source order of their callee
+  std::vector<CallArgSpan> call_args;  // of all calls, each call's contiguous
+  std::vector<CallArgSpan> arg_stack;  // the parser's work space (arguments of open calls)
   std::vector<ModelDefSite> model_defs;
   std::vector<uint32_t> import_toks;  // first name token of each absolute import
   int32_t docstring_begin = -1;       // tokens of the module docstring's string(s)
   int32_t docstring_end = -1;
   bool empty_module = false;
   SyntaxErrorInfo error;
+
+  std::span<const CallArgSpan> args(const CallSite& site) const {
+    return {call_args.data() + site.args_begin, site.args_count};
+  }
 };
 
 // Identifier comparison that applies CPython's NFKC normalization for non-ASCII names.
@@ -64,6 +74,8 @@ inline bool name_equals(std::string_view source, const Token& t, std::string_vie
 }
 
 ParseResult parse(std::string_view source, const TokenVector& tokens);
+// The same into `out`, whose vectors keep their capacity (a worker parses thousands of files).
+void parse(std::string_view source, const TokenVector& tokens, ParseResult& out);
 
 // Whether an expression parsed from token `from` would still be unfinished at the last token
 // (the end marker): CPython's parser then meets the end of the file inside it.

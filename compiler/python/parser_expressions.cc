@@ -425,7 +425,9 @@ bool Parser::forgot_comma() {
   return true;
 }
 
-void Parser::record_call(const Expr& callee, std::vector<CallArgSpan>& args) {
+// The call's arguments are out_.arg_stack[args_from, end): those of the calls nested in them
+// were recorded (and popped) while they were read.
+void Parser::record_call(const Expr& callee, size_t args_from) {
   CallSite site;
   switch (callee.chain) {
     case kDbtRef:
@@ -447,7 +449,11 @@ void Parser::record_call(const Expr& callee, std::vector<CallArgSpan>& args) {
       return;
   }
   site.callee_tok = callee.chain_tok;
-  site.args = std::move(args);
+  site.args_begin = static_cast<uint32_t>(out_.call_args.size());
+  site.args_count = static_cast<uint32_t>(out_.arg_stack.size() - args_from);
+  out_.call_args.insert(out_.call_args.end(),
+                        out_.arg_stack.begin() + static_cast<ptrdiff_t>(args_from),
+                        out_.arg_stack.end());
   // Calls nested in the arguments were recorded first; keep source order of the callees.
   size_t at = out_.calls.size();
   while (at > 0 && out_.calls[at - 1].callee_tok > site.callee_tok)
@@ -458,7 +464,8 @@ void Parser::record_call(const Expr& callee, std::vector<CallArgSpan>& args) {
 template <bool kRecord>
 void Parser::call_args_impl(const Expr& callee, bool allow_genexp) {
   KeepDisjunction keep(last_disjunction_);
-  std::vector<CallArgSpan> spans;
+  // A recorded call's arguments go on out_.arg_stack above those of the calls around it.
+  const size_t args_from = out_.arg_stack.size();
   if (!enter()) return;
   next();  // (
   bool seen_keyword = false, seen_kwunpack = false;
@@ -531,7 +538,7 @@ void Parser::call_args_impl(const Expr& callee, bool allow_genexp) {
     }
     if (!ok()) break;
     span.end = static_cast<uint32_t>(pos());
-    if constexpr (kRecord) spans.push_back(span);
+    if constexpr (kRecord) out_.arg_stack.push_back(span);
     ++count;
     if (tk() == Tok::kComma) {
       next();
@@ -544,7 +551,8 @@ void Parser::call_args_impl(const Expr& callee, bool allow_genexp) {
   if (ok()) expect(Tok::kRPar, nullptr);
   leave();
   if constexpr (kRecord) {
-    if (ok()) record_call(callee, spans);
+    if (ok()) record_call(callee, args_from);
+    out_.arg_stack.resize(args_from);
   } else {
     (void)callee;
   }

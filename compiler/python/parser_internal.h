@@ -440,7 +440,7 @@ class Parser {
   Expr list_atom();
   Expr brace_atom();
 
-  void record_call(const Expr& callee, std::vector<CallArgSpan>& args);
+  void record_call(const Expr& callee, size_t args_from);
   // Inside brackets, an expression right after another one: CPython's "Perhaps you forgot a
   // comma?" at the start of the last disjunction. Returns true when it failed.
   bool forgot_comma();
