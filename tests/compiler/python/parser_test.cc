@@ -896,6 +896,48 @@ TEST(Parser, AcceptsAndRejectsGrammarCornersLikeCPython) {
   }
 }
 
+TEST(Parser, NestedCallArgumentsKeepTheirOwnRanges) {
+  // A call's arguments are contiguous in ParseResult::call_args even when calls nested in them
+  // were recorded while they were read; a reused result holds only the last file's calls.
+  const std::string src =
+      "x = dbt.config(a=dbt.ref('p', dbt.source('s', 't')), b=[dbt.ref('q')], c=2)\n";
+  const std::string tok_text(src);
+  TokenizeResult tr = tokenize(tok_text);
+  ASSERT_FALSE(tr.error.present);
+  ParseResult reused;
+  for (int round = 0; round < 2; ++round) {
+    parse(tok_text, tr.tokens, reused);
+    ASSERT_FALSE(reused.error.present);
+    ASSERT_EQ(reused.calls.size(), 4u) << round;
+    EXPECT_TRUE(reused.arg_stack.empty());
+    auto text = [&](const CallArgSpan& a) {
+      return tok_text.substr(tr.tokens[a.begin].begin,
+                             tr.tokens[a.end - 1].end - tr.tokens[a.begin].begin);
+    };
+    const ParseResult& pr = reused;
+    EXPECT_EQ(pr.calls[0].kind, CallKind::kConfig);
+    auto config = pr.args(pr.calls[0]);
+    ASSERT_EQ(config.size(), 3u);
+    EXPECT_EQ(text(config[0]), "dbt.ref('p', dbt.source('s', 't'))");
+    EXPECT_EQ(text(config[1]), "[dbt.ref('q')]");
+    EXPECT_EQ(text(config[2]), "2");
+    EXPECT_EQ(config[2].kind, CallArgSpan::Kind::kKeyword);
+    auto outer_ref = pr.args(pr.calls[1]);
+    ASSERT_EQ(outer_ref.size(), 2u);
+    EXPECT_EQ(text(outer_ref[1]), "dbt.source('s', 't')");
+    auto source = pr.args(pr.calls[2]);
+    ASSERT_EQ(source.size(), 2u);
+    EXPECT_EQ(text(source[1]), "'t'");
+    ASSERT_EQ(pr.args(pr.calls[3]).size(), 1u);
+    EXPECT_EQ(text(pr.args(pr.calls[3])[0]), "'q'");
+  }
+  // A file without calls leaves none from the one before.
+  TokenizeResult plain = tokenize("y = 1\n");
+  parse("y = 1\n", plain.tokens, reused);
+  EXPECT_TRUE(reused.calls.empty());
+  EXPECT_TRUE(reused.call_args.empty());
+}
+
 TEST(Parser, WithParenthesizedExpressionIsNotAnItemList) {
   // From CPython 3.10's test_asyncio: `(yield from lock)` is one expression, not items.
   for (const char* src : {"def f():\n    with (yield from lock):\n        pass\n",
