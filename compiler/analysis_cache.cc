@@ -2,6 +2,7 @@
 
 #include <elf.h>
 #include <link.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -19,7 +20,7 @@ namespace {
 
 constexpr std::string_view kMagic = "DBTPYPP\n";
 // Bump whenever the layout or the meaning of a stored field changes.
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2;  // 2: entries keep their file's stamp
 constexpr size_t kShaBytes = 32;
 // Deepest JSON value stored. The analyzer's parser stops at 200 nested brackets, so literals
 // never come close; the bound keeps a crafted file from exhausting the stack.
@@ -63,6 +64,13 @@ void put_fixed(std::string& out, uint64_t v, int bytes) {
 void put_str(std::string& out, std::string_view s) {
   put_varint(out, s.size());
   out.append(s);
+}
+
+void put_stamp(std::string& out, const FileStamp& s) {
+  put_varint(out, s.size);
+  put_varint(out, s.mtime_ns);
+  put_varint(out, s.ctime_ns);
+  put_varint(out, s.inode);
 }
 
 bool put_json(std::string& out, const Json& j, int depth) {
@@ -498,32 +506,44 @@ std::optional<AnalyzerIdentity> running_analyzer_identity() {
   return AnalyzerIdentity{std::move(search.build_id), kVersion};
 }
 
-bool encode_entry(std::string_view display, std::string_view sha256_hex,
+bool encode_entry(std::string_view display, std::string_view sha256_hex, const FileStamp& stamp,
                   const python::PythonAnalysis& analysis, std::string* out) {
   char sha[kShaBytes];
   if (!sha_bytes(sha256_hex, sha)) return false;
   const size_t before = out->size();
   put_str(*out, display);
   out->append(sha, kShaBytes);
+  put_stamp(*out, stamp);
   if (put_value(*out, analysis)) return true;
   out->resize(before);
   return false;
 }
 
 std::string_view EntryArena::add(std::string_view display, std::string_view sha256_hex,
-                                 const python::PythonAnalysis& analysis) {
-  constexpr size_t kBlock = 256 * 1024;
+                                 const FileStamp& stamp, const python::PythonAnalysis& analysis) {
   scratch_.clear();
-  if (!encode_entry(display, sha256_hex, analysis, &scratch_)) return {};
-  if (capacity_ - used_ < scratch_.size()) {
-    capacity_ = std::max(kBlock, scratch_.size());
+  if (!encode_entry(display, sha256_hex, stamp, analysis, &scratch_)) return {};
+  return keep(scratch_);
+}
+
+std::string_view EntryArena::add_restamped(const AnalysisCache& cache, size_t i,
+                                           const FileStamp& stamp) {
+  scratch_.clear();
+  cache.restamped(i, stamp, &scratch_);
+  return keep(scratch_);
+}
+
+std::string_view EntryArena::keep(std::string_view bytes) {
+  constexpr size_t kBlock = 256 * 1024;
+  if (capacity_ - used_ < bytes.size()) {
+    capacity_ = std::max(kBlock, bytes.size());
     blocks_.push_back(std::make_unique<char[]>(capacity_));
     used_ = 0;
   }
   char* at = blocks_.back().get() + used_;
-  std::memcpy(at, scratch_.data(), scratch_.size());
-  used_ += scratch_.size();
-  return {at, scratch_.size()};
+  std::memcpy(at, bytes.data(), bytes.size());
+  used_ += bytes.size();
+  return {at, bytes.size()};
 }
 
 std::string cache_file_bytes(const AnalyzerIdentity& identity,
@@ -550,9 +570,11 @@ void write_cache_file(const std::filesystem::path& path, const AnalyzerIdentity&
   out.commit();
 }
 
-bool AnalysisCache::load(std::string bytes, const AnalyzerIdentity& identity, std::string* why) {
+bool AnalysisCache::load(std::string bytes, const AnalyzerIdentity& identity, std::string* why,
+                         uint64_t written_ns) {
   entries_.clear();
   index_.clear();
+  written_ns_ = written_ns;
   bytes_ = std::move(bytes);
   auto reject = [&](const char* reason) {
     *why = reason;
@@ -585,7 +607,12 @@ bool AnalysisCache::load(std::string bytes, const AnalyzerIdentity& identity, st
     sum.add(e.all);
     Cursor entry(e.all);
     const std::string_view display = entry.str();
+    e.display = display;
     e.sha = entry.bytes(kShaBytes);
+    e.stamp.size = entry.varint();
+    e.stamp.mtime_ns = entry.varint();
+    e.stamp.ctime_ns = entry.varint();
+    e.stamp.inode = entry.varint();
     if (!p.ok() || !entry.ok()) return reject("malformed entry table");
     e.value = entry.bytes(entry.left());
     if (!index_.emplace(display, entries_.size()).second) return reject("duplicate entry");
@@ -607,6 +634,14 @@ bool AnalysisCache::load_file(const std::filesystem::path& path, const AnalyzerI
     *exists = true;
     *why = "not a regular file";
     return false;
+  }
+  // Its modification time before it is read: should a newer file replace it meanwhile, its
+  // entries are only compared with an older time (trusted less, never more).
+  uint64_t written_ns = 0;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    written_ns = static_cast<uint64_t>(st.st_mtim.tv_sec) * 1000000000ULL +
+                 static_cast<uint64_t>(st.st_mtim.tv_nsec);
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -630,7 +665,7 @@ bool AnalysisCache::load_file(const std::filesystem::path& path, const AnalyzerI
   in.seekg(static_cast<std::streamoff>(kMagic.size()));
   in.read(bytes.data() + kMagic.size(), size - static_cast<std::streamoff>(kMagic.size()));
   bytes.resize(kMagic.size() + static_cast<size_t>(std::max<std::streamsize>(in.gcount(), 0)));
-  return load(std::move(bytes), identity, why);
+  return load(std::move(bytes), identity, why, written_ns);
 }
 
 std::optional<size_t> AnalysisCache::find(std::string_view display) const {
@@ -646,6 +681,30 @@ void AnalysisCache::drop_index() {
 bool AnalysisCache::same_content(size_t i, std::string_view sha256_hex) const {
   char sha[kShaBytes];
   return sha_bytes(sha256_hex, sha) && entries_[i].sha == std::string_view(sha, kShaBytes);
+}
+
+bool AnalysisCache::trusted(size_t i) const {
+  const FileStamp& s = entries_[i].stamp;
+  return s.known() && s.mtime_ns < written_ns_ && s.ctime_ns < written_ns_;
+}
+
+std::string AnalysisCache::sha256_hex(size_t i) const {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex(2 * kShaBytes, '0');
+  for (size_t k = 0; k < kShaBytes; ++k) {
+    const auto b = static_cast<uint8_t>(entries_[i].sha[k]);
+    hex[2 * k] = kHex[b >> 4];
+    hex[2 * k + 1] = kHex[b & 0xf];
+  }
+  return hex;
+}
+
+void AnalysisCache::restamped(size_t i, const FileStamp& stamp, std::string* out) const {
+  const Entry& e = entries_[i];
+  put_str(*out, e.display);
+  out->append(e.sha);
+  put_stamp(*out, stamp);
+  out->append(e.value);
 }
 
 bool AnalysisCache::decode(size_t i, python::PythonAnalysis* out) const {

@@ -8,10 +8,18 @@
 // its format version or its payload checksum does not match, so a rebuilt dbtpy never reuses
 // another build's results and a damaged file is never half-trusted.
 //
+// Each entry also keeps the stamp (size, modification and status-change times, inode) the
+// file had when it was read. A later load that finds the same stamp reuses the entry without
+// reading the file at all (its checksum is the stored SHA-256), as git trusts its index: any
+// write changes the stamp, and so does setting a file's times back (its status-change time).
+// Git's "racy" rule covers a write within the timestamp granularity of the file's last read:
+// an entry whose times are not older than the cache file's own modification time is not
+// trusted, and the file is read and hashed as without a stamp.
+//
 // Layout (integers are LEB128 varints unless sized): magic "DBTPYPP\n", u32 LE format version,
 // build-id and version as length-prefixed bytes, entry count, payload size, u64 LE checksum of
 // the entries, then the entries, each length-prefixed: display path, 32 raw SHA-256 bytes,
-// value (see analysis_cache.cc).
+// stamp (size, mtime ns, ctime ns, inode), value (see analysis_cache.cc).
 //
 // Thread-safety: a loaded AnalysisCache is only read; find/same_content/decode may be called
 // from many threads at once. encode_entry and cache_file_bytes are pure.
@@ -26,6 +34,7 @@
 #include <vector>
 
 #include "compiler/python/analysis.h"
+#include "util/fs.h"
 
 namespace dbtpy::compiler {
 
@@ -44,8 +53,11 @@ class AnalysisCache {
  public:
   // Takes a whole cache file's bytes. On any problem (foreign file, other format, analyzer or
   // build, truncation, checksum mismatch, malformed entry table) returns false, leaves the
-  // cache empty and sets *why to a short reason for the debug log.
-  bool load(std::string bytes, const AnalyzerIdentity& identity, std::string* why);
+  // cache empty and sets *why to a short reason for the debug log. `written_ns`: the cache
+  // file's modification time (ns since the epoch); stamps not older than it are not trusted
+  // (0: none is).
+  bool load(std::string bytes, const AnalyzerIdentity& identity, std::string* why,
+            uint64_t written_ns = 0);
 
   // Reads and loads the file at `path`. Its magic is read first, so a foreign file (say dbt's
   // partial_parse.msgpack named by DBT_PARTIAL_PARSE_FILE_PATH, often hundreds of MB) is
@@ -62,6 +74,15 @@ class AnalysisCache {
   void drop_index();
   // True when entry `i` was made from file bytes whose SHA-256 is `sha256_hex` (lowercase).
   bool same_content(size_t i, std::string_view sha256_hex) const;
+  // The stamp stored with entry `i`.
+  const FileStamp& stamp(size_t i) const { return entries_[i].stamp; }
+  // True when entry `i`'s stamp can vouch for its file: known, and older than the cache file.
+  bool trusted(size_t i) const;
+  // The SHA-256 of entry `i`'s file bytes, lowercase hex.
+  std::string sha256_hex(size_t i) const;
+  // Entry `i` with `stamp` instead of its stored one, appended to *out (a file whose bytes are
+  // unchanged but whose stamp is new, or was not trusted).
+  void restamped(size_t i, const FileStamp& stamp, std::string* out) const;
   // Entry `i`'s analysis (without `calls`). False when its value is malformed: the caller
   // analyzes the file instead.
   bool decode(size_t i, python::PythonAnalysis* out) const;
@@ -71,18 +92,22 @@ class AnalysisCache {
  private:
   struct Entry {
     std::string_view all;  // display + sha + value
+    std::string_view display;
     std::string_view sha;  // 32 raw bytes
+    FileStamp stamp;
     std::string_view value;
   };
+  uint64_t written_ns_ = 0;
   std::string bytes_;
   std::vector<Entry> entries_;
   std::unordered_map<std::string_view, size_t> index_;  // display -> entry
 };
 
-// Appends one entry (display path, content hash, analysis; `calls` is not stored) to *out. False,
-// with *out unchanged, when the analysis cannot be stored: JSON nested deeper than the reader
-// accepts, or a JSON type the analyzer never produces (binary, discarded).
-bool encode_entry(std::string_view display, std::string_view sha256_hex,
+// Appends one entry (display path, content hash, the file's stamp when read, analysis; `calls`
+// is not stored) to *out. False, with *out unchanged, when the analysis cannot be stored: JSON
+// nested deeper than the reader accepts, or a JSON type the analyzer never produces (binary,
+// discarded).
+bool encode_entry(std::string_view display, std::string_view sha256_hex, const FileStamp& stamp,
                   const python::PythonAnalysis& analysis, std::string* out);
 
 // Entries made by one thread, kept in large blocks: 10,000 strings of a few hundred bytes each
@@ -92,9 +117,12 @@ class EntryArena {
  public:
   // encode_entry into the arena; empty when the analysis cannot be stored.
   std::string_view add(std::string_view display, std::string_view sha256_hex,
-                       const python::PythonAnalysis& analysis);
+                       const FileStamp& stamp, const python::PythonAnalysis& analysis);
+  // A stored entry with a new stamp (AnalysisCache::restamped) into the arena.
+  std::string_view add_restamped(const AnalysisCache& cache, size_t i, const FileStamp& stamp);
 
  private:
+  std::string_view keep(std::string_view bytes);  // copies the bytes into the blocks
   std::string scratch_;
   std::vector<std::unique_ptr<char[]>> blocks_;
   size_t used_ = 0;      // bytes used in the last block

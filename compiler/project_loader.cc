@@ -111,7 +111,8 @@ struct PartialParse {
   std::optional<AnalyzerIdentity> identity;
   AnalysisCache cache;
   std::vector<int32_t> entry;           // per Python file: its entry in `cache`, -1 when none
-  std::vector<char> reused;             // per Python file: 1 when its analysis came from `cache`
+  std::vector<char> reused;             // per Python file: its analysis came from `cache`
+  std::vector<char> unread;             // per Python file: ... and its stamp, so it was not read
   std::vector<EntryArena> arenas;       // per worker: the bytes of `fresh`
   std::vector<std::string_view> fresh;  // per Python file analyzed: its new entry (if writing)
   double read_seconds = 0;
@@ -704,6 +705,7 @@ class Loader {
     if (!pp_.read) return;
     pp_.entry.assign(python_.size(), -1);
     pp_.reused.assign(python_.size(), 0);
+    pp_.unread.assign(python_.size(), 0);
     for (const SourceFile& f : files_) {
       if (f.kind != FileKind::kPython) continue;
       if (auto e = pp_.cache.find(f.display)) pp_.entry[f.result] = static_cast<int32_t>(*e);
@@ -711,13 +713,35 @@ class Loader {
     pp_.cache.drop_index();  // `entry` says it all now
   }
 
-  // Worker side, file `k`: its stored analysis when the file's bytes are those it was made
-  // from. Thread-safe for distinct files.
-  bool reuse_analysis(size_t k, std::string_view checksum, python::PythonAnalysis* out) {
+  // Worker side, Python file `f`: its stored analysis and checksum when its stamp is the one
+  // stored and trusted, without reading it. Thread-safe for distinct files.
+  bool reuse_unread(const SourceFile& f, FileReader& reader, python::PythonAnalysis* out,
+                    std::string* checksum) {
+    const size_t k = f.result;
+    if (!pp_.read || pp_.entry[k] < 0) return false;
+    const auto e = static_cast<size_t>(pp_.entry[k]);
+    FileStamp now;
+    if (!pp_.cache.trusted(e) || !reader.stamp(f.absolute, &now) || now != pp_.cache.stamp(e) ||
+        !pp_.cache.decode(e, out)) {
+      return false;
+    }
+    *checksum = pp_.cache.sha256_hex(e);
+    pp_.reused[k] = 1;
+    pp_.unread[k] = 1;
+    return true;
+  }
+
+  // Worker side, file `k` just read: its stored analysis when the file's bytes are those it was
+  // made from. A stamp that is new, or was not trusted, is stored with it (the entry is
+  // rewritten). Thread-safe for distinct files.
+  bool reuse_analysis(size_t k, std::string_view checksum, const FileStamp& stamp, size_t worker,
+                      python::PythonAnalysis* out) {
     if (!pp_.read || pp_.entry[k] < 0) return false;
     const auto e = static_cast<size_t>(pp_.entry[k]);
     if (!pp_.cache.same_content(e, checksum) || !pp_.cache.decode(e, out)) return false;
     pp_.reused[k] = 1;
+    if (stamp != pp_.cache.stamp(e) || !pp_.cache.trusted(e))
+      pp_.fresh[k] = pp_.arenas[worker].add_restamped(pp_.cache, e, stamp);
     return true;
   }
 
@@ -726,20 +750,26 @@ class Loader {
   void store_partial_parse() {
     if (!pp_.write) return;
     const auto start = std::chrono::steady_clock::now();
-    size_t reused = 0, analyzed = 0;
+    size_t reused = 0, unread = 0, restamped = 0, analyzed = 0;
     std::vector<std::string_view> entries;
     entries.reserve(python_.size());
     for (size_t k = 0; k < python_.size(); ++k) {
       if (pp_.read && pp_.reused[k]) {
         ++reused;
-        entries.push_back(pp_.cache.entry_bytes(static_cast<size_t>(pp_.entry[k])));
+        unread += pp_.unread[k] ? 1 : 0;
+        if (!pp_.fresh[k].empty()) {
+          ++restamped;
+          entries.push_back(pp_.fresh[k]);
+        } else {
+          entries.push_back(pp_.cache.entry_bytes(static_cast<size_t>(pp_.entry[k])));
+        }
       } else if (!pp_.fresh[k].empty()) {
         ++analyzed;
         entries.push_back(pp_.fresh[k]);
       }
     }
-    const bool changed =
-        analyzed > 0 || reused != pp_.cache.size() || pp_.rejected || !pp_.read || pp_.elsewhere;
+    const bool changed = analyzed > 0 || restamped > 0 || reused != pp_.cache.size() ||
+                         pp_.rejected || !pp_.read || pp_.elsewhere;
     std::string outcome = "unchanged, not written";
     if (changed) {
       try {
@@ -753,9 +783,10 @@ class Loader {
       }
     }
     spdlog::debug(
-        "partial parse: {} of {} Python files' analyses reused, {} analyzed; stored analyses "
-        "read in {:.3f}s (beside file discovery), {} in {:.3f}s",
-        reused, python_.size(), python_.size() - reused, pp_.read_seconds, outcome,
+        "partial parse: {} of {} Python files' analyses reused ({} files unchanged since stored, "
+        "not read), {} analyzed; stored analyses read in {:.3f}s (beside file discovery), {} in "
+        "{:.3f}s",
+        reused, python_.size(), unread, python_.size() - reused, pp_.read_seconds, outcome,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     // The stored bytes and new entries are not needed any more. Moved out and destroyed, not
     // assigned over: libstdc++'s move assignment from an empty (short) string keeps the target's
@@ -800,13 +831,17 @@ class Loader {
   // Thread-safe for distinct files: writes the file's entry, its PythonResult and ModelIR.
   void analyze_python(SourceFile& f, FileReader& reader, const AnalyzeFn& analyze, size_t worker) {
     PythonResult& r = python_[f.result];
-    if (!reader.read(f.absolute, &r.read_error)) return;
     ModelIR& ir = out_.python_models[f.result];
-    ir.checksum = sha256_hex(reader.data());
     python::PythonAnalysis analysis;
-    if (!reuse_analysis(f.result, ir.checksum, &analysis)) {
-      analysis = analyze(reader.data(), f.display);
-      if (pp_.write) pp_.fresh[f.result] = pp_.arenas[worker].add(f.display, ir.checksum, analysis);
+    if (!reuse_unread(f, reader, &analysis, &ir.checksum)) {
+      FileStamp stamp;
+      if (!reader.read(f.absolute, &r.read_error, pp_.write ? &stamp : nullptr)) return;
+      ir.checksum = sha256_hex(reader.data());
+      if (!reuse_analysis(f.result, ir.checksum, stamp, worker, &analysis)) {
+        analysis = analyze(reader.data(), f.display);
+        if (pp_.write)
+          pp_.fresh[f.result] = pp_.arenas[worker].add(f.display, ir.checksum, stamp, analysis);
+      }
     }
     r.has_errors = has_errors(analysis.diagnostics);
     r.diagnostics = std::move(analysis.diagnostics);

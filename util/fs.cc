@@ -87,18 +87,53 @@ FileReader::FileReader(FileReader&& other) noexcept
   other.dir_fd_ = -1;
 }
 
-bool FileReader::read(const std::string& path, std::string* error) {
+int FileReader::folder_fd(const std::string& path, size_t slash) {
+  const std::string_view dir(path.data(), slash + 1);
+  if (dir_fd_ < 0 || dir != dir_) {
+    if (dir_fd_ >= 0) ::close(dir_fd_);
+    dir_.assign(dir);
+    dir_fd_ = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  }
+  return dir_fd_;
+}
+
+namespace {
+
+FileStamp stamp_of(const struct stat& st) {
+  auto ns = [](const timespec& t) {
+    return static_cast<uint64_t>(t.tv_sec) * 1000000000ULL + static_cast<uint64_t>(t.tv_nsec);
+  };
+  FileStamp s;
+  s.size = static_cast<uint64_t>(st.st_size);
+  s.mtime_ns = ns(st.st_mtim);
+  s.ctime_ns = ns(st.st_ctim);
+  s.inode = static_cast<uint64_t>(st.st_ino);
+  return s;
+}
+
+}  // namespace
+
+bool FileReader::stamp(const std::string& path, FileStamp* out) {
+  const size_t slash = path.rfind('/');
+  struct stat st {};
+  int rc = -1;
+  if (slash != std::string::npos && slash + 1 < path.size()) {
+    const int dir = folder_fd(path, slash);
+    if (dir >= 0) rc = ::fstatat(dir, path.c_str() + slash + 1, &st, 0);
+  }
+  if (rc != 0) rc = ::stat(path.c_str(), &st);
+  if (rc != 0 || !S_ISREG(st.st_mode)) return false;
+  *out = stamp_of(st);
+  return true;
+}
+
+bool FileReader::read(const std::string& path, std::string* error, FileStamp* stamp) {
   size_ = 0;
   const size_t slash = path.rfind('/');
   int fd = -1;
   if (slash != std::string::npos && slash + 1 < path.size()) {
-    const std::string_view dir(path.data(), slash + 1);
-    if (dir_fd_ < 0 || dir != dir_) {
-      if (dir_fd_ >= 0) ::close(dir_fd_);
-      dir_.assign(dir);
-      dir_fd_ = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    }
-    if (dir_fd_ >= 0) fd = ::openat(dir_fd_, path.c_str() + slash + 1, O_RDONLY | O_CLOEXEC);
+    const int dir = folder_fd(path, slash);
+    if (dir >= 0) fd = ::openat(dir, path.c_str() + slash + 1, O_RDONLY | O_CLOEXEC);
   }
   // Also when openat failed: the folder may have been replaced since it was opened, and the
   // error to report is the one the full path gives.
@@ -106,6 +141,10 @@ bool FileReader::read(const std::string& path, std::string* error) {
   if (fd < 0) {
     *error = cannot_read(errno);
     return false;
+  }
+  if (stamp) {
+    struct stat st {};
+    *stamp = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? stamp_of(st) : FileStamp{};
   }
   constexpr size_t kInitial = 64 * 1024;  // most model files fit: one read, then EOF
   while (true) {
@@ -128,6 +167,8 @@ bool FileReader::read(const std::string& path, std::string* error) {
     size_ += static_cast<size_t>(n);
   }
   ::close(fd);
+  // Changed while it was read: the stamp does not describe these bytes.
+  if (stamp && stamp->size != size_) *stamp = FileStamp{};
   return true;
 }
 

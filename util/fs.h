@@ -2,6 +2,7 @@
 // File helpers with the guarantees artifacts need: reads that report the path on failure and
 // writes that never leave a half-written file behind (temp file in the same folder + rename).
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -13,6 +14,18 @@ namespace dbtpy {
 
 // Reads a whole file as bytes. Throws std::runtime_error naming the path on failure.
 std::string read_file(const std::filesystem::path& path);
+
+// What stat says of a file, to tell that it is the file that was read before (as git's index
+// does): a write changes the size or the modification time, and any change to the file,
+// including setting its times back, changes its status-change time. inode 0: unknown.
+struct FileStamp {
+  uint64_t size = 0;
+  uint64_t mtime_ns = 0;  // modification time, ns since the epoch
+  uint64_t ctime_ns = 0;  // status-change time, ns since the epoch
+  uint64_t inode = 0;
+  bool known() const { return inode != 0; }
+  bool operator==(const FileStamp&) const = default;
+};
 
 // Reads many whole files on one thread (one reader per thread; not thread-safe), for loading
 // 10,000 files: the bytes go to one buffer reused across files (valid until the next read), and
@@ -31,12 +44,22 @@ class FileReader {
   FileReader& operator=(FileReader&&) = delete;
 
   // Reads the file at `path` (absolute, or relative to the working directory). On failure,
-  // returns false and sets *error to "cannot read: <reason>".
-  bool read(const std::string& path, std::string* error);
+  // returns false and sets *error to "cannot read: <reason>". With `stamp`, also sets it to the
+  // file's stamp taken before reading, or to an unknown one when the file's size changed
+  // while it was read.
+  bool read(const std::string& path, std::string* error, FileStamp* stamp = nullptr);
+  // The stamp of the regular file at `path` (symlinks followed, as read() does), through the
+  // same folder descriptor and without opening the file; false when it cannot be stat'ed or
+  // is not a regular file.
+  bool stamp(const std::string& path, FileStamp* out);
   // The bytes of the last successful read.
   std::string_view data() const { return {buffer_.get(), size_}; }
 
  private:
+  // The descriptor of the folder of `path` (its part up to `slash`), opened when it differs
+  // from the last file's; -1 when it cannot be opened.
+  int folder_fd(const std::string& path, size_t slash);
+
   std::unique_ptr<char[]> buffer_;
   size_t capacity_ = 0;
   size_t size_ = 0;

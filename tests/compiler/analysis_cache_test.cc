@@ -104,13 +104,16 @@ void expect_same(const python::PythonAnalysis& a, const python::PythonAnalysis& 
   EXPECT_EQ(a.imports, b.imports);
 }
 
-// A small cache file: two entries.
+// A stamp with every field large (multi-byte varints).
+const FileStamp kStamp{123456789, 1700000000123456789ULL, 1700000001987654321ULL, 987654321};
+
+// A small cache file: two entries, the second without a known stamp.
 std::string small_file(const std::string& sha_a, const std::string& sha_b) {
   std::string a, b;
-  EXPECT_TRUE(encode_entry("models/a.py", sha_a, sample_analysis(), &a));
+  EXPECT_TRUE(encode_entry("models/a.py", sha_a, kStamp, sample_analysis(), &a));
   python::PythonAnalysis empty;
   empty.empty_module = true;
-  EXPECT_TRUE(encode_entry("models/b.py", sha_b, empty, &b));
+  EXPECT_TRUE(encode_entry("models/b.py", sha_b, FileStamp{}, empty, &b));
   return cache_file_bytes(kIdentity, {a, b});
 }
 
@@ -125,6 +128,9 @@ TEST(AnalysisCache, EveryFieldSurvivesTheRoundTrip) {
   EXPECT_TRUE(cache.same_content(*a, sha_a));
   EXPECT_FALSE(cache.same_content(*a, sha_b));
   EXPECT_FALSE(cache.same_content(*a, "not hex"));
+  EXPECT_EQ(cache.sha256_hex(*a), sha_a);
+  EXPECT_EQ(cache.stamp(*a), kStamp);
+  EXPECT_FALSE(cache.trusted(*a));  // loaded without the cache file's time: no stamp vouches
   python::PythonAnalysis out;
   ASSERT_TRUE(cache.decode(*a, &out));
   expect_same(sample_analysis(), out);
@@ -139,11 +145,44 @@ TEST(AnalysisCache, EveryFieldSurvivesTheRoundTrip) {
   ASSERT_TRUE(again.load(cache_file_bytes(kIdentity, {cache.entry_bytes(*a)}), kIdentity, &why));
   ASSERT_TRUE(again.decode(0, &out));
   expect_same(sample_analysis(), out);
+  // ... and restamped, only its stamp changes.
+  const FileStamp later{7, 8, 9, 10};
+  std::string restamped;
+  cache.restamped(*a, later, &restamped);
+  ASSERT_TRUE(again.load(cache_file_bytes(kIdentity, {restamped}), kIdentity, &why));
+  EXPECT_EQ(again.stamp(0), later);
+  EXPECT_TRUE(again.same_content(0, sha_a));
+  ASSERT_TRUE(again.decode(0, &out));
+  expect_same(sample_analysis(), out);
+}
+
+TEST(AnalysisCache, OnlyKnownStampsOlderThanTheCacheFileAreTrusted) {
+  // Git's racy rule: a file changed in the same timestamp tick as the cache was written may
+  // have changed after it was read, with the same stamp.
+  auto entry = [](const char* display, FileStamp stamp) {
+    std::string e;
+    EXPECT_TRUE(encode_entry(display, sha256_hex("a"), stamp, sample_analysis(), &e));
+    return e;
+  };
+  const uint64_t written = 1700000000000000000ULL;
+  const std::string older = entry("models/older.py", {5, written - 1, written - 1, 42});
+  const std::string same_mtime = entry("models/mtime.py", {5, written, written - 1, 43});
+  const std::string same_ctime = entry("models/ctime.py", {5, written - 1, written, 44});
+  const std::string unknown = entry("models/unknown.py", {5, written - 1, written - 1, 0});
+  AnalysisCache cache;
+  std::string why;
+  ASSERT_TRUE(cache.load(cache_file_bytes(kIdentity, {older, same_mtime, same_ctime, unknown}),
+                         kIdentity, &why, written))
+      << why;
+  EXPECT_TRUE(cache.trusted(*cache.find("models/older.py")));
+  EXPECT_FALSE(cache.trusted(*cache.find("models/mtime.py")));
+  EXPECT_FALSE(cache.trusted(*cache.find("models/ctime.py")));
+  EXPECT_FALSE(cache.trusted(*cache.find("models/unknown.py")));
 }
 
 TEST(AnalysisCache, StreamedFileHasTheSameBytes) {
   std::string a;
-  ASSERT_TRUE(encode_entry("models/a.py", sha256_hex("a"), sample_analysis(), &a));
+  ASSERT_TRUE(encode_entry("models/a.py", sha256_hex("a"), kStamp, sample_analysis(), &a));
   std::vector<std::string_view> entries(3000, a);  // several write buffers' worth
   const std::filesystem::path path = std::filesystem::temp_directory_path() /
                                      ("dbtpy-analysis-cache-" + std::to_string(::getpid())) /
@@ -269,17 +308,17 @@ TEST(AnalysisCache, ValuesTooDeepToReadBackAreNotStored) {
   python::PythonAnalysis a;
   a.config_calls.push_back(deep);
   std::string out = "kept";
-  EXPECT_FALSE(encode_entry("models/a.py", sha256_hex("a"), a, &out));
+  EXPECT_FALSE(encode_entry("models/a.py", sha256_hex("a"), kStamp, a, &out));
   EXPECT_EQ(out, "kept");
-  EXPECT_FALSE(encode_entry("models/a.py", "short", python::PythonAnalysis{}, &out));
+  EXPECT_FALSE(encode_entry("models/a.py", "short", kStamp, python::PythonAnalysis{}, &out));
 }
 
 TEST(AnalysisCache, ArenaViewsStayValidAcrossBlocks) {
   EntryArena arena;
   std::vector<std::string_view> views;
   for (int i = 0; i < 2000; ++i)  // ~2,000 x 400 bytes: several 256 KB blocks
-    views.push_back(
-        arena.add("models/m" + std::to_string(i) + ".py", sha256_hex("a"), sample_analysis()));
+    views.push_back(arena.add("models/m" + std::to_string(i) + ".py", sha256_hex("a"), kStamp,
+                              sample_analysis()));
   AnalysisCache cache;
   std::string why;
   ASSERT_TRUE(cache.load(cache_file_bytes(kIdentity, views), kIdentity, &why)) << why;

@@ -3,8 +3,10 @@
 // the switches are honoured; a cache that cannot be written never fails the load.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "bench/synthetic_project.h"
 #include "compiler/analysis_cache.h"
@@ -33,6 +35,20 @@ std::string observable(const Project& p) {
 
 fs::path cache_path(const ProjectFixture& f) {
   return f.dir.path() / "target/dbtpy/partial_parse.bin";
+}
+
+// Moves the cache file's modification time `offset` from now. An hour ahead: written well after
+// every file was last changed, so their stored stamps are trusted. An hour back: not older than
+// the stamps, as when a file changes in the timestamp tick the cache is written in (racy).
+void set_cache_time(const ProjectFixture& f, std::chrono::hours offset) {
+  fs::last_write_time(cache_path(f), fs::file_time_type::clock::now() + offset);
+}
+
+FileStamp stamp_of(const fs::path& file) {
+  FileReader reader;
+  FileStamp s;
+  EXPECT_TRUE(reader.stamp(file.string(), &s)) << file;
+  return s;
 }
 
 AnalysisCache read_cache(const ProjectFixture& f) {
@@ -69,13 +85,21 @@ TEST(PartialParse, WarmLoadEqualsColdLoadWithErrors) {
   const std::string cold = observable(f.load());
   ASSERT_TRUE(fs::exists(cache_path(f)));
   EXPECT_EQ(read_cache(f).size(), 4u);  // every Python file, invalid ones included
+  set_cache_time(f, std::chrono::hours(1));
   const auto written = fs::last_write_time(cache_path(f));
-  const std::string warm = observable(f.load());
+  const std::string warm = observable(f.load());  // no Python file read
   EXPECT_EQ(warm, cold);
   EXPECT_NE(cold.find("exit 1"), std::string::npos) << cold;
   EXPECT_NE(cold.find("models/bad_syntax.py:2:"), std::string::npos) << cold;
   // Nothing changed: the file is not rewritten.
   EXPECT_EQ(fs::last_write_time(cache_path(f)), written);
+  // Stamps the cache cannot vouch for: every file is read and hashed, the result is the same,
+  // and the entries are stored again (to be trusted next time).
+  set_cache_time(f, -std::chrono::hours(1));
+  const auto racy = fs::last_write_time(cache_path(f));
+  EXPECT_EQ(observable(f.load()), cold);
+  EXPECT_NE(fs::last_write_time(cache_path(f)), racy);
+  EXPECT_EQ(read_cache(f).size(), 4u);
 }
 
 TEST(PartialParse, WarmLoadEqualsColdLoadOnAGeneratedProject) {
@@ -91,8 +115,11 @@ TEST(PartialParse, WarmLoadEqualsColdLoadOnAGeneratedProject) {
 }
 
 // Stores, for models/a.py, an analysis whose ref differs from the file's: a load that shows
-// it has reused the stored analysis.
-void plant_ref(ProjectFixture& f, const std::string& ref, const AnalyzerIdentity& identity) {
+// it has reused the stored analysis. The entry has the file's stamp and, unless `content` is
+// given, the SHA-256 of its bytes (else that of `content`: a load that reuses it did not read
+// the file).
+void plant_ref(ProjectFixture& f, const std::string& ref, const AnalyzerIdentity& identity,
+               const std::optional<std::string>& content = std::nullopt) {
   AnalysisCache cache = read_cache(f);
   std::vector<std::string> owned;
   owned.reserve(cache.size());
@@ -107,8 +134,9 @@ void plant_ref(ProjectFixture& f, const std::string& ref, const AnalyzerIdentity
     }
     a.refs[0].name = ref;
     owned.emplace_back();
-    ASSERT_TRUE(
-        encode_entry(display, sha256_hex(read_file(f.dir.path() / display)), a, &owned.back()));
+    const fs::path file = f.dir.path() / display;
+    ASSERT_TRUE(encode_entry(display, sha256_hex(content ? *content : read_file(file)),
+                             stamp_of(file), a, &owned.back()));
     entries.push_back(owned.back());
   }
   write_file_atomic(cache_path(f), cache_file_bytes(identity, entries));
@@ -122,6 +150,57 @@ TEST(PartialParse, UnchangedFilesReuseTheStoredAnalysis) {
   Project p = f.load();
   EXPECT_EQ(ref_names(ProjectFixture::model(p, "model.jaffle.a")),
             std::vector<std::string>{"other"});
+}
+
+TEST(PartialParse, AFileWithItsStoredStampIsNotRead) {
+  ProjectFixture f;
+  write_mixed_project(f);
+  f.load();
+  // The stored checksum is of other bytes: only a load that never read the file uses it.
+  plant_ref(f, "other", *running_analyzer_identity(), "other bytes");
+  set_cache_time(f, std::chrono::hours(1));
+  Project unread = f.load();
+  const ModelIR& a = ProjectFixture::model(unread, "model.jaffle.a");
+  EXPECT_EQ(ref_names(a), std::vector<std::string>{"other"});
+  EXPECT_EQ(a.checksum, sha256_hex("other bytes"));
+  // The same entry in a cache not older than the stamps (racy): the file is read and hashed,
+  // its bytes differ from the stored ones, and it is analyzed.
+  plant_ref(f, "other", *running_analyzer_identity(), "other bytes");
+  set_cache_time(f, -std::chrono::hours(1));
+  Project read = f.load();
+  const ModelIR& again = ProjectFixture::model(read, "model.jaffle.a");
+  EXPECT_EQ(ref_names(again), std::vector<std::string>{"upstream"});
+  EXPECT_EQ(again.checksum, sha256_hex(read_file(f.dir.path() / "models/a.py")));
+}
+
+TEST(PartialParse, AnyChangeToAFileChangesItsStamp) {
+  ProjectFixture f;
+  write_mixed_project(f);
+  const fs::path file = f.dir.path() / "models/a.py";
+  const std::string before = read_file(file);
+  // The same size, rewritten in place (same inode), its modification time set back: only the
+  // status-change time tells.
+  std::string after = py_model("    return dbt.ref('other')\n");
+  ASSERT_LT(after.size(), before.size());
+  after += "#" + std::string(before.size() - after.size() - 2, 'x') + "\n";
+  ASSERT_EQ(after.size(), before.size());
+  f.load();
+  set_cache_time(f, std::chrono::hours(1));
+  const FileStamp stored = stamp_of(file);
+  const auto mtime = fs::last_write_time(file);
+  {
+    std::ofstream out(file, std::ios::binary | std::ios::in | std::ios::out);
+    out.write(after.data(), static_cast<std::streamsize>(after.size()));
+  }
+  fs::last_write_time(file, mtime);
+  const FileStamp now = stamp_of(file);
+  EXPECT_EQ(now.size, stored.size);
+  EXPECT_EQ(now.inode, stored.inode);
+  EXPECT_EQ(now.mtime_ns, stored.mtime_ns);
+  Project p = f.load();
+  EXPECT_EQ(ref_names(ProjectFixture::model(p, "model.jaffle.a")),
+            std::vector<std::string>{"other"});
+  EXPECT_EQ(ProjectFixture::model(p, "model.jaffle.a").checksum, sha256_hex(after));
 }
 
 TEST(PartialParse, SwitchesTurnReuseOff) {
