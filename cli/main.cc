@@ -1,7 +1,5 @@
 // dbtpy command line: parses global flags (dbt's spelling), hands over to one subcommand, and
 // maps errors to dbt's exit codes. Commands live in cmd_*.cc and register themselves below.
-#include <malloc.h>
-
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
@@ -9,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/invocation.h"
 #include "util/error.h"
+#include "util/heap.h"
 #include "util/log.h"
 #include "util/version.h"
 
@@ -47,12 +46,7 @@ void add_global_flags(CLI::App& app, dbtpy::cli::GlobalOptions& g) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // The heap grows in 64 MB steps of address space (pages cost memory only once touched).
-  // By default each worker thread's arena grows a few pages at a time: loading 10,000 models
-  // made ~2,100 mprotect() calls, each a TLB shootdown across the running threads, and ~120
-  // brk() calls. glibc's documented knob; it also fixes the mmap threshold at 128 KB, which
-  // made no allocation pattern of ours churn (mmap 60 -> 46 calls, munmap 17 -> 3).
-  mallopt(M_TOP_PAD, 64 << 20);
+  dbtpy::grow_heap_in_large_steps();  // before any thread allocates (util/heap.h says why)
   using namespace dbtpy::cli;
   Invocation inv;
   CLI::App app{
