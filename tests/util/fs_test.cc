@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -208,6 +209,50 @@ TEST(Fs, FileReaderReadsToTheEndNotToTheSizeAtOpen) {
   ASSERT_TRUE(reader.read("/proc/self/status", &error)) << error;
   EXPECT_NE(reader.data().find("Name:"), std::string_view::npos);
   EXPECT_EQ(reader.data().back(), '\n');
+}
+
+// The stamp partial parsing trusts: taken before the read, the same without opening the file,
+// and changed by any write, even one that keeps the size and sets the modification time back.
+TEST(Fs, FileStampsTellAnyChange) {
+  fs::path dir = fs::temp_directory_path() / ("dbtpy_stamp_test_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "sub");
+  const fs::path file = dir / "sub" / "m.py";
+  write_file_atomic(file, "x = 1\n");
+  FileReader reader;
+  std::string error;
+  FileStamp read_stamp, stat_stamp;
+  ASSERT_TRUE(reader.read(file.string(), &error, &read_stamp)) << error;
+  ASSERT_TRUE(reader.stamp(file.string(), &stat_stamp));
+  EXPECT_TRUE(read_stamp.known());
+  EXPECT_EQ(read_stamp, stat_stamp);
+  EXPECT_EQ(read_stamp.size, 6u);
+  // Rewritten in place with the same size, its modification time set back.
+  const auto mtime = fs::last_write_time(file);
+  { std::ofstream(file, std::ios::binary | std::ios::in | std::ios::out) << "x = 2\n"; }
+  fs::last_write_time(file, mtime);
+  FileStamp after;
+  ASSERT_TRUE(reader.stamp(file.string(), &after));
+  EXPECT_EQ(after.size, read_stamp.size);
+  EXPECT_EQ(after.mtime_ns, read_stamp.mtime_ns);
+  EXPECT_NE(after, read_stamp);  // the status-change time moved
+  // Replaced by another file (as editors save): another inode.
+  write_file_atomic(file, "x = 3\n");
+  ASSERT_TRUE(reader.stamp(file.string(), &after));
+  EXPECT_NE(after.inode, read_stamp.inode);
+  // No stamp for what is not a regular file or is not there.
+  EXPECT_FALSE(reader.stamp((dir / "sub").string(), &after));
+  EXPECT_FALSE(reader.stamp((dir / "gone.py").string(), &after));
+  fs::remove_all(dir);
+}
+
+// A file read while its size changes gets no stamp: its bytes are not what the stamp describes.
+TEST(Fs, FileReadWhileItsSizeChangesHasNoStamp) {
+  FileReader reader;
+  std::string error;
+  FileStamp stamp{1, 2, 3, 4};
+  ASSERT_TRUE(reader.read("/proc/self/status", &error, &stamp)) << error;  // size 0 at open
+  EXPECT_FALSE(stamp.known());
 }
 
 }  // namespace
