@@ -33,7 +33,6 @@
 #include "compiler/dbtpy_manifest.h"
 #include "compiler/project_loader.h"
 #include "profiles/profile_loader.h"
-#include "util/heap.h"
 
 namespace fs = std::filesystem;
 using namespace dbtpy;
@@ -129,7 +128,6 @@ void profile_once(const fs::path& project_dir, int threads) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  dbtpy::grow_heap_in_large_steps();  // as dbtpy's main does
   std::vector<int> sizes;
   int runs = 5;
   int threads = 0;

@@ -7,7 +7,6 @@
 #include "cli/commands.h"
 #include "cli/invocation.h"
 #include "util/error.h"
-#include "util/heap.h"
 #include "util/log.h"
 #include "util/version.h"
 
@@ -46,7 +45,6 @@ void add_global_flags(CLI::App& app, dbtpy::cli::GlobalOptions& g) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  dbtpy::grow_heap_in_large_steps();  // before any thread allocates (util/heap.h says why)
   using namespace dbtpy::cli;
   Invocation inv;
   CLI::App app{
