@@ -11,6 +11,7 @@
 
 #include "codegen/codegen.h"
 #include "codegen/placeholders.h"
+#include "compiler/analysis_cache.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/hash.h"
@@ -130,6 +131,11 @@ CompileOutput compile_selected(Invocation& inv, const ProjectContext& ctx,
       continue;
     }
     if (!model.checksum.empty() && sha256_hex(source) != model.checksum) {
+      // The checksum may be a stored one that the file's stamp vouched for (partial parsing
+      // does not read unchanged files): should a write have kept the stamp, the next run
+      // must not trust it again, so the stored analyses go and that run reads every file.
+      std::error_code ignored;
+      fs::remove(compiler::partial_parse_path(project.target_dir), ignored);
       inv.reporter->diagnostic(model_error(model, "DBTPY331",
                                            "the file changed while dbtpy was compiling it",
                                            "run the command again once the file is saved"));

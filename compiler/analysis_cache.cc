@@ -498,6 +498,10 @@ int find_build_id(dl_phdr_info* info, size_t, void* data) {
 
 }  // namespace
 
+std::filesystem::path partial_parse_path(const std::filesystem::path& target_dir) {
+  return target_dir / "dbtpy" / "partial_parse.bin";
+}
+
 std::optional<AnalyzerIdentity> running_analyzer_identity() {
   BuildIdSearch search;
   search.address = reinterpret_cast<uintptr_t>(&python::analyze_without_calls);
@@ -666,6 +670,16 @@ bool AnalysisCache::load_file(const std::filesystem::path& path, const AnalyzerI
   in.read(bytes.data() + kMagic.size(), size - static_cast<std::streamoff>(kMagic.size()));
   bytes.resize(kMagic.size() + static_cast<size_t>(std::max<std::streamsize>(in.gcount(), 0)));
   return load(std::move(bytes), identity, why, written_ns);
+}
+
+std::optional<AnalyzerIdentity> AnalysisCache::writer_of(std::string_view bytes) {
+  Cursor in(bytes);
+  if (in.bytes(kMagic.size()) != kMagic || in.fixed(4) != kFormatVersion) return std::nullopt;
+  AnalyzerIdentity who;
+  who.build_id = std::string(in.str());
+  who.version = std::string(in.str());
+  if (!in.ok()) return std::nullopt;
+  return who;
 }
 
 std::optional<size_t> AnalysisCache::find(std::string_view display) const {

@@ -44,6 +44,9 @@ struct AnalyzerIdentity {
   std::string version;   // dbtpy's kVersion
 };
 
+// Where partial parsing keeps its file by default: <target-path>/dbtpy/partial_parse.bin.
+std::filesystem::path partial_parse_path(const std::filesystem::path& target_dir);
+
 // The identity of the running analyzer: the build-id of the loaded object (executable or
 // shared library) that holds python::analyze_without_calls. nullopt when that object has no
 // build-id note (then partial parsing is off: a rebuilt analyzer could not be told apart).
@@ -65,6 +68,8 @@ class AnalysisCache {
   // one that was refused (true).
   bool load_file(const std::filesystem::path& path, const AnalyzerIdentity& identity,
                  std::string* why, bool* exists);
+  // Who wrote a cache file of this format (its header); nullopt for anything else.
+  static std::optional<AnalyzerIdentity> writer_of(std::string_view bytes);
 
   size_t size() const { return entries_.size(); }
   // The entry stored for `display`, if any.

@@ -666,7 +666,7 @@ class Loader {
       pp_.why = "off (the binary holding the analyzer has no GNU build-id)";
       return {};
     }
-    pp_.path = (out_.target_dir / "dbtpy" / "partial_parse.bin").string();
+    pp_.path = partial_parse_path(out_.target_dir).string();
     pp_.write = true;
     if (!enabled) {
       pp_.why =

@@ -30,10 +30,10 @@ struct FileStamp {
 // Reads many whole files on one thread (one reader per thread; not thread-safe), for loading
 // 10,000 files: the bytes go to one buffer reused across files (valid until the next read), and
 // each file is opened relative to its folder, whose descriptor is kept while consecutive files
-// share it (the kernel walks one path component, not the whole path, per file). No fstat: the
-// file is read until read() returns 0, so a file that grows or shrinks while it is read is
-// read to its actual end. When the folder cannot be opened, or the file not through it, the
-// full path is opened, so errors are the ones opening the file itself reports.
+// share it (the kernel walks one path component, not the whole path, per file). The size is not
+// taken from fstat: the file is read until read() returns 0, so a file that grows or shrinks while
+// it is read is read to its actual end. When the folder cannot be opened, or the file not through
+// it, the full path is opened, so errors are the ones opening the file itself reports.
 class FileReader {
  public:
   FileReader() = default;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -12,7 +13,10 @@
 #include <sstream>
 #include <string>
 
+#include "compiler/analysis_cache.h"
 #include "tests/support/temp_dir.h"
+#include "util/fs.h"
+#include "util/hash.h"
 #include "util/json.h"
 #include "util/strings.h"
 
@@ -147,6 +151,52 @@ TEST_F(CompileCli, SelectionCompilesOneModelAndKeepsTheOthersInTheManifest) {
   EXPECT_NE(r.out.find("Compiled 1 Python model "), std::string::npos) << r.out;
   Json manifest = Json::parse(slurp(project_ / "target" / "dbtpy" / "snowflake" / "manifest.json"));
   EXPECT_EQ(manifest["models"].size(), 6u);
+}
+
+// Partial parsing trusts a file's stamp and does not read it. Should a write ever keep the
+// stamp (two writes within one timestamp tick, dbtpy's read between them), compile sees bytes
+// that differ from the stored checksum: it refuses the model and drops the stored analyses, so
+// that the next run reads every file instead of trusting the same stamp again.
+TEST_F(CompileCli, AStaleStoredChecksumFailsOnceAndIsDropped) {
+  ASSERT_EQ(run({"parse", "--profiles-dir", ".", "-t", "snowflake"}).exit_code, 0);
+  const fs::path cache = compiler::partial_parse_path(project_ / "target");
+  const std::string bytes = slurp(cache);
+  const auto writer = compiler::AnalysisCache::writer_of(bytes);
+  ASSERT_TRUE(writer.has_value());
+  compiler::AnalysisCache stored;
+  std::string why;
+  ASSERT_TRUE(stored.load(bytes, *writer, &why)) << why;
+  // daily_revenue's entry as the hole would leave it: the file's stamp, other bytes' checksum.
+  const std::string display = "models/ml/daily_revenue.py";
+  std::vector<std::string> owned;
+  owned.reserve(stored.size());
+  std::vector<std::string_view> entries;
+  for (size_t i = 0; i < stored.size(); ++i) {
+    if (stored.find(display) != i) {
+      entries.push_back(stored.entry_bytes(i));
+      continue;
+    }
+    compiler::python::PythonAnalysis analysis;
+    ASSERT_TRUE(stored.decode(i, &analysis));
+    FileStamp stamp;
+    ASSERT_TRUE(FileReader().stamp((project_ / display).string(), &stamp));
+    owned.emplace_back();
+    ASSERT_TRUE(compiler::encode_entry(display, sha256_hex("the bytes before the second write"),
+                                       stamp, analysis, &owned.back()));
+    entries.push_back(owned.back());
+  }
+  ASSERT_EQ(owned.size(), 1u);
+  write_file_atomic(cache, compiler::cache_file_bytes(*writer, entries));
+  fs::last_write_time(cache, fs::file_time_type::clock::now() + std::chrono::hours(1));
+
+  Result stale = run({"compile", "--profiles-dir", ".", "-t", "snowflake", "-s", "daily_revenue"});
+  EXPECT_EQ(stale.exit_code, 1) << stale.out << stale.err;
+  EXPECT_NE((stale.out + stale.err).find("the file changed while dbtpy was compiling it"),
+            std::string::npos)
+      << stale.out << stale.err;
+  EXPECT_FALSE(fs::exists(cache));
+  Result again = run({"compile", "--profiles-dir", ".", "-t", "snowflake", "-s", "daily_revenue"});
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
 }
 
 TEST_F(CompileCli, JsonLogFormatEmitsOneEventPerModel) {
