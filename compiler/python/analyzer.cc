@@ -182,6 +182,9 @@ class Analyzer {
 
   void syntax_error(const SyntaxErrorInfo& e);
   bool unclosed_bracket_follows(const SyntaxErrorInfo& p, uint32_t bracket_offset) const;
+  uint32_t statement_start(uint32_t tok) const;
+  bool expression_statement(uint32_t tok) const;
+  bool second_pass_reads_past(const SyntaxErrorInfo& p) const;
   void recover_calls(uint32_t limit, uint32_t skip_from, uint32_t skip_to);
   void sort_diagnostics();
   void collect_imports(const ParseResult& pr);
@@ -230,20 +233,7 @@ void Analyzer::syntax_error(const SyntaxErrorInfo& e) {
 // the bracket. `tokens_` ends with the end marker put at the lexical error.
 bool Analyzer::unclosed_bracket_follows(const SyntaxErrorInfo& p, uint32_t bracket_offset) const {
   if (p.message.rfind("invalid syntax", 0) != 0) return false;
-  uint32_t line_start = p.token;
-  while (line_start > 0 && tokens_[line_start - 1].kind != Tok::kNewline &&
-         tokens_[line_start - 1].kind != Tok::kIndent &&
-         tokens_[line_start - 1].kind != Tok::kDedent && tokens_[line_start - 1].kind != Tok::kSemi)
-    --line_start;
-  switch (tokens_[line_start].kind) {
-    case Tok::kFrom:
-    case Tok::kImport:
-    case Tok::kDef:
-    case Tok::kClass:
-      return false;
-    default:
-      break;
-  }
+  if (!expression_statement(p.token)) return false;
   for (uint32_t i = p.token; i < tokens_.size(); ++i) {
     const Token& t = tokens_[i];
     if (t.begin >= bracket_offset) {
@@ -252,6 +242,76 @@ bool Analyzer::unclosed_bracket_follows(const SyntaxErrorInfo& p, uint32_t brack
     if (t.kind == Tok::kNewline || t.kind == Tok::kSemi) return false;
   }
   return false;
+}
+
+// The first token of the simple statement holding token `tok`.
+uint32_t Analyzer::statement_start(uint32_t tok) const {
+  while (tok > 0 && tokens_[tok - 1].kind != Tok::kNewline &&
+         tokens_[tok - 1].kind != Tok::kIndent && tokens_[tok - 1].kind != Tok::kDedent &&
+         tokens_[tok - 1].kind != Tok::kSemi)
+    --tok;
+  return tok;
+}
+
+// Whether the simple statement holding token `tok` is not an import, def or class: their
+// names and parameters are not read as expressions by CPython's second pass.
+bool Analyzer::expression_statement(uint32_t tok) const {
+  switch (tokens_[statement_start(tok)].kind) {
+    case Tok::kFrom:
+    case Tok::kImport:
+    case Tok::kDef:
+    case Tok::kClass:
+      return false;
+    default:
+      return true;
+  }
+}
+
+// CPython fetches tokens lazily. After a grammar error at the last token before an unclosed
+// bracket's end of file, it meets that end of file (and reports the bracket) only when a rule
+// of its second pass consumes the token and asks for the next: the rules that read a forgotten
+// comma's expression (a token that starts one, in an expression statement), a keyword
+// argument's `=` after a name (`f(a =`), and those behind the specific messages. Otherwise a
+// plain "invalid syntax" stays at the token (`def f(:`, `f(a,,`, `x = (1 else`, `def f(a b`).
+bool Analyzer::second_pass_reads_past(const SyntaxErrorInfo& p) const {
+  // A specific message comes from a second-pass rule that matched the token and looked on.
+  if (p.message != "invalid syntax") return true;
+  const uint32_t tok = p.token;
+  const Tok first = tokens_[statement_start(tok)].kind;
+  if (tokens_[tok].kind == Tok::kFor) {  // a generator expression's (class bases take one)
+    return first != Tok::kDef && first != Tok::kFrom && first != Tok::kImport;
+  }
+  if (tokens_[tok].kind == Tok::kComma && first == Tok::kWith) {
+    // `with (a,,`: a with statement's items read as comma-separated expressions
+    return tok > 0 && tokens_[tok - 1].kind == Tok::kComma;
+  }
+  if (!expression_statement(tok)) return false;
+  switch (tokens_[tok].kind) {
+    case Tok::kStar:
+    case Tok::kDoubleStar:
+    case Tok::kName:
+    case Tok::kNumber:
+    case Tok::kString:
+    case Tok::kFStringStart:
+    case Tok::kLPar:
+    case Tok::kLSqb:
+    case Tok::kLBrace:
+    case Tok::kMinus:
+    case Tok::kPlus:
+    case Tok::kTilde:
+    case Tok::kNot:
+    case Tok::kLambda:
+    case Tok::kAwait:
+    case Tok::kNone:
+    case Tok::kTrue:
+    case Tok::kFalse:
+    case Tok::kEllipsis:
+      return true;
+    case Tok::kEqual:
+      return tok > 0 && tokens_[tok - 1].kind == Tok::kName;
+    default:
+      return false;
+  }
 }
 
 void Analyzer::run() {
@@ -269,10 +329,12 @@ void Analyzer::run() {
     tokens_.push_back(end);
     ParseResult partial = parse(src_, tokens_);
     const SyntaxErrorInfo& p = partial.error;
-    // A parser error at the last token before an unclosed bracket's end of file needed to look
-    // past that token: CPython then meets the end of the file first.
-    bool parser_first = p.present && (p.token + 1 < sentinel ||
-                                      (p.token + 1 == sentinel && !tr.error.unclosed_bracket));
+    // A parser error at the last token before an unclosed bracket's end of file loses to the
+    // bracket when CPython reads past that token (see second_pass_reads_past()).
+    bool parser_first =
+        p.present &&
+        (p.token + 1 < sentinel ||
+         (p.token + 1 == sentinel && !(tr.error.unclosed_bracket && second_pass_reads_past(p))));
     bool lexical_wins =
         !p.indentation && !tr.error.in_fstring &&
         (tr.error.overrides_parser_error ||

@@ -62,18 +62,21 @@ bool Parser::fail(size_t tok, std::string_view message) {
         while (k < t_.size() && t_[k].kind == Tok::kDedent)
           ++k;
         if (k < t_.size() && t_[k].kind == Tok::kEndMarker) {
-          size_t end = src_.size();
-          if (end > 0 && src_[end - 1] == '\n') --end;
-          if (end > 0 && src_[end - 1] == '\r') --end;
-          uint32_t line = 1;
-          for (size_t i = 0; i < end; ++i) {
-            if (src_[i] == '\n' || (src_[i] == '\r' && (i + 1 == end || src_[i + 1] != '\n')))
-              ++line;
-          }
-          out_.error.offset = static_cast<uint32_t>(end);
-          out_.error.line = line;
+          const LastLine last = last_line();
+          out_.error.offset = last.end;
+          out_.error.line = last.line;
           return false;
         }
+      }
+      // A plain error at the end marker itself (a decorator with nothing after it): CPython
+      // reports the marker, at column 0 of the file's last line ("@d\n# c\n" -> 2:0).
+      if (tok != failed_at && t_[failed_at].kind == Tok::kEndMarker &&
+          message == "invalid syntax") {
+        const LastLine last = last_line();
+        out_.error.offset = last.begin;
+        out_.error.line = last.line;
+        out_.error.before_line = true;
+        return false;
       }
       // CPython's NEWLINE token after a comment starts where the comment does (the end of the
       // file is reported at the end of the last line, comment included).
@@ -84,6 +87,20 @@ bool Parser::fail(size_t tok, std::string_view message) {
     }
   }
   return false;
+}
+
+Parser::LastLine Parser::last_line() const {
+  size_t end = src_.size();
+  if (end > 0 && src_[end - 1] == '\n') --end;
+  if (end > 0 && src_[end - 1] == '\r') --end;
+  LastLine last{1, 0, static_cast<uint32_t>(end)};
+  for (size_t i = 0; i < end; ++i) {
+    if (src_[i] == '\n' || (src_[i] == '\r' && (i + 1 == end || src_[i + 1] != '\n'))) {
+      ++last.line;
+      last.begin = static_cast<uint32_t>(i + 1);
+    }
+  }
+  return last;
 }
 
 bool Parser::fail_expected(const char* what) {

@@ -211,6 +211,14 @@ class Parser {
   }
   // expect() failing: "expected 'what'" (or "invalid syntax" without `what`).
   [[gnu::cold, gnu::noinline]] bool fail_expected(const char* what);
+  // The file's last line (a final line break ends it, it does not start another): its 1-based
+  // number and the offsets of its start and end.
+  struct LastLine {
+    uint32_t line;
+    uint32_t begin;
+    uint32_t end;
+  };
+  LastLine last_line() const;
   bool expect(Tok k, const char* what) {
     if (tk() == k) {
       next();

@@ -687,6 +687,43 @@ TEST(Parser, HeaderColonMessagesLikeCPython) {
   EXPECT_EQ(lexical.diagnostics.front().column, 11);
 }
 
+TEST(Parser, LastTokenBeforeAnUnclosedBracketLikeCPython) {
+  // An error at the last token of a file that ends inside a bracket: CPython reports the
+  // bracket only when its second pass matched that token and read on into the end of the file
+  // (a forgotten comma's expression, a keyword argument's `=`, a generator's `for`);
+  // otherwise the plain error at the token. Positions from CPython 3.12.1.
+  expect_cpython_errors({
+      CPythonError{"def f(:\n", 1, 7, "invalid syntax"},
+      CPythonError{"x = (1 :\n", 1, 8, "invalid syntax"},
+      CPythonError{"f(a, =\n", 1, 6, "invalid syntax"},
+      CPythonError{"f(a,,\n", 1, 5, "invalid syntax"},
+      CPythonError{"x = [1 else\n", 1, 8, "invalid syntax"},
+      CPythonError{"d = {1: 2 :\n", 1, 11, "invalid syntax"},
+      CPythonError{"def f(a b\n", 1, 9, "invalid syntax"},
+      CPythonError{"class A(:\n", 1, 9, "invalid syntax"},
+      CPythonError{"from a import (a b\n", 1, 18, "invalid syntax"},
+      CPythonError{"f(**k, :\n", 1, 8, "invalid syntax"},
+      CPythonError{"x = (a b\n", 1, 5, "'(' was never closed"},
+      CPythonError{"x = (a =\n", 1, 5, "'(' was never closed"},
+      CPythonError{"x = {1: *\n", 1, 5, "'{' was never closed"},
+      CPythonError{"class A(a for\n", 1, 8, "'(' was never closed"},
+      CPythonError{"with (a,,\n", 1, 6, "'(' was never closed"},
+      CPythonError{"f(a for a in b,\n", 1, 2, "'(' was never closed"},
+  });
+}
+
+TEST(Parser, DecoratorAtTheEndOfTheFileLikeCPython) {
+  // CPython reports the end marker: column 0 of the file's last line, whatever that holds.
+  expect_cpython_errors({
+      CPythonError{"@d\n", 1, 0, "invalid syntax"},
+      CPythonError{"@d()", 1, 0, "invalid syntax"},
+      CPythonError{"@d\n# c\n", 2, 0, "invalid syntax"},
+      CPythonError{"@d\r\n# c\r\n", 2, 0, "invalid syntax"},
+      CPythonError{"@d\n\n\n# c\n\n", 5, 0, "invalid syntax"},
+      CPythonError{"if x:\n    pass\n@d\n# c\n", 4, 0, "invalid syntax"},
+  });
+}
+
 TEST(Parser, PerhapsYouForgotACommaLikeCPython) {
   // The most common slip in dbt.config(...): CPython points at the value before the gap.
   struct Case {
