@@ -631,8 +631,12 @@ void Parser::parameters(bool annotations, Tok closer, ModelDefSite* def) {
         }
       } else {
         bare_star = true;
-        if (tk() == closer || (tk() == Tok::kComma && tk_at(pos() + 1) == closer)) {
-          fail(pos() - 1, "named arguments must follow bare *");
+        if (tk() == closer || (tk() == Tok::kComma && (tk_at(pos() + 1) == closer ||
+                                                       tk_at(pos() + 1) == Tok::kDoubleStar))) {
+          // A def's rule points at the `*`; a lambda's has no location, so CPython reports
+          // the last token it read: the `:` of `*:` or `*,:`, the `**` of `*, **k`.
+          const size_t at = closer != Tok::kColon ? pos() - 1 : tk() == closer ? pos() : pos() + 1;
+          fail(at, "named arguments must follow bare *");
           return;
         }
         if (tk() != Tok::kComma) {

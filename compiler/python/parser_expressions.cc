@@ -673,7 +673,9 @@ Expr Parser::strings() {
     next();
   }
   if (any_bytes && any_text) {
-    fail(e.first, "cannot mix bytes and nonbytes literals");
+    // CPython raises it in the concatenation's action, at the last token read: the one after
+    // the strings.
+    fail(pos(), "cannot mix bytes and nonbytes literals");
   }
   e.kind = any_f ? EK::kFString : any_bytes ? EK::kLiteral : EK::kStr;
   return e;
@@ -688,6 +690,34 @@ void Parser::fstring() {
   leave();
 }
 
+// The tokens a replacement field's expression (yield_expr | star_expressions) can start with.
+static bool starts_field_expression(Tok k) {
+  switch (k) {
+    case Tok::kName:
+    case Tok::kNumber:
+    case Tok::kString:
+    case Tok::kFStringStart:
+    case Tok::kLPar:
+    case Tok::kLSqb:
+    case Tok::kLBrace:
+    case Tok::kMinus:
+    case Tok::kPlus:
+    case Tok::kTilde:
+    case Tok::kStar:
+    case Tok::kNot:
+    case Tok::kLambda:
+    case Tok::kAwait:
+    case Tok::kYield:
+    case Tok::kNone:
+    case Tok::kTrue:
+    case Tok::kFalse:
+    case Tok::kEllipsis:
+      return true;
+    default:
+      return false;
+  }
+}
+
 void Parser::fstring_field() {
   next();  // {
   if (tk() == Tok::kRBrace || tk() == Tok::kExclamation || tk() == Tok::kColon ||
@@ -697,6 +727,10 @@ void Parser::fstring_field() {
   }
   if (tk() == Tok::kLambda) {
     fail_here("f-string: lambda expressions are not allowed without parentheses");
+    return;
+  }
+  if (!starts_field_expression(tk())) {
+    fail_here("f-string: expecting a valid expression after '{'");
     return;
   }
   const size_t field = pos();
@@ -719,10 +753,19 @@ void Parser::fstring_field() {
   }
   if (tk() == Tok::kExclamation) {
     expecting = "f-string: expecting ':' or '}'";
+    const size_t excl = pos();
     uint32_t excl_end = (*cur_).end;
     next();
-    if (tk() != Tok::kName || (*cur_).begin != excl_end) {
-      fail_here("f-string: conversion type must come right after the exclamanation mark");
+    if (tk() == Tok::kColon || tk() == Tok::kRBrace) {
+      fail_here("f-string: missing conversion character");
+      return;
+    }
+    if (tk() != Tok::kName) {
+      fail_here("f-string: invalid conversion character");
+      return;
+    }
+    if ((*cur_).begin != excl_end) {  // reported from the `!`, as CPython's range starts
+      fail(excl, "f-string: conversion type must come right after the exclamanation mark");
       return;
     }
     std::string_view conv = (*cur_).text(src_);
@@ -739,7 +782,7 @@ void Parser::fstring_field() {
     next();
     while (ok() && tk() == Tok::kLBrace)
       fstring_field();
-    expecting = "f-string: expecting '}'";
+    expecting = "f-string: expecting '}', or format specs";
   }
   if (ok() && tk() != Tok::kRBrace) {
     fail_here(expecting);

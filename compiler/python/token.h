@@ -57,7 +57,8 @@ enum class Tok : uint8_t {
   kEllipsis,
   kColonEqual,
   kExclamation,
-  kAugAssign,  // += -= *= /= %= &= |= ^= <<= >>= **= //= @=
+  kAugAssign,      // += -= *= /= %= &= |= ^= <<= >>= **= //= @=
+  kBarryNotEqual,  // `<>`: one token for CPython's tokenizer, accepted by no rule of its grammar
   // Hard keywords.
   kFalse,
   kNone,

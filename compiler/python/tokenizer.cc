@@ -604,7 +604,11 @@ class Lexer {
   bool scan_fstring_literal();
   // Checks the escape whose backslash is at `p` (non-raw literals) as CPython decodes it;
   // errors point at the literal's start, as CPython's do.
-  bool check_escape(size_t p, bool bytes, uint32_t literal_offset, uint32_t literal_line);
+  // `body` is where the decoded text starts (after the opening quote, or an f-string literal
+  // part's start): CPython's messages give the escape's position from there.
+  bool check_escape(size_t p, bool bytes, size_t body, uint32_t literal_offset,
+                    uint32_t literal_line);
+  size_t decoded_position(size_t body, size_t p) const;
   bool bad_non_ascii(size_t pos);
   bool check_utf8(size_t pos, size_t& len);
   bool open_bracket(char ch);
@@ -1062,13 +1066,14 @@ equal:
   DBTPY_NEXT;
 op:
   // One-character operators and their `=` forms; `**`, `//`, `<<`, `>>` (and their `=`
-  // forms) are scan_token()'s.
+  // forms) and `<>` are scan_token()'s.
   if (s[p + 1] == '=' && kOperatorEqual[static_cast<unsigned char>(c)] != Tok::kEndMarker) {
     put(kOperatorEqual[static_cast<unsigned char>(c)], p, p + 2);
     p += 2;
     DBTPY_NEXT;
   }
   if (UChar(s[p + 1]) == c && (c == '*' || c == '/' || c == '<' || c == '>')) goto other;
+  if (c == '<' && s[p + 1] == '>') goto other;
   if (c == '-' && s[p + 1] == '>') {
     put(Tok::kRArrow, p, p + 2);
     p += 2;
@@ -1259,6 +1264,11 @@ bool Lexer::close_bracket(char ch) {
   const Bracket& open = brackets_[bracket_depth_ - 1];
   char want = open.ch == '(' ? ')' : open.ch == '[' ? ']' : '}';
   if (ch != want) {
+    // The `{` of the replacement field being read (`f"{)}"`): CPython does not pair it.
+    if (!modes_.empty() && modes_.back().is_field &&
+        modes_.back().brace_index == bracket_depth_ - 1) {
+      return fail_here(pos_, fmt::format("f-string: unmatched '{}'", ch));
+    }
     if (open.line != line_) {
       return fail_here(pos_,
                        fmt::format("closing parenthesis '{}' does not match opening parenthesis "
@@ -1397,6 +1407,7 @@ bool Lexer::scan_token() {
       if (c1 == '<')
         return c2 == '=' ? op(Tok::kAugAssign, start, 3) : op(Tok::kLeftShift, start, 2);
       if (c1 == '=') return op(Tok::kLessEqual, start, 2);
+      if (c1 == '>') return op(Tok::kBarryNotEqual, start, 2);
       return op(Tok::kLess, start, 1);
     case '>':
       if (c1 == '>')
@@ -1518,7 +1529,11 @@ bool Lexer::scan_number() {
     if (c == 'e' || c == 'E') {
       size_t save = pos_;
       ++pos_;
-      if (at(pos_) == '+' || at(pos_) == '-') ++pos_;
+      if (at(pos_) == '+' || at(pos_) == '-') {
+        ++pos_;
+        // A sign commits to an exponent: CPython reports the sign when no digit follows.
+        if (!dec(at(pos_))) return fail_here(pos_ - 1, "invalid decimal literal");
+      }
       if (!dec(at(pos_))) {
         pos_ = save;
         if (!finish("decimal")) return false;
@@ -1547,7 +1562,15 @@ bool Lexer::scan_number() {
         }
         return fail_here(pos_ - 1, fmt::format("invalid {} literal", kind));
       }
-      if (!digits(is_digit)) return fail_here(pos_, fmt::format("invalid {} literal", kind));
+      if (!digits(is_digit)) {
+        // At an underscore not followed by a digit of the base: CPython names a decimal
+        // digit there (`0b1_2`), else points at the underscore.
+        if (check_dec_digit && dec(at(pos_ + 1))) {
+          return fail_here(pos_ + 1,
+                           fmt::format("invalid digit '{}' in {} literal", at(pos_ + 1), kind));
+        }
+        return fail_here(pos_, fmt::format("invalid {} literal", kind));
+      }
       if (check_dec_digit && dec(at(pos_))) {
         return fail_here(pos_, fmt::format("invalid digit '{}' in {} literal", at(pos_), kind));
       }
@@ -1626,6 +1649,11 @@ bool Lexer::scan_string(size_t begin, size_t quote_pos, const Prefix& prefix) {
     return true;
   }
   auto unterminated = [&]() {
+    // In an f-string's replacement field, a string opened with that f-string's own quote
+    // and left open is the f-string's end with the field's `}` missing, as CPython reads it.
+    if (!modes_.empty() && modes_.back().quote == q && modes_.back().triple == triple) {
+      return fail(static_cast<uint32_t>(begin), start_line, "f-string: expecting '}'");
+    }
     return fail(static_cast<uint32_t>(begin), start_line,
                 fmt::format("unterminated {}string literal (detected at line {})",
                             triple ? "triple-quoted " : "", triple ? detected_line() : line_));
@@ -1647,8 +1675,8 @@ bool Lexer::scan_string(size_t begin, size_t quote_pos, const Prefix& prefix) {
       }
       ++pos_;
     } else if (c == '\\') {
-      if (!prefix.raw &&
-          !check_escape(pos_, prefix.bytes, static_cast<uint32_t>(begin), start_line)) {
+      if (!prefix.raw && !check_escape(pos_, prefix.bytes, quote_pos + (triple ? 3 : 1),
+                                       static_cast<uint32_t>(begin), start_line)) {
         return false;
       }
       ++pos_;
@@ -1685,47 +1713,68 @@ bool Lexer::scan_string(size_t begin, size_t quote_pos, const Prefix& prefix) {
   return true;
 }
 
-bool Lexer::check_escape(size_t p, bool bytes, uint32_t literal_offset, uint32_t literal_line) {
+// CPython decodes a str literal's escapes after rewriting each non-ASCII character as a
+// 10-byte \UXXXXXXXX escape (and a backslash before one as \u005c), with line breaks read as
+// one \n: its error positions count in that text.
+size_t Lexer::decoded_position(size_t body, size_t p) const {
+  size_t at_pos = 0;
+  for (size_t i = body; i < p; ++i) {
+    const unsigned char c = static_cast<unsigned char>(s_[i]);
+    if (c == '\r' && i + 1 < p && s_[i + 1] == '\n') continue;  // \r\n is one \n
+    if (c < 0x80) {
+      at_pos += (c == '\\' && i + 1 < n_ && static_cast<unsigned char>(s_[i + 1]) >= 0x80) ? 6 : 1;
+    } else if ((c & 0xC0) != 0x80) {
+      at_pos += 10;  // a UTF-8 lead byte: one character
+    }
+  }
+  return at_pos;
+}
+
+bool Lexer::check_escape(size_t p, bool bytes, size_t body, uint32_t literal_offset,
+                         uint32_t literal_line) {
   auto hex = [&](size_t i) {
     char c = at(i);
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
   };
-  auto error = [&](const std::string& what) {
-    return quiet_fail(literal_offset, literal_line,
-                      bytes ? fmt::format("(value error) invalid {} escape", what)
-                            : fmt::format("(unicode error) 'unicodeescape' codec can't decode "
-                                          "bytes: {}",
-                                          what));
+  // `last`: the last character the decoder read of the escape (its message's range end).
+  auto error = [&](const std::string& what, size_t last) {
+    const size_t from = decoded_position(body, p);
+    return quiet_fail(
+        literal_offset, literal_line,
+        bytes ? fmt::format("(value error) invalid {} escape at position {}", what, from)
+              : fmt::format("(unicode error) 'unicodeescape' codec can't decode "
+                            "bytes in position {}-{}: {}",
+                            from, decoded_position(body, last + 1) - 1, what));
   };
   const char e = at(p + 1);
   if (e == 'x') {
-    if (!hex(p + 2) || !hex(p + 3)) return error(bytes ? "\\x" : "truncated \\xXX escape");
+    if (!hex(p + 2)) return error(bytes ? "\\x" : "truncated \\xXX escape", p + 1);
+    if (!hex(p + 3)) return error(bytes ? "\\x" : "truncated \\xXX escape", p + 2);
   } else if (!bytes && (e == 'u' || e == 'U')) {
     size_t digits = e == 'u' ? 4 : 8;
     uint32_t v = 0;
     for (size_t i = 0; i < digits; ++i) {
       if (!hex(p + 2 + i)) {
-        return error(e == 'u' ? "truncated \\uXXXX escape" : "truncated \\UXXXXXXXX escape");
+        return error(e == 'u' ? "truncated \\uXXXX escape" : "truncated \\UXXXXXXXX escape",
+                     p + 1 + i);
       }
       char c = at(p + 2 + i);
       v = v * 16 + static_cast<uint32_t>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
     }
-    if (v > 0x10FFFF) return error("illegal Unicode character");
+    if (v > 0x10FFFF) return error("illegal Unicode character", p + 1 + digits);
   } else if (!bytes && e == 'N') {
     // \N{NAME}: the name itself cannot be checked without Unicode's name table.
     size_t i = p + 2;
-    bool ok = at(i) == '{' && at(i + 1) != '}';
-    if (ok) {
-      for (++i; i < n_ && s_[i] != '}'; ++i) {
-        char c = s_[i];
-        if (c == '\n' || c == '\r' || c == '\'' || c == '"' || c == '\\') {
-          ok = false;
-          break;
-        }
+    if (at(i) != '{') return error("malformed \\N character escape", p + 1);
+    if (at(i + 1) == '}') return error("malformed \\N character escape", i);
+    for (++i; i < n_ && s_[i] != '}'; ++i) {
+      char c = s_[i];
+      if (c == '\n' || c == '\r' || c == '\'' || c == '"' || c == '\\') {
+        // The decoder reads to the end of the literal looking for the `}`.
+        return error("malformed \\N character escape", i - 1);
       }
-      ok = ok && i < n_;
     }
-    if (!ok) return error("malformed \\N character escape");
+    if (i >= n_) return error("malformed \\N character escape", i - 1);
   }
   return true;
 }
@@ -1733,6 +1782,7 @@ bool Lexer::check_escape(size_t p, bool bytes, uint32_t literal_offset, uint32_t
 // Literal text of an f-string, or the format spec of a replacement field, up to the next `{`
 // that opens a field, the `}` that ends the field, or the closing quote.
 bool Lexer::scan_fstring_literal() {
+  const size_t part_start = pos_;
   Mode& m = modes_.back();
   const bool in_spec = m.is_field;
   const char q = m.quote;
@@ -1752,7 +1802,7 @@ bool Lexer::scan_fstring_literal() {
     }
     const char c = s_[pos_];
     if (c == q && (!triple || (at(pos_ + 1) == q && at(pos_ + 2) == q))) {
-      if (in_spec) return fail_here(pos_, "f-string: expecting '}'");
+      if (in_spec) return fail_here(pos_, "f-string: expecting '}', or format specs");
       const size_t start = pos_;
       pos_ += triple ? 3 : 1;
       emit(Tok::kFStringEnd, start, pos_, line_);
@@ -1798,7 +1848,7 @@ bool Lexer::scan_fstring_literal() {
           ++pos_;  // the brace keeps its meaning
           break;
         }
-        if (!raw && !check_escape(pos_, false, fs_offset, fs_line)) return false;
+        if (!raw && !check_escape(pos_, false, part_start, fs_offset, fs_line)) return false;
         if (!raw && nx == 'N' && at(pos_ + 2) == '{') {
           // \N{NAME}: the braces belong to the escape.
           pos_ += 3;

@@ -724,6 +724,81 @@ TEST(Parser, DecoratorAtTheEndOfTheFileLikeCPython) {
   });
 }
 
+TEST(Parser, LiteralAndFStringMessagesLikeCPython) {
+  // Messages and positions of CPython 3.12.1 for literals and f-string fields: conversion
+  // characters, a field without an expression, a bracket closing the field's `{`, the field's
+  // quote reused inside it, bytes mixed with str (reported after the strings), escape errors
+  // with their positions in the decoded text (non-ASCII counts as a 10-byte \\UXXXXXXXX),
+  // digits after an underscore or an exponent's sign, `<>` and a lambda's bare `*`.
+  expect_cpython_errors({
+      CPythonError{"x = f'{a!}'\n", 1, 10, "f-string: missing conversion character"},
+      CPythonError{"x = f'{a! }'\n", 1, 11, "f-string: missing conversion character"},
+      CPythonError{"x = f'{a!1}'\n", 1, 10, "f-string: invalid conversion character"},
+      CPythonError{"x = f'{a! r}'\n", 1, 9,
+                   "f-string: conversion type must come right after the exclamanation mark"},
+      CPythonError{"x = f'{a!\nr}'\n", 1, 9,
+                   "f-string: conversion type must come right after the exclamanation mark"},
+      CPythonError{"x = f'{a!:x}'\n", 1, 10, "f-string: missing conversion character"},
+      CPythonError{"x = f'{**a}'\n", 1, 8, "f-string: expecting a valid expression after '{'"},
+      CPythonError{"x = f'{;}'\n", 1, 8, "f-string: expecting a valid expression after '{'"},
+      CPythonError{"x = f'{a:{**b}}'\n", 1, 11, "f-string: expecting a valid expression after '{'"},
+      CPythonError{"x = f'{)}'\n", 1, 8, "f-string: unmatched ')'"},
+      CPythonError{"x = f'{a)}'\n", 1, 9, "f-string: unmatched ')'"},
+      CPythonError{"x = f'{]}'\n", 1, 8, "f-string: unmatched ']'"},
+      CPythonError{"x = f'{'\n", 1, 8, "f-string: expecting '}'"},
+      CPythonError{"x = f'{a!r'\n", 1, 10, "f-string: expecting '}'"},
+      CPythonError{"x = f'{a}' f'{b'\n", 1, 15, "f-string: expecting '}'"},
+      CPythonError{"x = f'{a:>10'\n", 1, 13, "f-string: expecting '}', or format specs"},
+      CPythonError{"x = f'{a:{b}x'\n", 1, 14, "f-string: expecting '}', or format specs"},
+      CPythonError{"x = b'a' 'b'\n", 1, 13, "cannot mix bytes and nonbytes literals"},
+      CPythonError{"x = f(b'a' 'b')\n", 1, 15, "cannot mix bytes and nonbytes literals"},
+      CPythonError{"x = (b'a'\n 'b'\n )\n", 3, 2, "cannot mix bytes and nonbytes literals"},
+      CPythonError{"x = b'a' f'{x}' + 1\n", 1, 17, "cannot mix bytes and nonbytes literals"},
+      CPythonError{"x = '\\x4'\n", 1, 5,
+                   "(unicode error) 'unicodeescape' codec can't decode bytes in position 0-2: "
+                   "truncated \\xXX escape"},
+      CPythonError{"x = 'ab\\x4g'\n", 1, 5,
+                   "(unicode error) 'unicodeescape' codec can't decode bytes in position 2-4: "
+                   "truncated \\xXX escape"},
+      CPythonError{"x = '\\u12'\n", 1, 5,
+                   "(unicode error) 'unicodeescape' codec can't decode bytes in position 0-3: "
+                   "truncated \\uXXXX escape"},
+      CPythonError{"x = 'é\\x4'\n", 1, 5,
+                   "(unicode error) 'unicodeescape' codec can't decode bytes in position 10-12: "
+                   "truncated \\xXX escape"},
+      CPythonError{"x = '''\n\\x4'''\n", 1, 5,
+                   "(unicode error) 'unicodeescape' codec can't decode bytes in position 1-3: "
+                   "truncated \\xXX escape"},
+      CPythonError{"x = '\\U00110000'\n", 1, 5,
+                   "(unicode error) 'unicodeescape' codec can't decode bytes in position 0-9: "
+                   "illegal Unicode character"},
+      CPythonError{"x = '\\N'\n", 1, 5,
+                   "(unicode error) 'unicodeescape' codec can't decode bytes in position 0-1: "
+                   "malformed \\N character escape"},
+      CPythonError{"x = '\\N{'\n", 1, 5,
+                   "(unicode error) 'unicodeescape' codec can't decode bytes in position 0-2: "
+                   "malformed \\N character escape"},
+      CPythonError{"x = '\\N{}'\n", 1, 5,
+                   "(unicode error) 'unicodeescape' codec can't decode bytes in position 0-2: "
+                   "malformed \\N character escape"},
+      CPythonError{"x = b'\\x4'\n", 1, 5, "(value error) invalid \\x escape at position 0"},
+      CPythonError{"x = 0b1_2\n", 1, 9, "invalid digit '2' in binary literal"},
+      CPythonError{"x = 0o7_9_\n", 1, 9, "invalid digit '9' in octal literal"},
+      CPythonError{"x = 0b1_x\n", 1, 8, "invalid binary literal"},
+      CPythonError{"x = 1e+x\n", 1, 7, "invalid decimal literal"},
+      CPythonError{"x = 1.5e-\n", 1, 9, "invalid decimal literal"},
+      CPythonError{"x = a <> b\n", 1, 7, "invalid syntax"},
+      CPythonError{"if a<>b:\n    pass\n", 1, 5, "invalid syntax"},
+      CPythonError{"x = lambda *: 1\n", 1, 13, "named arguments must follow bare *"},
+      CPythonError{"x = lambda *,: 1\n", 1, 14, "named arguments must follow bare *"},
+      CPythonError{"x = lambda *, **k: 1\n", 1, 15, "named arguments must follow bare *"},
+      CPythonError{"def f(*, **k): pass\n", 1, 7, "named arguments must follow bare *"},
+      CPythonError{"def f(a, *, **k): pass\n", 1, 10, "named arguments must follow bare *"},
+      CPythonError{"def f(*,): pass\n", 1, 7, "named arguments must follow bare *"},
+      CPythonError{"def f(*): pass\n", 1, 7, "named arguments must follow bare *"},
+  });
+}
+
 TEST(Parser, PerhapsYouForgotACommaLikeCPython) {
   // The most common slip in dbt.config(...): CPython points at the value before the gap.
   struct Case {
