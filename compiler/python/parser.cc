@@ -510,11 +510,23 @@ void Parser::decorated(Ctx ctx) {
   }
 }
 
-void Parser::type_params() {
-  if (peek() == Tok::kRSqb) {
-    fail_here("expected '('");
+void Parser::def_type_params() {
+  const size_t lsqb = pos();
+  type_params();
+  if (ok() || speculating_ || out_.error.too_deep || out_.error.message.starts_with("cannot use")) {
     return;
   }
+  // CPython 3.12's def rule forces a `(` after the name: type parameters that do not parse are
+  // skipped as a whole, and the `[` is reported. (Their bound errors are first-pass ones.)
+  const Token& t = t_[lsqb];
+  out_.error.message = "expected '('";
+  out_.error.offset = t.begin;
+  out_.error.line = t.line;
+  out_.error.token = static_cast<uint32_t>(lsqb);
+  out_.error.before_line = false;
+}
+
+void Parser::type_params() {
   next();  // [
   while (ok()) {
     Tok star = tk();
@@ -526,10 +538,6 @@ void Parser::type_params() {
       return;
     }
     if (tk() == Tok::kColon) {
-      next();
-      skip_expression();
-    }
-    if (ok() && tk() == Tok::kEqual) {  // PEP 696 defaults (3.13): accepted
       next();
       skip_expression();
     }
@@ -555,7 +563,7 @@ void Parser::function_def(Ctx ctx, bool is_async) {
   bool is_model = name_equals(src_, (*cur_), "model");
   const uint32_t name_tok = static_cast<uint32_t>(pos());
   next();
-  if (tk() == Tok::kLSqb) type_params();
+  if (tk() == Tok::kLSqb) def_type_params();
   if (!ok()) return;
   if (!expect(Tok::kLPar, "(")) return;
   ModelDefSite site;

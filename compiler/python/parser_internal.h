@@ -292,7 +292,8 @@ class Parser {
   bool try_match_stmt(Ctx ctx);
   void import_stmt();
   void from_import_stmt();
-  void type_params();
+  void type_params();      // Python 3.12's: no defaults (PEP 696 is 3.13's)
+  void def_type_params();  // a def's, whose failures CPython reports at the `[`
   void parameters(bool annotations, Tok closer, ModelDefSite* def);
   [[gnu::always_inline]] inline void assignment_or_expr(StmtInfo& info);
   // mode 0 assign, 1 del, 2 for/with/comprehension. Names, attributes and subscripts, the

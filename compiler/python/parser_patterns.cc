@@ -55,8 +55,14 @@ void Parser::or_pattern() {
 
 void Parser::signed_number_pattern() {
   if (tk() == Tok::kMinus) next();
+  const size_t real = pos();
   if (!expect(Tok::kNumber, nullptr)) return;
   if (tk() == Tok::kPlus || tk() == Tok::kMinus) {
+    std::string_view r = t_[real].text(src_);
+    if (!r.empty() && (r.back() == 'j' || r.back() == 'J')) {
+      fail(real, "real number required in complex literal");
+      return;
+    }
     next();
     if (tk() != Tok::kNumber) {
       fail_here();
@@ -94,13 +100,11 @@ void Parser::closed_pattern() {
       signed_number_pattern();
       return;
     case Tok::kString:
-    case Tok::kFStringStart: {
-      Expr e = strings();
-      if (ok() && e.kind == EK::kFString) {
-        fail(e.first, "patterns may only match literals and attribute lookups");
-      }
+    case Tok::kFStringStart:
+      // An f-string is rejected by CPython's compiler, not its parser: ast.parse (and so
+      // dbt) accepts it.
+      strings();
       return;
-    }
     case Tok::kNone:
     case Tok::kTrue:
     case Tok::kFalse:
@@ -202,10 +206,7 @@ void Parser::closed_pattern() {
           } else if (tk() == Tok::kMinus || tk() == Tok::kNumber) {
             signed_number_pattern();
           } else if (tk() == Tok::kString || tk() == Tok::kFStringStart) {
-            Expr e = strings();
-            if (ok() && e.kind == EK::kFString) {
-              fail(e.first, "patterns may only match literals and attribute lookups");
-            }
+            strings();  // f-string keys too, as ast.parse (see closed_pattern())
           } else if (tk() == Tok::kNone || tk() == Tok::kTrue || tk() == Tok::kFalse) {
             next();
           } else {

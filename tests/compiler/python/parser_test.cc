@@ -799,6 +799,25 @@ TEST(Parser, LiteralAndFStringMessagesLikeCPython) {
   });
 }
 
+TEST(Parser, TypeParametersAndPatternsLikeCPython) {
+  expect_cpython_errors({
+      // A def forces `(` after its name: failing type parameters are reported at the `[`.
+      CPythonError{"def f[T(x): pass\n", 1, 6, "expected '('"},
+      CPythonError{"def f[T=1](): pass\n", 1, 6, "expected '('"},
+      CPythonError{"def f[T: x y](): pass\n", 1, 6, "expected '('"},
+      CPythonError{"def f[*T: int](): pass\n", 1, 9, "cannot use bound with TypeVarTuple"},
+      CPythonError{"class A[]: pass\n", 1, 9, "invalid syntax"},
+      CPythonError{"type X[] = int\n", 1, 8, "invalid syntax"},
+      // A complex literal pattern: real part first.
+      CPythonError{"match x:\n  case 1j + 1:\n    pass\n", 2, 8,
+                   "real number required in complex literal"},
+      CPythonError{"match x:\n  case -1j - 1j:\n    pass\n", 2, 9,
+                   "real number required in complex literal"},
+      CPythonError{"match x:\n  case 1 + 1:\n    pass\n", 2, 12,
+                   "imaginary number required in complex literal"},
+  });
+}
+
 TEST(Parser, PerhapsYouForgotACommaLikeCPython) {
   // The most common slip in dbt.config(...): CPython points at the value before the gap.
   struct Case {
@@ -873,6 +892,13 @@ struct Verdict {
   bool accepted;
 };
 const Verdict kVerdicts[] = {
+    // f-string patterns are the compiler's error, not the parser's (ast.parse accepts them)
+    {"match x:\n case f'x': pass\n", true},
+    {"match x:\n case {f'x': 1}: pass\n", true},
+    // type parameter defaults are Python 3.13's (PEP 696)
+    {"def f[T=int](): pass\n", false},
+    {"class A[T: int = int]: pass\n", false},
+    {"type X[T=int] = T\n", false},
     {"f(a=1, a=2)\n", true},
     {"def f(a, a): pass\n", true},
     {"x = {**a: 1}\n", false},
