@@ -286,32 +286,9 @@ bool Analyzer::second_pass_reads_past(const SyntaxErrorInfo& p) const {
     return tok > 0 && tokens_[tok - 1].kind == Tok::kComma;
   }
   if (!expression_statement(tok)) return false;
-  switch (tokens_[tok].kind) {
-    case Tok::kStar:
-    case Tok::kDoubleStar:
-    case Tok::kName:
-    case Tok::kNumber:
-    case Tok::kString:
-    case Tok::kFStringStart:
-    case Tok::kLPar:
-    case Tok::kLSqb:
-    case Tok::kLBrace:
-    case Tok::kMinus:
-    case Tok::kPlus:
-    case Tok::kTilde:
-    case Tok::kNot:
-    case Tok::kLambda:
-    case Tok::kAwait:
-    case Tok::kNone:
-    case Tok::kTrue:
-    case Tok::kFalse:
-    case Tok::kEllipsis:
-      return true;
-    case Tok::kEqual:
-      return tok > 0 && tokens_[tok - 1].kind == Tok::kName;
-    default:
-      return false;
-  }
+  const Tok k = tokens_[tok].kind;
+  if (k == Tok::kEqual) return tok > 0 && tokens_[tok - 1].kind == Tok::kName;
+  return starts_expression(k) || k == Tok::kStar || k == Tok::kDoubleStar;
 }
 
 void Analyzer::run() {

@@ -501,6 +501,10 @@ void Parser::call_args_impl(const Expr& callee, bool allow_genexp) {
       span.name_tok = arg_tok;
       next();
       next();
+      if (tk() == Tok::kComma || tk() == Tok::kRPar) {
+        fail(arg_tok, "expected argument value expression");
+        break;
+      }
       span.begin = static_cast<uint32_t>(pos());
       skip_expression();
       seen_keyword = true;
@@ -690,34 +694,6 @@ void Parser::fstring() {
   leave();
 }
 
-// The tokens a replacement field's expression (yield_expr | star_expressions) can start with.
-static bool starts_field_expression(Tok k) {
-  switch (k) {
-    case Tok::kName:
-    case Tok::kNumber:
-    case Tok::kString:
-    case Tok::kFStringStart:
-    case Tok::kLPar:
-    case Tok::kLSqb:
-    case Tok::kLBrace:
-    case Tok::kMinus:
-    case Tok::kPlus:
-    case Tok::kTilde:
-    case Tok::kStar:
-    case Tok::kNot:
-    case Tok::kLambda:
-    case Tok::kAwait:
-    case Tok::kYield:
-    case Tok::kNone:
-    case Tok::kTrue:
-    case Tok::kFalse:
-    case Tok::kEllipsis:
-      return true;
-    default:
-      return false;
-  }
-}
-
 void Parser::fstring_field() {
   next();  // {
   if (tk() == Tok::kRBrace || tk() == Tok::kExclamation || tk() == Tok::kColon ||
@@ -729,7 +705,7 @@ void Parser::fstring_field() {
     fail_here("f-string: lambda expressions are not allowed without parentheses");
     return;
   }
-  if (!starts_field_expression(tk())) {
+  if (!starts_expression(tk()) && tk() != Tok::kStar && tk() != Tok::kYield) {
     fail_here("f-string: expecting a valid expression after '{'");
     return;
   }

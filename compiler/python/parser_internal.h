@@ -95,6 +95,14 @@ inline const char* describe(EK k) {
       return "comparison";
     case EK::kStarred:
       return "starred";
+    case EK::kAttribute:
+      return "attribute";
+    case EK::kSubscript:
+      return "subscript";
+    case EK::kTuple:
+      return "tuple";
+    case EK::kList:
+      return "list";
     default:
       return "expression";
   }

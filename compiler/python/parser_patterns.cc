@@ -35,7 +35,22 @@ void Parser::pattern() {
   if (ok() && tk() == Tok::kAs) {
     next();
     if (tk() != Tok::kName) {
-      fail_here("invalid pattern target");
+      // CPython names an expression there (at its node: inside any grouping parentheses);
+      // anything else is a plain error.
+      if (starts_expression(tk())) {
+        size_t at = pos();
+        if (tk() == Tok::kLPar) {
+          size_t close = at, depth = 0;
+          for (; close < t_.size(); ++close) {
+            if (t_[close].kind == Tok::kLPar) ++depth;
+            if (t_[close].kind == Tok::kRPar && --depth == 0) break;
+          }
+          if (close < t_.size()) at = inside_groups(at, close + 1);
+        }
+        fail(at, "invalid pattern target");
+      } else {
+        fail_here();
+      }
     } else if ((*cur_).text(src_) == "_") {
       fail_here("cannot use '_' as a target");
     } else {

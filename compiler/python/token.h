@@ -112,6 +112,32 @@ struct Token {
 
 static_assert(std::is_trivial_v<Token> && sizeof(Token) == 16);
 
+// The tokens an expression can start with.
+inline bool starts_expression(Tok k) {
+  switch (k) {
+    case Tok::kName:
+    case Tok::kNumber:
+    case Tok::kString:
+    case Tok::kFStringStart:
+    case Tok::kLPar:
+    case Tok::kLSqb:
+    case Tok::kLBrace:
+    case Tok::kMinus:
+    case Tok::kPlus:
+    case Tok::kTilde:
+    case Tok::kNot:
+    case Tok::kLambda:
+    case Tok::kAwait:
+    case Tok::kNone:
+    case Tok::kTrue:
+    case Tok::kFalse:
+    case Tok::kEllipsis:
+      return true;
+    default:
+      return false;
+  }
+}
+
 inline constexpr uint8_t kNonAscii = 1;
 
 // An allocator whose resize() leaves new elements default-initialized (for trivial types:

@@ -1649,6 +1649,8 @@ bool Lexer::scan_string(size_t begin, size_t quote_pos, const Prefix& prefix) {
     return true;
   }
   auto unterminated = [&]() {
+    // At the end of the file after a line continuation, CPython's line is the last one read.
+    const uint32_t detected = triple || pos_ >= n_ ? detected_line() : line_;
     // In an f-string's replacement field, a string opened with that f-string's own quote
     // and left open is the f-string's end with the field's `}` missing, as CPython reads it.
     if (!modes_.empty() && modes_.back().quote == q && modes_.back().triple == triple) {
@@ -1656,7 +1658,7 @@ bool Lexer::scan_string(size_t begin, size_t quote_pos, const Prefix& prefix) {
     }
     return fail(static_cast<uint32_t>(begin), start_line,
                 fmt::format("unterminated {}string literal (detected at line {})",
-                            triple ? "triple-quoted " : "", triple ? detected_line() : line_));
+                            triple ? "triple-quoted " : "", detected));
   };
   while (true) {
     // Fast skip of ordinary characters (the zero after the end is special; so is the other

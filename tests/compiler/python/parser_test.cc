@@ -818,6 +818,33 @@ TEST(Parser, TypeParametersAndPatternsLikeCPython) {
   });
 }
 
+TEST(Parser, TargetsArgumentsAndContinuationsLikeCPython) {
+  // Named-expression targets by their node name, pattern targets (an expression: at its node,
+  // inside grouping parentheses; anything else: a plain error), a keyword argument without a
+  // value, and an unterminated string continued to the end of the file (the last line read).
+  expect_cpython_errors({
+      CPythonError{"(a.b := 1)\n", 1, 2, "cannot use assignment expressions with attribute"},
+      CPythonError{"(a[0] := 1)\n", 1, 2, "cannot use assignment expressions with subscript"},
+      CPythonError{"((a, b) := 1)\n", 1, 2, "cannot use assignment expressions with tuple"},
+      CPythonError{"([a] := 1)\n", 1, 2, "cannot use assignment expressions with list"},
+      CPythonError{"(*a := 1)\n", 1, 5, "invalid syntax"},
+      CPythonError{"(f() := 1)\n", 1, 2, "cannot use assignment expressions with function call"},
+      CPythonError{"(a.b.c := 1)\n", 1, 2, "cannot use assignment expressions with attribute"},
+      CPythonError{"match x:\n  case (1 | 2) as:\n    pass\n", 2, 18, "invalid syntax"},
+      CPythonError{"match x:\n  case 1 as 2:\n    pass\n", 2, 13, "invalid pattern target"},
+      CPythonError{"match x:\n  case 1 as a.b:\n    pass\n", 2, 14, "invalid syntax"},
+      CPythonError{"match x:\n  case 1 as (a):\n    pass\n", 2, 14, "invalid pattern target"},
+      CPythonError{"f(a=)\n", 1, 3, "expected argument value expression"},
+      CPythonError{"f(a=, b)\n", 1, 3, "expected argument value expression"},
+      CPythonError{"f(x, a=)\n", 1, 6, "expected argument value expression"},
+      CPythonError{"f(a=*b)\n", 1, 5, "invalid syntax"},
+      CPythonError{"class A(a=): pass\n", 1, 9, "expected argument value expression"},
+      CPythonError{"s = 'abc\\\n", 1, 5, "unterminated string literal (detected at line 1)"},
+      CPythonError{"s = 'abc\\\ndef\\\n", 1, 5, "unterminated string literal (detected at line 2)"},
+      CPythonError{"x = 1\ns = 'abc\\\n", 2, 5, "unterminated string literal (detected at line 2)"},
+  });
+}
+
 TEST(Parser, PerhapsYouForgotACommaLikeCPython) {
   // The most common slip in dbt.config(...): CPython points at the value before the gap.
   struct Case {
