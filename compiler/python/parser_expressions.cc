@@ -333,9 +333,10 @@ inline Expr Parser::primary() {
       e.flags = 0;
     } else if (k == Tok::kLSqb) {
       if (is_lone_atom(cur_[1].kind) && cur_[2].kind == Tok::kRSqb && depth_ + 1 < kMaxDepth) {
-        // `[atom]`: what slices() would do (the index is a lone atom), without the call.
+        // `[atom]`: what slices() would do (the index is a lone atom), without the call; as
+        // slices(), it leaves the last disjunction (the one a forgotten comma is reported at)
+        // to the expression the subscript belongs to.
         advance();
-        last_disjunction_ = static_cast<uint32_t>(pos());
         advance();
         advance();
       } else {

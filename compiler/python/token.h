@@ -57,8 +57,10 @@ enum class Tok : uint8_t {
   kEllipsis,
   kColonEqual,
   kExclamation,
-  kAugAssign,      // += -= *= /= %= &= |= ^= <<= >>= **= //= @=
-  kBarryNotEqual,  // `<>`: one token for CPython's tokenizer, accepted by no rule of its grammar
+  kAugAssign,  // += -= *= /= %= &= |= ^= <<= >>= **= //= @=
+  // An operator no grammar rule accepts: `<>` (NOTEQUAL, outside Barry-as-FLUFL mode) and `$`,
+  // `?`, backtick (CPython's tokenizer makes them OP tokens and reads on; the parser fails).
+  kUnknownOp,
   // Hard keywords.
   kFalse,
   kNone,

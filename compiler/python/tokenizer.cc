@@ -1407,7 +1407,7 @@ bool Lexer::scan_token() {
       if (c1 == '<')
         return c2 == '=' ? op(Tok::kAugAssign, start, 3) : op(Tok::kLeftShift, start, 2);
       if (c1 == '=') return op(Tok::kLessEqual, start, 2);
-      if (c1 == '>') return op(Tok::kBarryNotEqual, start, 2);
+      if (c1 == '>') return op(Tok::kUnknownOp, start, 2);
       return op(Tok::kLess, start, 1);
     case '>':
       if (c1 == '>')
@@ -1435,7 +1435,9 @@ bool Lexer::scan_token() {
     return fail_here(pos_, fmt::format("invalid non-printable character U+{:04X}",
                                        static_cast<unsigned>(static_cast<unsigned char>(c))));
   }
-  return quiet_fail(static_cast<uint32_t>(pos_), line_, "invalid syntax");  // `$`, `?`, `
+  // `$`, `?`, backtick: a token the parser rejects, so that a later lexical error (which
+  // CPython finds by tokenizing on after a plain syntax error) can still be reported.
+  return op(Tok::kUnknownOp, pos_, 1);
 }
 
 bool Lexer::scan_name() {

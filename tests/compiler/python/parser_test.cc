@@ -845,6 +845,21 @@ TEST(Parser, TargetsArgumentsAndContinuationsLikeCPython) {
   });
 }
 
+TEST(Parser, StrayCharactersLikeCPython) {
+  // `$`, `?` and backticks are tokens to CPython's tokenizer and errors to its parser: a plain
+  // error at them, unless tokenizing on finds a lexical error, which then wins.
+  expect_cpython_errors({
+      CPythonError{"x = 1 $\n", 1, 7, "invalid syntax"},
+      CPythonError{"x = `a`\n", 1, 5, "invalid syntax"},
+      CPythonError{"f(a $b)\n", 1, 5, "invalid syntax"},
+      CPythonError{"x = a $ b\nif x:\n  y = 1\n    z = 2\n", 1, 7, "invalid syntax"},
+      CPythonError{"x = = 1\ny = $bt.ref('unterminated)\n", 2, 13,
+                   "unterminated string literal (detected at line 2)"},
+      CPythonError{"b = \"\"`\"multi\nline\n", 1, 8,
+                   "unterminated string literal (detected at line 1)"},
+  });
+}
+
 TEST(Parser, PerhapsYouForgotACommaLikeCPython) {
   // The most common slip in dbt.config(...): CPython points at the value before the gap.
   struct Case {
@@ -855,7 +870,11 @@ TEST(Parser, PerhapsYouForgotACommaLikeCPython) {
        {Case{"dbt.config(materialized=\"table\" tags=[\"a\"])\n", 25}, Case{"x = [a b]\n", 6},
         Case{"x = [a, b c]\n", 9}, Case{"f(a b)\n", 3}, Case{"x = {1: 2 3: 4}\n", 9},
         Case{"x = (a b)\n", 6}, Case{"x = a[b c]\n", 7}, Case{"x = [1 if 2 else 3 4]\n", 18},
-        Case{"x = [not a b]\n", 6}, Case{"x = [lambda: 1 2]\n", 14}}) {
+        Case{"x = [not a b]\n", 6}, Case{"x = [lambda: 1 2]\n", 14},
+        // after subscripts (pandas): at the start of the whole expression, not the index
+        Case{"x = [a[b] c]\n", 6}, Case{"x = o[o[\"s\"] \"r\"]\n", 7}, Case{"f(a[b][c] d)\n", 3},
+        Case{"x = [a + b[c] d]\n", 6}, Case{"x = {\"k\": g[\"x\"] c}\n", 11},
+        Case{"x = [-a[b] c]\n", 6}}) {
     PythonAnalysis a = analyze(c.src, "m.py");
     ASSERT_EQ(a.diagnostics.size(), 1u) << c.src;
     EXPECT_EQ(a.diagnostics[0].message,

@@ -261,7 +261,6 @@ INSTANTIATE_TEST_SUITE_P(
         LexErrorCase{"x = \\ y", 1, 6, "unexpected character after line continuation"},
         LexErrorCase{"x = \xE2\x82\xAC", 1, 5, "invalid character '\xE2\x82\xAC' (U+20AC)"},
         LexErrorCase{"a\x01", 1, 2, "invalid non-printable character U+0001"},
-        LexErrorCase{"x = 1 $", 1, 7, "invalid syntax"},
         LexErrorCase{"x = 'caf\xE9'", 1, 5, "utf-8"},
         LexErrorCase{"x = b'\xC3\xA9'\n", 1, 5, "bytes can only contain ASCII literal characters"},
         LexErrorCase{"f'a}'", 1, 4, "f-string: single '}' is not allowed"}));
