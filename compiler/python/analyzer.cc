@@ -182,6 +182,7 @@ class Analyzer {
 
   void syntax_error(const SyntaxErrorInfo& e);
   bool unclosed_bracket_follows(const SyntaxErrorInfo& p, uint32_t bracket_offset) const;
+  bool hint_inside_unclosed_bracket(const SyntaxErrorInfo& p, uint32_t bracket_offset) const;
   uint32_t statement_start(uint32_t tok) const;
   bool expression_statement(uint32_t tok) const;
   bool second_pass_reads_past(const SyntaxErrorInfo& p) const;
@@ -253,6 +254,15 @@ uint32_t Analyzer::statement_start(uint32_t tok) const {
   return tok;
 }
 
+// The '==' hints of CPython's invalid_named_expression rule (`(a = 1`, `{e = f(x)`) inside a
+// bracket that is never closed: CPython's second pass reads on from the assignment into the
+// end of the file, and reports the bracket.
+bool Analyzer::hint_inside_unclosed_bracket(const SyntaxErrorInfo& p,
+                                            uint32_t bracket_offset) const {
+  return p.message.find("Maybe you meant '==' ") != std::string::npos &&
+         bracket_offset <= tokens_[p.token].begin;
+}
+
 // Whether the simple statement holding token `tok` is not an import, def or class: their
 // names and parameters are not read as expressions by CPython's second pass.
 bool Analyzer::expression_statement(uint32_t tok) const {
@@ -316,7 +326,8 @@ void Analyzer::run() {
         !p.indentation && !tr.error.in_fstring &&
         (tr.error.overrides_parser_error ||
          (tr.error.unclosed_bracket &&
-          (tr.error.line < tokens_[p.token].line || unclosed_bracket_follows(p, tr.error.offset))));
+          (tr.error.line < tokens_[p.token].line || unclosed_bracket_follows(p, tr.error.offset) ||
+           hint_inside_unclosed_bracket(p, tr.error.offset))));
     const SyntaxErrorInfo& reported = parser_first && !lexical_wins ? p : tr.error;
     syntax_error(reported);
     // Everything after a bracket that is never closed belongs to the broken statement.

@@ -712,6 +712,18 @@ TEST(Parser, LastTokenBeforeAnUnclosedBracketLikeCPython) {
   });
 }
 
+TEST(Parser, AssignmentHintInsideAnUnclosedBracketLikeCPython) {
+  // CPython's '==' hint reads on into the end of the file when its bracket is never closed.
+  expect_cpython_errors({
+      CPythonError{"(a = 1\n", 1, 1, "'(' was never closed"},
+      CPythonError{"{e = f(x)\nf = 1\n", 1, 1, "'{' was never closed"},
+      CPythonError{"x = (a = 1\ny = 2\n", 1, 5, "'(' was never closed"},
+      CPythonError{"(a.b = 1\n", 1, 1, "'(' was never closed"},
+      CPythonError{"{e = f(x)}\n", 1, 2,
+                   "invalid syntax. Maybe you meant '==' or ':=' instead of '='?"},
+  });
+}
+
 TEST(Parser, DecoratorAtTheEndOfTheFileLikeCPython) {
   // CPython reports the end marker: column 0 of the file's last line, whatever that holds.
   expect_cpython_errors({
