@@ -182,7 +182,8 @@ class Analyzer {
 
   void syntax_error(const SyntaxErrorInfo& e);
   bool unclosed_bracket_follows(const SyntaxErrorInfo& p, uint32_t bracket_offset) const;
-  bool hint_inside_unclosed_bracket(const SyntaxErrorInfo& p, uint32_t bracket_offset) const;
+  bool hint_inside_unclosed_bracket(const SyntaxErrorInfo& p, uint32_t bracket_offset,
+                                    uint32_t bracket_line) const;
   uint32_t statement_start(uint32_t tok) const;
   bool expression_statement(uint32_t tok) const;
   bool second_pass_reads_past(const SyntaxErrorInfo& p) const;
@@ -238,7 +239,13 @@ bool Analyzer::unclosed_bracket_follows(const SyntaxErrorInfo& p, uint32_t brack
   for (uint32_t i = p.token; i < tokens_.size(); ++i) {
     const Token& t = tokens_[i];
     if (t.begin >= bracket_offset) {
-      return t.begin == bracket_offset && expression_runs_to_end(src_, tokens_, i);
+      // CPython's second pass reads an expression from the bracket: it meets the end of the
+      // file inside it, or stops on a later line than the bracket's. Then, tokenizing on to
+      // the end, CPython reports the bracket (its line is before the furthest token read).
+      return t.begin == bracket_offset &&
+             (expression_runs_to_end(src_, tokens_, i) ||
+              tokens_[std::min(expression_reach(src_, tokens_, i), tokens_.size() - 1)].line >
+                  t.line);
     }
     if (t.kind == Tok::kNewline || t.kind == Tok::kSemi) return false;
   }
@@ -254,13 +261,25 @@ uint32_t Analyzer::statement_start(uint32_t tok) const {
   return tok;
 }
 
-// The '==' hints of CPython's invalid_named_expression rule (`(a = 1`, `{e = f(x)`) inside a
-// bracket that is never closed: CPython's second pass reads on from the assignment into the
-// end of the file, and reports the bracket.
-bool Analyzer::hint_inside_unclosed_bracket(const SyntaxErrorInfo& p,
-                                            uint32_t bracket_offset) const {
-  return p.message.find("Maybe you meant '==' ") != std::string::npos &&
-         bracket_offset <= tokens_[p.token].begin;
+// The '==' hints of CPython's invalid_named_expression rule inside a bracket that is never
+// closed. The rule reads the value after the `=` and one token more: when that is the end of
+// the file (`(a = 1`), or on a later line than the bracket (`{e = f(x)` + more lines, which
+// CPython compares after tokenizing on), CPython reports the bracket; else the hint
+// (`x = (a=1 b`).
+bool Analyzer::hint_inside_unclosed_bracket(const SyntaxErrorInfo& p, uint32_t bracket_offset,
+                                            uint32_t bracket_line) const {
+  if (p.message.find("Maybe you meant '==' ") == std::string::npos ||
+      bracket_offset > tokens_[p.token].begin) {
+    return false;
+  }
+  size_t eq = 0;
+  while (eq < tokens_.size() && tokens_[eq].begin < p.offset)
+    ++eq;
+  while (eq < tokens_.size() && tokens_[eq].kind != Tok::kEqual)
+    ++eq;
+  if (eq + 1 >= tokens_.size()) return true;
+  const size_t reach = expression_reach(src_, tokens_, eq + 1);
+  return reach + 1 >= tokens_.size() || tokens_[reach].line > bracket_line;
 }
 
 // Whether the simple statement holding token `tok` is not an import, def or class: their
@@ -327,7 +346,7 @@ void Analyzer::run() {
         (tr.error.overrides_parser_error ||
          (tr.error.unclosed_bracket &&
           (tr.error.line < tokens_[p.token].line || unclosed_bracket_follows(p, tr.error.offset) ||
-           hint_inside_unclosed_bracket(p, tr.error.offset))));
+           hint_inside_unclosed_bracket(p, tr.error.offset, tr.error.line))));
     const SyntaxErrorInfo& reported = parser_first && !lexical_wins ? p : tr.error;
     syntax_error(reported);
     // Everything after a bracket that is never closed belongs to the broken statement.

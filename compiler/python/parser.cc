@@ -1116,4 +1116,10 @@ bool expression_runs_to_end(std::string_view source, const TokenVector& tokens, 
   return parser.expression_runs_to_end(from);
 }
 
+size_t expression_reach(std::string_view source, const TokenVector& tokens, size_t from) {
+  ParseResult result;
+  detail::Parser parser(source, tokens, result);
+  return parser.expression_reach(from);
+}
+
 }  // namespace dbtpy::compiler::python

@@ -80,5 +80,8 @@ void parse(std::string_view source, const TokenVector& tokens, ParseResult& out)
 // Whether an expression parsed from token `from` would still be unfinished at the last token
 // (the end marker): CPython's parser then meets the end of the file inside it.
 bool expression_runs_to_end(std::string_view source, const TokenVector& tokens, size_t from);
+// The furthest token an expression parsed from token `from` reads: where it fails or the token
+// after it.
+size_t expression_reach(std::string_view source, const TokenVector& tokens, size_t from);
 
 }  // namespace dbtpy::compiler::python

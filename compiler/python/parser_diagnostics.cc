@@ -276,6 +276,12 @@ bool Parser::expression_runs_to_end(size_t tok) {
   return !rewind.from(tok, [&] { expression(); }) && pos() + 1 >= t_.size();
 }
 
+size_t Parser::expression_reach(size_t tok) {
+  Rewind rewind(*this);
+  rewind.from(tok, [&] { expression(); });
+  return pos();
+}
+
 bool Parser::expression_at(size_t tok) {
   Rewind rewind(*this);
   return rewind.from(tok, [&] { expression(); });

@@ -186,6 +186,7 @@ class Parser {
   void parse_file();
   // Whether an expression from token `tok` fails only at the end marker.
   bool expression_runs_to_end(size_t tok);
+  size_t expression_reach(size_t tok);
 
  private:
   // ---- token helpers ----

@@ -721,6 +721,13 @@ TEST(Parser, AssignmentHintInsideAnUnclosedBracketLikeCPython) {
       CPythonError{"(a.b = 1\n", 1, 1, "'(' was never closed"},
       CPythonError{"{e = f(x)}\n", 1, 2,
                    "invalid syntax. Maybe you meant '==' or ':=' instead of '='?"},
+      // the token after the value on the bracket's line: the hint stays
+      CPythonError{"x = (a=1 b\n", 1, 6,
+                   "invalid syntax. Maybe you meant '==' or ':=' instead of '='?"},
+      // a stray `{` inside a name: CPython's second pass reads the display onto later lines
+      CPythonError{"events = lower_col{umns(f(x))\n\nsessions = events.agg()\n", 1, 19,
+                   "'{' was never closed"},
+      CPythonError{"x = a{b(\n  c=1\n)\n", 1, 6, "'{' was never closed"},
   });
 }
 
