@@ -631,22 +631,16 @@ bool AnalysisCache::load_file(const std::filesystem::path& path, const AnalyzerI
                               std::string* why, bool* exists) {
   *exists = false;
   // Only a regular file: opening a FIFO put there waits for a writer, and a device may never
-  // end.
-  std::error_code ec;
-  const auto status = std::filesystem::status(path, ec);
-  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+  // end. Its modification time is taken before it is read: should a newer file replace it
+  // meanwhile, its entries are only compared with an older time (trusted less, never more).
+  struct stat st {};
+  const bool stat_ok = ::stat(path.c_str(), &st) == 0;
+  if (stat_ok && !S_ISREG(st.st_mode)) {
     *exists = true;
     *why = "not a regular file";
     return false;
   }
-  // Its modification time before it is read: should a newer file replace it meanwhile, its
-  // entries are only compared with an older time (trusted less, never more).
-  uint64_t written_ns = 0;
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0) {
-    written_ns = static_cast<uint64_t>(st.st_mtim.tv_sec) * 1000000000ULL +
-                 static_cast<uint64_t>(st.st_mtim.tv_nsec);
-  }
+  const uint64_t written_ns = stat_ok ? timespec_ns(st.st_mtim) : 0;
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     *why = "cannot read " + path.string() + ": " + std::strerror(errno);

@@ -100,13 +100,10 @@ int FileReader::folder_fd(const std::string& path, size_t slash) {
 namespace {
 
 FileStamp stamp_of(const struct stat& st) {
-  auto ns = [](const timespec& t) {
-    return static_cast<uint64_t>(t.tv_sec) * 1000000000ULL + static_cast<uint64_t>(t.tv_nsec);
-  };
   FileStamp s;
   s.size = static_cast<uint64_t>(st.st_size);
-  s.mtime_ns = ns(st.st_mtim);
-  s.ctime_ns = ns(st.st_ctim);
+  s.mtime_ns = timespec_ns(st.st_mtim);
+  s.ctime_ns = timespec_ns(st.st_ctim);
   s.inode = static_cast<uint64_t>(st.st_ino);
   return s;
 }

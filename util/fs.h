@@ -3,6 +3,7 @@
 // writes that never leave a half-written file behind (temp file in the same folder + rename).
 #include <cstddef>
 #include <cstdint>
+#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -14,6 +15,11 @@ namespace dbtpy {
 
 // Reads a whole file as bytes. Throws std::runtime_error naming the path on failure.
 std::string read_file(const std::filesystem::path& path);
+
+// A stat time (st_mtim, st_ctim) in ns since the epoch, as FileStamp keeps it.
+inline uint64_t timespec_ns(const struct timespec& t) {
+  return static_cast<uint64_t>(t.tv_sec) * 1000000000ULL + static_cast<uint64_t>(t.tv_nsec);
+}
 
 // What stat says of a file, to tell that it is the file that was read before (as git's index
 // does): a write changes the size or the modification time, and any change to the file,
