@@ -303,6 +303,7 @@ inline void Parser::assignment_or_expr(StmtInfo& info) {
   // path would return (only its kind and position matter to check_target), without descending
   // through star_expressions() to get there.
   Expr first;
+  const size_t start = pos();
   if (!failed_ && depth_ < kMaxDepth && tk() == Tok::kName && peek() == Tok::kEqual) {
     last_disjunction_ = static_cast<uint32_t>(pos());
     first.kind = EK::kName;
@@ -312,6 +313,16 @@ inline void Parser::assignment_or_expr(StmtInfo& info) {
     first = yield_or_star_expressions();
   }
   if (!ok()) return;
+  if (tk() == Tok::kColonEqual && first.kind != EK::kStarred && first.kind != EK::kYield &&
+      ((first.kind != EK::kName && first.kind != EK::kTuple) || t_[start].kind == Tok::kLPar) &&
+      expression_at(pos() + 1)) {
+    // `df["x"] := ...`, `(a) := ...`: CPython's invalid_named_expression names the target (a
+    // bare name or tuple is a plain error there), at its node inside grouping parentheses.
+    Expr target = first;
+    target.first = static_cast<uint32_t>(inside_groups(start, pos()));
+    bad_walrus(target);
+    return;
+  }
   if (tk() == Tok::kColon) {
     // Annotated assignment: one target only. CPython names a bad target only when an
     // annotation follows the colon; else the colon is a plain syntax error.

@@ -95,6 +95,8 @@ inline const char* describe(EK k) {
       return "comparison";
     case EK::kStarred:
       return "starred";
+    case EK::kName:
+      return "name";
     case EK::kAttribute:
       return "attribute";
     case EK::kSubscript:

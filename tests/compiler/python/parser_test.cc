@@ -879,6 +879,32 @@ TEST(Parser, StrayCharactersLikeCPython) {
   });
 }
 
+TEST(Parser, WalrusStatementTargetsLikeCPython) {
+  // `df["x"] := ...` as a statement: CPython names the target (a bare name or tuple is a
+  // plain error), at its node inside grouping parentheses.
+  expect_cpython_errors({
+      CPythonError{"a[0] := 1\n", 1, 1, "cannot use assignment expressions with subscript"},
+      CPythonError{"a.b := 1\n", 1, 1, "cannot use assignment expressions with attribute"},
+      CPythonError{"f() := 1\n", 1, 1, "cannot use assignment expressions with function call"},
+      CPythonError{"(a) := 1\n", 1, 2, "cannot use assignment expressions with name"},
+      CPythonError{"x := 1\n", 1, 3, "invalid syntax"},
+      CPythonError{"a, b := 1\n", 1, 6, "invalid syntax"},
+      CPythonError{"a[0] :=\n", 1, 6, "invalid syntax"},
+      CPythonError{"1 := 2\n", 1, 1, "cannot use assignment expressions with literal"},
+      CPythonError{"a + b := 1\n", 1, 1, "cannot use assignment expressions with expression"},
+      CPythonError{"[a] := 1\n", 1, 1, "cannot use assignment expressions with list"},
+      CPythonError{"(a, b) := 1\n", 1, 1, "cannot use assignment expressions with tuple"},
+      CPythonError{"*a := 1\n", 1, 4, "invalid syntax"},
+      CPythonError{"a[0] := 1 := 2\n", 1, 1, "cannot use assignment expressions with subscript"},
+      CPythonError{"a < b := 1\n", 1, 1, "cannot use assignment expressions with comparison"},
+      CPythonError{"lambda: 1 := 2\n", 1, 1, "cannot use assignment expressions with lambda"},
+      CPythonError{"((a)) := 1\n", 1, 3, "cannot use assignment expressions with name"},
+      CPythonError{"(a).b := 1\n", 1, 1, "cannot use assignment expressions with attribute"},
+      CPythonError{"(a) + 1 := 2\n", 1, 1, "cannot use assignment expressions with expression"},
+      CPythonError{"(a)[0] := 1\n", 1, 1, "cannot use assignment expressions with subscript"},
+  });
+}
+
 TEST(Parser, PerhapsYouForgotACommaLikeCPython) {
   // The most common slip in dbt.config(...): CPython points at the value before the gap.
   struct Case {
