@@ -496,6 +496,10 @@ void Parser::call_args_impl(const Expr& callee, bool allow_genexp) {
       next();
       span.begin = static_cast<uint32_t>(pos());
       skip_expression();
+      if (ok() && tk() == Tok::kEqual && expression_at(pos() + 1)) {  // `**name=value`
+        fail(arg_tok, "cannot assign to keyword argument unpacking");
+        break;
+      }
       seen_kwunpack = true;
     } else if (tk() == Tok::kName && peek() == Tok::kEqual) {
       span.kind = CallArgSpan::Kind::kKeyword;
@@ -549,7 +553,14 @@ void Parser::call_args_impl(const Expr& callee, bool allow_genexp) {
       next();
       continue;
     }
-    if (tk() != Tok::kRPar && !forgot_comma()) fail_here();
+    // After a misplaced positional argument CPython's rule for it fails first, at this token.
+    if (tk() != Tok::kRPar && !forgot_comma()) {
+      if (misplaced) {
+        fail_here(misplaced);
+      } else {
+        fail_here();
+      }
+    }
     break;
   }
   if (ok() && misplaced) fail_here(misplaced);

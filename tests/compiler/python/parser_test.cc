@@ -905,6 +905,28 @@ TEST(Parser, WalrusStatementTargetsLikeCPython) {
   });
 }
 
+TEST(Parser, CallArgumentOrderLikeCPython) {
+  // Positional after keyword arguments, reported at the last token CPython's rule read (also
+  // when a stray token follows the positional one), and `**name=value`.
+  expect_cpython_errors({
+      CPythonError{"f(a=1, b)\n", 1, 9, "positional argument follows keyword argument"},
+      CPythonError{"f(**k, b)\n", 1, 9, "positional argument follows keyword argument unpacking"},
+      CPythonError{"f(a=1, b!c=2)\n", 1, 9, "positional argument follows keyword argument"},
+      CPythonError{"f(a=1, b c)\n", 1, 8, "invalid syntax. Perhaps you forgot a comma?"},
+      CPythonError{"f(x, **on=\"d\", how=1)\n", 1, 6,
+                   "cannot assign to keyword argument unpacking"},
+      CPythonError{"f(**on=1)\n", 1, 3, "cannot assign to keyword argument unpacking"},
+      CPythonError{"f(a=1, b, c)\n", 1, 12, "positional argument follows keyword argument"},
+      CPythonError{"f(a=1, b=2, c)\n", 1, 14, "positional argument follows keyword argument"},
+      CPythonError{"dbt.config(materialized=\"table\", pac!kages=[\"pandas\"])\n", 1, 37,
+                   "positional argument follows keyword argument"},
+      CPythonError{"f(a=1, b[0])\n", 1, 12, "positional argument follows keyword argument"},
+      CPythonError{"f(a=1, b.c)\n", 1, 11, "positional argument follows keyword argument"},
+      CPythonError{"f(a=1, b for b in c)\n", 1, 8, "Generator expression must be parenthesized"},
+      CPythonError{"f(a=1, (b))\n", 1, 11, "positional argument follows keyword argument"},
+  });
+}
+
 TEST(Parser, PerhapsYouForgotACommaLikeCPython) {
   // The most common slip in dbt.config(...): CPython points at the value before the gap.
   struct Case {
