@@ -185,6 +185,7 @@ class Analyzer {
   bool hint_inside_unclosed_bracket(const SyntaxErrorInfo& p, uint32_t bracket_offset,
                                     uint32_t bracket_line) const;
   uint32_t statement_start(uint32_t tok) const;
+  uint32_t line_of_offset(uint32_t offset) const;
   bool expression_statement(uint32_t tok) const;
   bool second_pass_reads_past(const SyntaxErrorInfo& p) const;
   void recover_calls(uint32_t limit, uint32_t skip_from, uint32_t skip_to);
@@ -236,6 +237,21 @@ void Analyzer::syntax_error(const SyntaxErrorInfo& e) {
 bool Analyzer::unclosed_bracket_follows(const SyntaxErrorInfo& p, uint32_t bracket_offset) const {
   if (p.message.rfind("invalid syntax", 0) != 0) return false;
   if (!expression_statement(p.token)) return false;
+  // The failing token is the bracket itself (`curren{y = ...`): CPython reads a display from
+  // it, on to the end of the file, when an element can start there.
+  if (tokens_[p.token].begin == bracket_offset) {
+    if (p.token + 2 >= tokens_.size()) return true;  // only the end marker follows
+    const Tok next = tokens_[p.token + 1].kind;
+    return starts_expression(next) || next == Tok::kStar || next == Tok::kDoubleStar;
+  }
+  // A forgotten comma inside the bracket: CPython's rule reads the second expression and the
+  // token after it; when that is the end of the file or on a later line than the bracket's
+  // (`mix[method 0.0` + more lines), CPython reports the bracket.
+  if (p.message.find("Perhaps you forgot a comma?") != std::string::npos) {
+    const uint32_t bracket_line = line_of_offset(bracket_offset);
+    const size_t reach = expression_reach(src_, tokens_, p.token);
+    if (reach + 1 >= tokens_.size() || tokens_[reach].line > bracket_line) return true;
+  }
   for (uint32_t i = p.token; i < tokens_.size(); ++i) {
     const Token& t = tokens_[i];
     if (t.begin >= bracket_offset) {
@@ -250,6 +266,14 @@ bool Analyzer::unclosed_bracket_follows(const SyntaxErrorInfo& p, uint32_t brack
     if (t.kind == Tok::kNewline || t.kind == Tok::kSemi) return false;
   }
   return false;
+}
+
+// The line of the token that starts at byte `offset` (a bracket the tokenizer reported).
+uint32_t Analyzer::line_of_offset(uint32_t offset) const {
+  for (const Token& t : tokens_) {
+    if (t.begin >= offset) return t.line;
+  }
+  return tokens_.empty() ? 1 : tokens_.back().line;
 }
 
 // The first token of the simple statement holding token `tok`.

@@ -927,6 +927,41 @@ TEST(Parser, CallArgumentOrderLikeCPython) {
   });
 }
 
+TEST(Parser, StrayBracketsLikeCPython) {
+  // A bracket typed into a name (`curren{y = ...`, `retur[n df`) and never closed: CPython
+  // reports the bracket when its second pass reads on from it (an element can start after a
+  // `{`; a forgotten comma's second expression and the token after it reach the end or a
+  // later line), else the plain error at the bracket.
+  expect_cpython_errors({
+      CPythonError{"a{y = 1\n", 1, 2, "'{' was never closed"},
+      CPythonError{"a{y = 1\nb = 2\n", 1, 2, "'{' was never closed"},
+      CPythonError{"a{y + 1\nb = 2\n", 1, 2, "'{' was never closed"},
+      CPythonError{"a{y\nb = 2\n", 1, 2, "'{' was never closed"},
+      CPythonError{"a{y = f(x)\n\nb = 2\n", 1, 2, "'{' was never closed"},
+      CPythonError{"a{y c\nb = 2\n", 1, 2, "'{' was never closed"},
+      CPythonError{"a(y = 1\nb = 2\n", 1, 2, "'(' was never closed"},
+      CPythonError{"a[y = 1\nb = 2\n", 1, 2, "'[' was never closed"},
+      CPythonError{"x = a{y\n", 1, 6, "'{' was never closed"},
+      CPythonError{"a b{y = 1\nb = 2\n", 1, 3, "invalid syntax"},
+      CPythonError{"a{y: 1\nb = 2\n", 1, 2, "'{' was never closed"},
+      CPythonError{"mix[method 0.0\ntotals = 1\n", 1, 4, "'[' was never closed"},
+      CPythonError{"r(eturn pdf\n\n\n", 1, 2, "'(' was never closed"},
+      CPythonError{"retur[n df.toPandas()\nreturn df\n", 1, 6, "'[' was never closed"},
+      CPythonError{"match = db{.ref('m')\ncase = [match]\n", 1, 11, "invalid syntax"},
+      CPythonError{"x = db{.ref('m')\ncase = [match]\n", 1, 7, "invalid syntax"},
+      CPythonError{"x = db{.ref('m')\n", 1, 7, "invalid syntax"},
+      CPythonError{"x = a{.b\n", 1, 6, "invalid syntax"},
+      CPythonError{"x = a{)\n", 1, 7,
+                   "closing parenthesis ')' does not match opening parenthesis '{'"},
+      CPythonError{"x = a{ = 1\n", 1, 6, "invalid syntax"},
+      CPythonError{"x = a{:\n", 1, 6, "invalid syntax"},
+      CPythonError{"x = a{\n", 1, 6, "'{' was never closed"},
+      CPythonError{"x = a{*b\n", 1, 6, "'{' was never closed"},
+      CPythonError{"x = a{**b\n", 1, 6, "'{' was never closed"},
+      CPythonError{"x = a{\n\n", 1, 6, "'{' was never closed"},
+  });
+}
+
 TEST(Parser, PerhapsYouForgotACommaLikeCPython) {
   // The most common slip in dbt.config(...): CPython points at the value before the gap.
   struct Case {
