@@ -531,6 +531,10 @@ void Parser::call_args_impl(const Expr& callee, bool allow_genexp) {
         }
         comprehension_clauses();
         if (!ok()) break;
+        if (tk() != Tok::kComma && tk() != Tok::kRPar) {  // `f(x for x in a b)`: plain
+          fail_here();
+          break;
+        }
         if (count > 0 || tk() != Tok::kRPar) {
           fail(arg_tok, "Generator expression must be parenthesized");
           break;
@@ -876,7 +880,7 @@ Expr Parser::list_atom() {
         break;
       }
       comprehension_clauses();
-      e.kind = EK::kOther;
+      e.kind = EK::kOther;  // a comprehension: CPython's rules see no forgotten comma after it
       break;
     }
     first_item = false;
@@ -901,7 +905,7 @@ Expr Parser::list_atom() {
     break;
   }
   if (ok() && e.kind == EK::kList && starts_comprehension()) comprehension_target(e.first + 1);
-  if (ok() && !forgot_comma()) expect(Tok::kRSqb, nullptr);
+  if (ok() && (e.kind == EK::kOther || !forgot_comma())) expect(Tok::kRSqb, nullptr);
   leave();
   return e;
 }
@@ -914,6 +918,7 @@ Expr Parser::brace_atom() {
   if (!enter()) return e;
   next();  // {
   bool is_dict = false, decided = false, first_item = true;
+  bool comprehension = false;  // after one, CPython's rules see no forgotten comma
   while (ok() && tk() != Tok::kRBrace) {
     if (tk() == Tok::kDoubleStar) {
       if (decided && !is_dict) {
@@ -953,6 +958,7 @@ Expr Parser::brace_atom() {
           break;
         }
         comprehension_clauses();
+        comprehension = true;
         break;
       }
     }
@@ -965,7 +971,7 @@ Expr Parser::brace_atom() {
     break;
   }
   if (ok() && !is_dict && starts_comprehension()) comprehension_target(e.first + 1);
-  if (ok() && !forgot_comma()) expect(Tok::kRBrace, nullptr);
+  if (ok() && (comprehension || !forgot_comma())) expect(Tok::kRBrace, nullptr);
   leave();
   return e;
 }

@@ -962,6 +962,22 @@ TEST(Parser, StrayBracketsLikeCPython) {
   });
 }
 
+TEST(Parser, AfterAComprehensionLikeCPython) {
+  // An expression after a comprehension's clauses is a plain error at it: CPython's rules see
+  // no forgotten comma there, nor a generator expression needing parentheses.
+  expect_cpython_errors({
+      CPythonError{"[x for x in a b]\n", 1, 15, "invalid syntax"},
+      CPythonError{"[x for x in a if c d]\n", 1, 20, "invalid syntax"},
+      CPythonError{"(x for x in a b)\n", 1, 15, "invalid syntax"},
+      CPythonError{"{x for x in a b}\n", 1, 15, "invalid syntax"},
+      CPythonError{"{k: v for k in a b}\n", 1, 18, "invalid syntax"},
+      CPythonError{"f(x for x in a b)\n", 1, 16, "invalid syntax"},
+      CPythonError{"[x for x in a.b c.d]\n", 1, 17, "invalid syntax"},
+      CPythonError{"[x for x in a, b]\n", 1, 14, "invalid syntax"},
+      CPythonError{"[x for x in a] b\n", 1, 16, "invalid syntax"},
+  });
+}
+
 TEST(Parser, PerhapsYouForgotACommaLikeCPython) {
   // The most common slip in dbt.config(...): CPython points at the value before the gap.
   struct Case {
