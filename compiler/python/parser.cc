@@ -524,16 +524,21 @@ void Parser::decorated(Ctx ctx) {
 void Parser::def_type_params() {
   const size_t lsqb = pos();
   type_params();
-  if (ok() || speculating_ || out_.error.too_deep || out_.error.message.starts_with("cannot use")) {
+  if (!out_.error.message.starts_with("cannot use")) skipped_optional(lsqb, "expected '('");
+}
+
+void Parser::skipped_optional(size_t first, const char* message) {
+  // A lexical error where the parse failed (the end marker put there) is what CPython meets
+  // first; so are the limits.
+  if (ok() || speculating_ || out_.error.too_deep ||
+      t_[std::min<size_t>(out_.error.token, t_.size() - 1)].kind == Tok::kEndMarker) {
     return;
   }
-  // CPython 3.12's def rule forces a `(` after the name: type parameters that do not parse are
-  // skipped as a whole, and the `[` is reported. (Their bound errors are first-pass ones.)
-  const Token& t = t_[lsqb];
-  out_.error.message = "expected '('";
+  const Token& t = t_[first];
+  out_.error.message = message;
   out_.error.offset = t.begin;
   out_.error.line = t.line;
-  out_.error.token = static_cast<uint32_t>(lsqb);
+  out_.error.token = static_cast<uint32_t>(first);
   out_.error.before_line = false;
 }
 
@@ -585,8 +590,12 @@ void Parser::function_def(Ctx ctx, bool is_async) {
   if (!ok()) return;
   if (!expect(Tok::kRPar, nullptr)) return;
   if (tk() == Tok::kRArrow) {
+    // A return annotation that does not parse is skipped by CPython's def rule, which then
+    // forces the `:` at the `->`.
+    const size_t arrow = pos();
     next();
     skip_expression();
+    skipped_optional(arrow, "expected ':'");
     if (!ok()) return;
   }
   if (!expect(Tok::kColon, ":")) return;

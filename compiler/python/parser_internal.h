@@ -305,6 +305,9 @@ class Parser {
   void from_import_stmt();
   void type_params();      // Python 3.12's: no defaults (PEP 696 is 3.13's)
   void def_type_params();  // a def's, whose failures CPython reports at the `[`
+  // After an optional part starting at token `first` failed to parse: CPython skips it and
+  // fails at the forced token after it, reporting `message` at `first`.
+  void skipped_optional(size_t first, const char* message);
   void parameters(bool annotations, Tok closer, ModelDefSite* def);
   [[gnu::always_inline]] inline void assignment_or_expr(StmtInfo& info);
   // mode 0 assign, 1 del, 2 for/with/comprehension. Names, attributes and subscripts, the

@@ -978,6 +978,25 @@ TEST(Parser, AfterAComprehensionLikeCPython) {
   });
 }
 
+TEST(Parser, ReturnAnnotationLikeCPython) {
+  // A return annotation that does not parse: CPython's def rule skips it and forces the `:`,
+  // reported at the `->` (a lexical error met inside it comes first).
+  expect_cpython_errors({
+      CPythonError{"def f(a) -> \nd.DataFrame:\n  pass\n", 1, 10, "expected ':'"},
+      CPythonError{"def f(a) -> [d.DataFrame:\n  pass\n", 1, 10, "expected ':'"},
+      CPythonError{"def f(a) ->(str:\n  pass\n", 1, 10, "expected ':'"},
+      CPythonError{"def f(a) ->as  pd.DataFrame:\n  pass\n", 1, 10, "expected ':'"},
+      CPythonError{"def f(a) -> int x:\n  pass\n", 1, 17, "expected ':'"},
+      CPythonError{"def f() -> 'abc\n", 1, 12, "unterminated string literal (detected at line 1)"},
+      CPythonError{"def f() -> a b:\n  pass\n", 1, 14, "expected ':'"},
+      CPythonError{"def f() -> :\n  pass\n", 1, 9, "expected ':'"},
+      CPythonError{"def f[T: \"abc]():\n  pass\n", 1, 10,
+                   "unterminated string literal (detected at line 1)"},
+      CPythonError{"def f() -> yield:\n  pass\n", 1, 9, "expected ':'"},
+      CPythonError{"def f() -> *a:\n  pass\n", 1, 9, "expected ':'"},
+  });
+}
+
 TEST(Parser, PerhapsYouForgotACommaLikeCPython) {
   // The most common slip in dbt.config(...): CPython points at the value before the gap.
   struct Case {
