@@ -238,8 +238,10 @@ bool Analyzer::unclosed_bracket_follows(const SyntaxErrorInfo& p, uint32_t brack
   if (p.message.rfind("invalid syntax", 0) != 0) return false;
   if (!expression_statement(p.token)) return false;
   // The failing token is the bracket itself (`curren{y = ...`): CPython reads a display from
-  // it, on to the end of the file, when an element can start there.
+  // it, on to the end of the file, when an element can start there and an operand ends
+  // before it (not `orders.{merge(`).
   if (tokens_[p.token].begin == bracket_offset) {
+    if (p.token == 0 || !ends_operand(tokens_[p.token - 1].kind)) return false;
     if (p.token + 2 >= tokens_.size()) return true;  // only the end marker follows
     const Tok next = tokens_[p.token + 1].kind;
     return starts_expression(next) || next == Tok::kStar || next == Tok::kDoubleStar;
@@ -255,10 +257,11 @@ bool Analyzer::unclosed_bracket_follows(const SyntaxErrorInfo& p, uint32_t brack
   for (uint32_t i = p.token; i < tokens_.size(); ++i) {
     const Token& t = tokens_[i];
     if (t.begin >= bracket_offset) {
-      // CPython's second pass reads an expression from the bracket: it meets the end of the
-      // file inside it, or stops on a later line than the bracket's. Then, tokenizing on to
-      // the end, CPython reports the bracket (its line is before the furthest token read).
-      return t.begin == bracket_offset &&
+      // CPython's second pass reads an expression from the bracket (after an operand: a
+      // forgotten comma's second expression): it meets the end of the file inside it, or
+      // stops on a later line than the bracket's. Then, tokenizing on to the end, CPython
+      // reports the bracket (its line is before the furthest token read).
+      return t.begin == bracket_offset && i > 0 && ends_operand(tokens_[i - 1].kind) &&
              (expression_runs_to_end(src_, tokens_, i) ||
               tokens_[std::min(expression_reach(src_, tokens_, i), tokens_.size() - 1)].line >
                   t.line);

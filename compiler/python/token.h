@@ -114,6 +114,26 @@ struct Token {
 
 static_assert(std::is_trivial_v<Token> && sizeof(Token) == 16);
 
+// The tokens an operand can end with (a name, literal or closing bracket).
+inline bool ends_operand(Tok k) {
+  switch (k) {
+    case Tok::kName:
+    case Tok::kNumber:
+    case Tok::kString:
+    case Tok::kFStringEnd:
+    case Tok::kRPar:
+    case Tok::kRSqb:
+    case Tok::kRBrace:
+    case Tok::kNone:
+    case Tok::kTrue:
+    case Tok::kFalse:
+    case Tok::kEllipsis:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // The tokens an expression can start with.
 inline bool starts_expression(Tok k) {
   switch (k) {

@@ -959,6 +959,12 @@ TEST(Parser, StrayBracketsLikeCPython) {
       CPythonError{"x = a{*b\n", 1, 6, "'{' was never closed"},
       CPythonError{"x = a{**b\n", 1, 6, "'{' was never closed"},
       CPythonError{"x = a{\n\n", 1, 6, "'{' was never closed"},
+      // no operand before the bracket: no display is read from it
+      CPythonError{"result = orders.{merge(paid)\nx = 1\n", 1, 17, "invalid syntax"},
+      CPythonError{"dbt.{config(materialized=\"table\")\n\n", 1, 5, "invalid syntax"},
+      CPythonError{"daily = orders[\"a\"].[sum()\ndates = 1\n", 1, 21, "invalid syntax"},
+      CPythonError{"if dbt.is{_incremental:\n    x = 1\n", 1, 8, "invalid syntax"},
+      CPythonError{"r = pd.dt.(date\n\n", 1, 11, "invalid syntax"},
   });
 }
 
