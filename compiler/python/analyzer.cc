@@ -330,7 +330,9 @@ bool Analyzer::expression_statement(uint32_t tok) const {
 // argument's `=` after a name (`f(a =`), and those behind the specific messages. Otherwise a
 // plain "invalid syntax" stays at the token (`def f(:`, `f(a,,`, `x = (1 else`, `def f(a b`).
 bool Analyzer::second_pass_reads_past(const SyntaxErrorInfo& p) const {
-  // A specific message comes from a second-pass rule that matched the token and looked on.
+  // A forced token ("expected ':'") fails in the first pass, at once; another specific message
+  // comes from a second-pass rule that matched the token and looked on.
+  if (p.message.starts_with("expected '")) return false;
   if (p.message != "invalid syntax") return true;
   const uint32_t tok = p.token;
   const Tok first = tokens_[statement_start(tok)].kind;
@@ -362,12 +364,15 @@ void Analyzer::run() {
     tokens_.push_back(end);
     ParseResult partial = parse(src_, tokens_);
     const SyntaxErrorInfo& p = partial.error;
-    // A parser error at the last token before an unclosed bracket's end of file loses to the
-    // bracket when CPython reads past that token (see second_pass_reads_past()).
+    // A parser error at the last token before an unclosed bracket's end of file, or at an
+    // f-string whose text holds the lexical error (`df.to_pandas() f"`), loses to the lexical
+    // error when CPython reads past that token (see second_pass_reads_past()).
+    const bool reads_into_error =
+        tr.error.unclosed_bracket ||
+        (p.token < sentinel && tokens_[p.token].kind == Tok::kFStringStart);
     bool parser_first =
-        p.present &&
-        (p.token + 1 < sentinel ||
-         (p.token + 1 == sentinel && !(tr.error.unclosed_bracket && second_pass_reads_past(p))));
+        p.present && (p.token + 1 < sentinel || (p.token + 1 == sentinel &&
+                                                 !(reads_into_error && second_pass_reads_past(p))));
     bool lexical_wins =
         !p.indentation && !tr.error.in_fstring &&
         (tr.error.overrides_parser_error ||

@@ -1003,6 +1003,23 @@ TEST(Parser, ReturnAnnotationLikeCPython) {
   });
 }
 
+TEST(Parser, UnterminatedFStringAfterAnOperandLikeCPython) {
+  // `df.to_pandas() f"`: CPython's second pass reads the f-string as a forgotten comma's
+  // expression and meets its lexical error; a forced token (`def ...)f"`) fails first.
+  expect_cpython_errors({
+      CPythonError{"x = df.to()f\"\n", 1, 12, "unterminated f-string literal (detected at line 1)"},
+      CPythonError{"return df.to() f\" # c\n", 1, 16,
+                   "unterminated f-string literal (detected at line 1)"},
+      CPythonError{"x = a f\"abc\n", 1, 7, "unterminated f-string literal (detected at line 1)"},
+      CPythonError{"print f\"abc\n", 1, 7, "unterminated f-string literal (detected at line 1)"},
+      CPythonError{"def model(dbt, session)f\":\n  pass\n", 1, 24, "expected ':'"},
+      CPythonError{"def f(a) -> int (\n", 1, 17, "'(' was never closed"},
+      CPythonError{"def f(a) -> int f\"\n", 1, 17, "expected ':'"},
+      CPythonError{"class A f\"\n", 1, 9, "invalid syntax"},
+      CPythonError{"if x f\"\n", 1, 6, "unterminated f-string literal (detected at line 1)"},
+  });
+}
+
 TEST(Parser, PerhapsYouForgotACommaLikeCPython) {
   // The most common slip in dbt.config(...): CPython points at the value before the gap.
   struct Case {
