@@ -181,11 +181,11 @@ class Analyzer {
   }
 
   void syntax_error(const SyntaxErrorInfo& e);
-  bool unclosed_bracket_follows(const SyntaxErrorInfo& p, uint32_t bracket_offset) const;
+  bool unclosed_bracket_follows(const SyntaxErrorInfo& p, uint32_t bracket_offset,
+                                uint32_t bracket_line) const;
   bool hint_inside_unclosed_bracket(const SyntaxErrorInfo& p, uint32_t bracket_offset,
                                     uint32_t bracket_line) const;
   uint32_t statement_start(uint32_t tok) const;
-  uint32_t line_of_offset(uint32_t offset) const;
   bool expression_statement(uint32_t tok) const;
   bool second_pass_reads_past(const SyntaxErrorInfo& p) const;
   void recover_calls(uint32_t limit, uint32_t skip_from, uint32_t skip_to);
@@ -234,7 +234,8 @@ void Analyzer::syntax_error(const SyntaxErrorInfo& e) {
 // before a bracket on the same logical line that is never closed: CPython's second pass reads
 // an expression from that bracket and meets the end of the file inside it, where it reports
 // the bracket. `tokens_` ends with the end marker put at the lexical error.
-bool Analyzer::unclosed_bracket_follows(const SyntaxErrorInfo& p, uint32_t bracket_offset) const {
+bool Analyzer::unclosed_bracket_follows(const SyntaxErrorInfo& p, uint32_t bracket_offset,
+                                        uint32_t bracket_line) const {
   if (p.message.rfind("invalid syntax", 0) != 0) return false;
   if (!expression_statement(p.token)) return false;
   // The failing token is the bracket itself (`curren{y = ...`): CPython reads a display from
@@ -250,7 +251,6 @@ bool Analyzer::unclosed_bracket_follows(const SyntaxErrorInfo& p, uint32_t brack
   // token after it; when that is the end of the file or on a later line than the bracket's
   // (`mix[method 0.0` + more lines), CPython reports the bracket.
   if (p.message.find("Perhaps you forgot a comma?") != std::string::npos) {
-    const uint32_t bracket_line = line_of_offset(bracket_offset);
     const size_t reach = expression_reach(src_, tokens_, p.token);
     if (reach + 1 >= tokens_.size() || tokens_[reach].line > bracket_line) return true;
   }
@@ -269,14 +269,6 @@ bool Analyzer::unclosed_bracket_follows(const SyntaxErrorInfo& p, uint32_t brack
     if (t.kind == Tok::kNewline || t.kind == Tok::kSemi) return false;
   }
   return false;
-}
-
-// The line of the token that starts at byte `offset` (a bracket the tokenizer reported).
-uint32_t Analyzer::line_of_offset(uint32_t offset) const {
-  for (const Token& t : tokens_) {
-    if (t.begin >= offset) return t.line;
-  }
-  return tokens_.empty() ? 1 : tokens_.back().line;
 }
 
 // The first token of the simple statement holding token `tok`.
@@ -373,12 +365,12 @@ void Analyzer::run() {
     bool parser_first =
         p.present && (p.token + 1 < sentinel || (p.token + 1 == sentinel &&
                                                  !(reads_into_error && second_pass_reads_past(p))));
-    bool lexical_wins =
-        !p.indentation && !tr.error.in_fstring &&
-        (tr.error.overrides_parser_error ||
-         (tr.error.unclosed_bracket &&
-          (tr.error.line < tokens_[p.token].line || unclosed_bracket_follows(p, tr.error.offset) ||
-           hint_inside_unclosed_bracket(p, tr.error.offset, tr.error.line))));
+    bool lexical_wins = !p.indentation && !tr.error.in_fstring &&
+                        (tr.error.overrides_parser_error ||
+                         (tr.error.unclosed_bracket &&
+                          (tr.error.line < tokens_[p.token].line ||
+                           unclosed_bracket_follows(p, tr.error.offset, tr.error.line) ||
+                           hint_inside_unclosed_bracket(p, tr.error.offset, tr.error.line))));
     const SyntaxErrorInfo& reported = parser_first && !lexical_wins ? p : tr.error;
     syntax_error(reported);
     // Everything after a bracket that is never closed belongs to the broken statement.
