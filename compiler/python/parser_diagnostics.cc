@@ -224,8 +224,7 @@ bool Parser::legacy_print(size_t tok, size_t& where, std::string& message) {
       return false;
     }
   }
-  Rewind rewind(*this);
-  if (!rewind.from(tok, [&] { star_expressions(); })) return false;
+  if (!rule_at(tok, Rule::kStarExpressions)) return false;
   where = tok - 1;
   message = fmt::format("Missing parentheses in call to '{}'. Did you mean {}(...)?", name, name);
   return true;
@@ -280,6 +279,107 @@ size_t Parser::expression_reach(size_t tok) {
   Rewind rewind(*this);
   rewind.from(tok, [&] { expression(); });
   return pos();
+}
+
+void Parser::field_expression_failed(size_t field) {
+  if (speculating_ || !out_.error.present || out_.error.too_deep ||
+      out_.error.message != "invalid syntax") {
+    return;
+  }
+  const size_t stop = std::min<size_t>(std::max<size_t>(pos(), out_.error.token) + 1, ntok_);
+  const size_t end = longest_prefix(field, stop, Rule::kFieldExpression);
+  if (end == kNoElement) {
+    replace_plain_error(field, "f-string: expecting a valid expression after '{'");
+    return;
+  }
+  switch (t_[end].kind) {
+    case Tok::kEqual:
+    case Tok::kExclamation:
+    case Tok::kColon:
+    case Tok::kRBrace:
+      return;  // not where this rule applies
+    default:
+      replace_plain_error(end, "f-string: expecting '=', or '!', or ':', or '}'");
+  }
+}
+
+void Parser::parse_rule(Rule rule) {
+  switch (rule) {
+    case Rule::kExpression:
+      expression();
+      break;
+    case Rule::kStarExpressions:
+      star_expressions();
+      break;
+    case Rule::kFieldExpression:
+      yield_or_star_expressions();
+      break;
+  }
+}
+
+bool Parser::rule_at(size_t tok, Rule rule) {
+  // Only for the message reported: a speculative parse fails either way, and searching there
+  // too would nest searches inside searches.
+  const bool search = !speculating_;
+  size_t stop = 0;
+  {
+    Rewind rewind(*this);
+    if (rewind.from(tok, [&] { parse_rule(rule); })) return true;
+    stop = std::min(pos() + 1, ntok_);
+  }
+  return search && longest_prefix(tok, stop, rule) != kNoElement;
+}
+
+size_t Parser::longest_prefix(size_t from, size_t stop, Rule rule) {
+  // A prefix ends outside every bracket opened in it.
+  std::vector<size_t> ends;
+  int open = 0;
+  for (size_t i = from; i + 1 < stop; ++i) {
+    const Tok k = t_[i].kind;
+    if (is_opener(k)) ++open;
+    if (is_closer(k) && --open < 0) break;
+    if (open == 0) ends.push_back(i + 1);
+  }
+  if (ends.empty()) return kNoElement;
+  // Each candidate is parsed on a copy of the tokens cut by a `}` in its place. The longest
+  // that parses to its end wins; a bounded number of tries keeps this linear.
+  TokenVector copy(t_.begin() + static_cast<std::ptrdiff_t>(from),
+                   t_.begin() + static_cast<std::ptrdiff_t>(stop));
+  copy.push_back(t_[stop - 1]);
+  copy.back().kind = Tok::kEndMarker;
+  constexpr int kMaxTries = 64;
+  int tries = 0;
+  for (auto it = ends.rbegin(); it != ends.rend() && tries < kMaxTries; ++it, ++tries) {
+    const size_t end = *it;
+    Token& cut = copy[end - from];
+    const Token saved = cut;
+    cut.kind = Tok::kRBrace;
+    cut.end = cut.begin;
+    ParseResult scratch;
+    Parser sub(src_, copy, scratch);
+    sub.speculating_ = true;
+    sub.depth_ = depth_;
+    sub.parse_rule(rule);
+    const bool whole = sub.ok() && sub.pos() == end - from;
+    cut = saved;
+    if (whole) return end;
+  }
+  return kNoElement;
+}
+
+bool Parser::forgot_comma_after_name() {
+  const size_t start = pos();
+  size_t end = 0;
+  {
+    Rewind rewind(*this);
+    if (!rewind.from(start, [&] { binary(1); })) return false;
+    end = pos();
+  }
+  if (end >= ntok_ || !starts_expression(t_[end].kind) || !rule_at(end, Rule::kExpression)) {
+    return false;
+  }
+  fail(inside_groups(start, end), "invalid syntax. Perhaps you forgot a comma?");
+  return true;
 }
 
 bool Parser::expression_at(size_t tok) {

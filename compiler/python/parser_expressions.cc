@@ -79,9 +79,21 @@ void Parser::bad_walrus(const Expr& target) {
 }
 
 void Parser::lambda_head() {
+  const size_t lambda = pos();
   next();  // lambda
   parameters(false, Tok::kColon, nullptr);
   if (!ok()) return;
+  if (tk() == Tok::kColon && (cur_->flags & kFormatSpecColon)) [[unlikely]] {
+    // The colon starts the replacement field's format spec: the lambda has no body. CPython
+    // names the lambda when the spec's text (possibly empty) follows the colon.
+    const size_t after = pos() + 1;
+    if (tk_at(after) != Tok::kLBrace || tok_[after].begin != cur_->end) {
+      fail(lambda, "f-string: lambda expressions are not allowed without parentheses");
+    } else {
+      fail(pos() + 1, "invalid syntax");
+    }
+    return;
+  }
   expect(Tok::kColon, ":");
 }
 
@@ -409,12 +421,27 @@ bool Parser::forgot_comma() {
     };
     if (tk_at(last_disjunction_ + 1) == Tok::kString || prefix_of("match") || prefix_of("case") ||
         prefix_of("type") || w == "_") {
-      return false;
+      // Its invalid_legacy_expression then reads the expressions after a lone name (not a
+      // call), and its forgotten-comma rule fires there: `[d "x" y]` at the string.
+      if (last_disjunction_ + 1 != pos() || tk() == Tok::kLPar) return false;
+      return forgot_comma_after_name();
     }
   }
   // CPython's rule needs a whole expression after the disjunction (`a not )` is no forgotten
   // comma: the error is in what follows).
-  if (!expression_at(pos())) {
+  if (speculating_) [[unlikely]] {
+    // A speculative parse fails here either way, and the message is not kept: one parse of
+    // what follows finds where. (Testing it first and then parsing it again, at every level of
+    // nesting, was exponential: `[a(b a(b a(b ... +)))]`.)
+    const size_t here = pos();
+    expression();
+    if (ok()) {
+      cur_ = tok_ + here;
+      fail_here();
+    }
+    return true;
+  }
+  if (!rule_at(pos(), Rule::kExpression)) {
     // CPython's second pass goes on into that expression and reports a specific error found
     // there; a plain "invalid syntax" stays where its first pass stopped (here).
     const size_t here = pos();
@@ -717,17 +744,17 @@ void Parser::fstring_field() {
     fail_here(fmt::format("f-string: valid expression required before '{}'", (*cur_).text(src_)));
     return;
   }
-  if (tk() == Tok::kLambda) {
-    fail_here("f-string: lambda expressions are not allowed without parentheses");
-    return;
-  }
-  if (!starts_expression(tk()) && tk() != Tok::kStar && tk() != Tok::kYield) {
+  if (!starts_expression(tk()) && tk() != Tok::kStar && tk() != Tok::kYield &&
+      tk() != Tok::kLambda) {
     fail_here("f-string: expecting a valid expression after '{'");
     return;
   }
   const size_t field = pos();
   yield_or_star_expressions();
-  if (!ok()) return;
+  if (!ok()) {
+    field_expression_failed(field);
+    return;
+  }
   // CPython names what may come next at each point of the field.
   const char* expecting = "f-string: expecting '=', or '!', or ':', or '}'";
   if (tk() == Tok::kEqual) {
@@ -735,7 +762,12 @@ void Parser::fstring_field() {
     expecting = "f-string: expecting '!', or ':', or '}'";
   } else if (tk() != Tok::kExclamation && tk() != Tok::kColon && tk() != Tok::kRBrace) {
     // An expression right after the field's expression: a forgotten comma, or Python 2's print.
-    if (t_[field].kind != Tok::kStar && forgot_comma()) return;
+    const size_t after = pos();
+    if (t_[field].kind != Tok::kStar && forgot_comma()) {
+      // No forgotten comma after all (what follows is no expression): the field's own rule.
+      replace_plain_error(after, expecting);
+      return;
+    }
     size_t where = 0;
     std::string message;
     if (legacy_print(pos(), where, message)) {

@@ -445,6 +445,10 @@ class Parser {
   Expr strings();
   void fstring();
   void fstring_field();
+  // After the expression of the replacement field starting at token `field` failed with a
+  // plain "invalid syntax": CPython's second pass takes the longest expression its grammar
+  // accepts there and names what may follow it (or, when none, asks for an expression).
+  [[gnu::cold, gnu::noinline]] void field_expression_failed(size_t field);
   void lambda_head();
   // Arguments of a call; those of a recognized dbt.* callee are recorded. The unrecorded
   // variant, nearly every call, carries no span bookkeeping.
@@ -467,6 +471,9 @@ class Parser {
   // Inside brackets, an expression right after another one: CPython's "Perhaps you forgot a
   // comma?" at the start of the last disjunction. Returns true when it failed.
   bool forgot_comma();
+  // forgot_comma() at the token after a lone name that CPython's rule skips (a soft keyword,
+  // or a name before a string): the expressions after the name.
+  [[gnu::cold, gnu::noinline]] bool forgot_comma_after_name();
 
   bool starts_comprehension() const {
     return tk() == Tok::kFor || (tk() == Tok::kAsync && peek() == Tok::kFor);
@@ -519,6 +526,16 @@ class Parser {
   bool named_assignment(size_t start, size_t eq, Expr& target);
   // Whether a whole expression parses at token `tok` (the parser's state is left unchanged).
   bool expression_at(size_t tok);
+  // Where CPython's backtracking parser finds a rule where ours fails: the grammar rules the
+  // error rules look for.
+  enum class Rule : uint8_t { kExpression, kStarExpressions, kFieldExpression };
+  void parse_rule(Rule rule);
+  // Whether `rule` parses at token `tok` as CPython's parser does: whole, or on a prefix
+  // where ours fails further on (`b` of `b +`).
+  bool rule_at(size_t tok, Rule rule);
+  // Token ending the longest prefix of tokens [from, stop) that `rule` parses whole, or
+  // kNoElement.
+  size_t longest_prefix(size_t from, size_t stop, Rule rule);
 
   std::string_view src_;
   const TokenVector& t_;

@@ -106,7 +106,7 @@ struct Token {
   uint32_t end;    // byte offset one past the last character
   uint32_t line;   // 1-based line of `begin`
   Tok kind;
-  uint8_t flags;  // kNonAscii for names holding non-ASCII characters
+  uint8_t flags;  // kNonAscii for names holding non-ASCII characters; kFormatSpecColon
   uint16_t unused;
 
   std::string_view text(std::string_view source) const { return source.substr(begin, end - begin); }
@@ -161,6 +161,9 @@ inline bool starts_expression(Tok k) {
 }
 
 inline constexpr uint8_t kNonAscii = 1;
+// The `:` that starts an f-string replacement field's format spec (the spec's literal text
+// is not a token).
+inline constexpr uint8_t kFormatSpecColon = 2;
 
 // An allocator whose resize() leaves new elements default-initialized (for trivial types:
 // untouched) instead of zeroed: the tokenizer sizes its vector ahead and then fills it.

@@ -1357,7 +1357,9 @@ bool Lexer::scan_token() {
           return fail_here(pos_, "f-string: expressions nested too deeply");
         }
         modes_.back().in_spec = true;
-        return op(Tok::kColon, start, 1);
+        pos_ += 1;
+        emit(Tok::kColon, start, pos_, line_, kFormatSpecColon);
+        return true;
       }
       if (c1 == '=') return op(Tok::kColonEqual, start, 2);
       return op(Tok::kColon, start, 1);

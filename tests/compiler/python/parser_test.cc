@@ -1020,6 +1020,68 @@ TEST(Parser, UnterminatedFStringAfterAnOperandLikeCPython) {
   });
 }
 
+TEST(Parser, FieldExpressionFailingInsideLikeCPython) {
+  // A replacement field whose expression fails inside: CPython backtracks to the longest
+  // expression its grammar accepts there and names what may follow it (`{a.}` at the `.`), or
+  // asks for an expression when there is none. A lambda is named only when its colon starts
+  // the field's format spec and the spec's text follows.
+  expect_cpython_errors({
+      CPythonError{"x = f\"{a.}\"\n", 1, 9, "f-string: expecting '=', or '!', or ':', or '}'"},
+      CPythonError{"x = f\"{a +}\"\n", 1, 10, "f-string: expecting '=', or '!', or ':', or '}'"},
+      CPythonError{"x = f\"{a in}\"\n", 1, 10, "f-string: expecting '=', or '!', or ':', or '}'"},
+      CPythonError{"x = f\"{not}\"\n", 1, 8, "f-string: expecting a valid expression after '{'"},
+      CPythonError{"x = f\"{a.b.}\"\n", 1, 11, "f-string: expecting '=', or '!', or ':', or '}'"},
+      CPythonError{"x = f\"{a is not}\"\n", 1, 10,
+                   "f-string: expecting '=', or '!', or ':', or '}'"},
+      CPythonError{"x = f\"{a[1 +]}\"\n", 1, 9, "f-string: expecting '=', or '!', or ':', or '}'"},
+      CPythonError{"x = f\"{a(b +)}\"\n", 1, 9, "f-string: expecting '=', or '!', or ':', or '}'"},
+      CPythonError{"x = f\"{-}\"\n", 1, 8, "f-string: expecting a valid expression after '{'"},
+      CPythonError{"x = f\"{a, .}\"\n", 1, 11, "f-string: expecting '=', or '!', or ':', or '}'"},
+      CPythonError{"x = f\"{[1, 2 +]}\"\n", 1, 8,
+                   "f-string: expecting a valid expression after '{'"},
+      CPythonError{"x = f\"{a if b else}\"\n", 1, 10,
+                   "f-string: expecting '=', or '!', or ':', or '}'"},
+      CPythonError{"x = f\"{yield from}\"\n", 1, 14,
+                   "f-string: expecting '=', or '!', or ':', or '}'"},
+      CPythonError{"x = f\"{a not}\"\n", 1, 10, "f-string: expecting '=', or '!', or ':', or '}'"},
+      CPythonError{"x = f\"{a:{b.}}\"\n", 1, 12, "f-string: expecting '=', or '!', or ':', or '}'"},
+      CPythonError{"x = f\"{f\"{a.}\"}\"\n", 1, 12,
+                   "f-string: expecting '=', or '!', or ':', or '}'"},
+      CPythonError{"x = f\"{a +\n}\"\n", 1, 10, "f-string: expecting '=', or '!', or ':', or '}'"},
+      CPythonError{"x = (f\"{a.}\"\n", 1, 10, "f-string: expecting '=', or '!', or ':', or '}'"},
+      CPythonError{"x = f\"{lambda}\"\n", 1, 8, "f-string: expecting a valid expression after '{'"},
+      CPythonError{"x = f\"{lambda x!r}\"\n", 1, 8,
+                   "f-string: expecting a valid expression after '{'"},
+      CPythonError{"x = f\"{lambda x:}\"\n", 1, 8,
+                   "f-string: lambda expressions are not allowed without parentheses"},
+      CPythonError{"x = f\"{lambda x:a{y}}\"\n", 1, 8,
+                   "f-string: lambda expressions are not allowed without parentheses"},
+      CPythonError{"x = f\"{a, lambda x: 1}\"\n", 1, 11,
+                   "f-string: lambda expressions are not allowed without parentheses"},
+      CPythonError{"x = f\"{a + lambda x: 1}\"\n", 1, 10,
+                   "f-string: expecting '=', or '!', or ':', or '}'"},
+      CPythonError{"x = f\"{a b +}\"\n", 1, 8, "invalid syntax. Perhaps you forgot a comma?"},
+  });
+}
+
+TEST(Parser, ForgottenCommaWhereCPythonBacktracksLikeCPython) {
+  // The expression after the gap only has to start one (`b` of `b +`), and after a name that
+  // the rule skips (a soft keyword, a name before a string) CPython looks again at the next
+  // token (its invalid_legacy_expression reads on).
+  expect_cpython_errors({
+      CPythonError{"x = [d \"x\" y]\n", 1, 8, "invalid syntax. Perhaps you forgot a comma?"},
+      CPythonError{"f(d \"x\" y)\n", 1, 5, "invalid syntax. Perhaps you forgot a comma?"},
+      CPythonError{"x = [d \"x\" \"z\" y]\n", 1, 8, "invalid syntax. Perhaps you forgot a comma?"},
+      CPythonError{"x = [d \"x\" not]\n", 1, 8, "invalid syntax"},
+      CPythonError{"x = [ma b c]\n", 1, 9, "invalid syntax. Perhaps you forgot a comma?"},
+      CPythonError{"x = [ma b]\n", 1, 9, "invalid syntax"},
+      CPythonError{"f(a b +)\n", 1, 3, "invalid syntax. Perhaps you forgot a comma?"},
+      CPythonError{"x = [a b.]\n", 1, 6, "invalid syntax. Perhaps you forgot a comma?"},
+      CPythonError{"x = [ca (1) y]\n", 1, 13, "invalid syntax"},
+      CPythonError{"x = {k: d \"x\" y}\n", 1, 11, "invalid syntax. Perhaps you forgot a comma?"},
+  });
+}
+
 TEST(Parser, PerhapsYouForgotACommaLikeCPython) {
   // The most common slip in dbt.config(...): CPython points at the value before the gap.
   struct Case {
