@@ -13,6 +13,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "compiler/python/unicode_names.h"
 #include "compiler/python/unicode_tables.h"
 #include "util/utf8.h"
 
@@ -491,6 +492,9 @@ class Lexer {
     int field_depth = 0;        // for fields: 1 + number of format specs it is nested in
     uint32_t start_offset = 0;  // of the enclosing f-string's start
     uint32_t start_line = 0;
+    // An f-string's first bad escape in its literal text: CPython decodes that text when the
+    // f-string ends and reports it at the closing quote.
+    std::string escape_error;
   };
   struct Bracket {
     char ch;
@@ -606,6 +610,14 @@ class Lexer {
   // errors point at the literal's start, as CPython's do.
   // `body` is where the decoded text starts (after the opening quote, or an f-string literal
   // part's start): CPython's messages give the escape's position from there.
+  // check_escape() failed in an f-string's literal text: the error moves to the f-string,
+  // reported when it ends (unless another error comes first).
+  [[gnu::cold]] void defer_escape_error() {
+    auto it =
+        std::find_if(modes_.rbegin(), modes_.rend(), [](const Mode& m) { return !m.is_field; });
+    if (it != modes_.rend() && it->escape_error.empty()) it->escape_error = std::move(err_.message);
+    err_ = SyntaxErrorInfo{};
+  }
   bool check_escape(size_t p, bool bytes, size_t body, uint32_t literal_offset,
                     uint32_t literal_line);
   size_t decoded_position(size_t body, size_t p) const;
@@ -1769,7 +1781,7 @@ bool Lexer::check_escape(size_t p, bool bytes, size_t body, uint32_t literal_off
     }
     if (v > 0x10FFFF) return error("illegal Unicode character", p + 1 + digits);
   } else if (!bytes && e == 'N') {
-    // \N{NAME}: the name itself cannot be checked without Unicode's name table.
+    // \N{NAME}: a character name or alias CPython knows.
     size_t i = p + 2;
     if (at(i) != '{') return error("malformed \\N character escape", p + 1);
     if (at(i + 1) == '}') return error("malformed \\N character escape", i);
@@ -1781,6 +1793,9 @@ bool Lexer::check_escape(size_t p, bool bytes, size_t body, uint32_t literal_off
       }
     }
     if (i >= n_) return error("malformed \\N character escape", i - 1);
+    if (!is_unicode_character_name(std::string_view(s_ + p + 3, i - (p + 3)))) {
+      return error("unknown Unicode character name", i);
+    }
   }
   return true;
 }
@@ -1812,8 +1827,12 @@ bool Lexer::scan_fstring_literal() {
       const size_t start = pos_;
       pos_ += triple ? 3 : 1;
       emit(Tok::kFStringEnd, start, pos_, line_);
+      std::string escape_error = std::move(m.escape_error);
       modes_.pop_back();
       --fstring_depth_;
+      if (!escape_error.empty()) [[unlikely]] {
+        return quiet_fail(static_cast<uint32_t>(start), line_, std::move(escape_error));
+      }
       return true;
     }
     switch (c) {
@@ -1854,7 +1873,9 @@ bool Lexer::scan_fstring_literal() {
           ++pos_;  // the brace keeps its meaning
           break;
         }
-        if (!raw && !check_escape(pos_, false, part_start, fs_offset, fs_line)) return false;
+        if (!raw && !check_escape(pos_, false, part_start, fs_offset, fs_line)) [[unlikely]] {
+          defer_escape_error();
+        }
         if (!raw && nx == 'N' && at(pos_ + 2) == '{') {
           // \N{NAME}: the braces belong to the escape.
           pos_ += 3;

@@ -1082,6 +1082,80 @@ TEST(Parser, ForgottenCommaWhereCPythonBacktracksLikeCPython) {
   });
 }
 
+TEST(Parser, UnicodeNameEscapesLikeCPython) {
+  // \N{NAME} takes a character name or formal alias in any case, or a Hangul syllable or CJK
+  // unified ideograph name in upper case; a named sequence is refused. An f-string's bad
+  // escape is reported at its closing quote, after the errors of its fields.
+  expect_cpython_errors({
+      CPythonError{"x = \"\\N{BULLE!}\"\n", 1, 5,
+                   "(unicode error) 'unicodeescape' codec can't decode bytes in position 0-9: "
+                   "unknown Unicode character name"},
+      CPythonError{"x = \"\\N{EM  DASH}\"\n", 1, 5,
+                   "(unicode error) 'unicodeescape' codec can't decode bytes in position 0-11: "
+                   "unknown Unicode character name"},
+      CPythonError{"x = \"a\\N{BULLET} b \\N{NOPE}\"\n", 1, 5,
+                   "(unicode error) 'unicodeescape' codec can't decode bytes in position 14-21: "
+                   "unknown Unicode character name"},
+      CPythonError{"x = \"é\\N{NOPE}\"\n", 1, 5,
+                   "(unicode error) 'unicodeescape' codec can't decode bytes in position 10-17: "
+                   "unknown Unicode character name"},
+      CPythonError{"x = \"\\N{hangul syllable GA}\"\n", 1, 5,
+                   "(unicode error) 'unicodeescape' codec can't decode bytes in position 0-21: "
+                   "unknown Unicode character name"},
+      CPythonError{"x = \"\\N{HANGUL SYLLABLE X}\"\n", 1, 5,
+                   "(unicode error) 'unicodeescape' codec can't decode bytes in position 0-20: "
+                   "unknown Unicode character name"},
+      CPythonError{"x = \"\\N{CJK UNIFIED IDEOGRAPH-4e00}\"\n", 1, 5,
+                   "(unicode error) 'unicodeescape' codec can't decode bytes in position 0-29: "
+                   "unknown Unicode character name"},
+      CPythonError{"x = \"\\N{CJK UNIFIED IDEOGRAPH-4DC0}\"\n", 1, 5,
+                   "(unicode error) 'unicodeescape' codec can't decode bytes in position 0-29: "
+                   "unknown Unicode character name"},
+      CPythonError{"x = \"\\N{LATIN CAPITAL LETTER A WITH MACRON AND GRAVE}\"\n", 1, 5,
+                   "(unicode error) 'unicodeescape' codec can't decode bytes in position 0-47: "
+                   "unknown Unicode character name"},
+      CPythonError{"x = \"\\N{TANGUT IDEOGRAPH-17000}\"\n", 1, 5,
+                   "(unicode error) 'unicodeescape' codec can't decode bytes in position 0-25: "
+                   "unknown Unicode character name"},
+      CPythonError{"x = f\"\\N{NOPE} {a}\"\n", 1, 19,
+                   "(unicode error) 'unicodeescape' codec can't decode bytes in position 0-7: "
+                   "unknown Unicode character name"},
+      CPythonError{"x = f\"{a}\\x1\"\n", 1, 13,
+                   "(unicode error) 'unicodeescape' codec can't decode bytes in position 0-2: "
+                   "truncated \\xXX escape"},
+      CPythonError{"x = (f\"\\N{NOPE}\" f\"{a}\"\n)", 1, 16,
+                   "(unicode error) 'unicodeescape' codec can't decode bytes in position 0-7: "
+                   "unknown Unicode character name"},
+      CPythonError{"x = f\"\"\"\n\\N{NOPE}\n\"\"\"\n", 3, 1,
+                   "(unicode error) 'unicodeescape' codec can't decode bytes in position 1-8: "
+                   "unknown Unicode character name"},
+      CPythonError{"x = f\"\\x1 {a +}\"\n", 1, 14,
+                   "f-string: expecting '=', or '!', or ':', or '}'"},
+      CPythonError{"x = f\"{f'\\x1'} \\x2\"\n", 1, 13,
+                   "(unicode error) 'unicodeescape' codec can't decode bytes in position 0-2: "
+                   "truncated \\xXX escape"},
+  });
+  for (const char* src : {
+           "x = \"\\N{BULLET}\"\n",
+           "x = \"\\N{bullet}\"\n",
+           "x = \"\\N{NBSP}\"\n",
+           "x = \"\\N{LF}\"\n",
+           "x = \"\\N{HANGUL SYLLABLE GGAG}\"\n",
+           "x = \"\\N{CJK UNIFIED IDEOGRAPH-4E00}\"\n",
+           "x = \"\\N{CJK UNIFIED IDEOGRAPH-04E00}\"\n",
+           "x = \"\\N{cjk compatibility ideograph-f900}\"\n",
+           "x = \"\\N{KHITAN SMALL SCRIPT CHARACTER-18B00}\"\n",
+           "x = \"\\N{LATIN SMALL LETTER GHA}\"\n",
+           "x = b\"\\N{NOPE}\"\n",
+           "x = r\"\\N{NOPE}\"\n",
+           "x = f\"{a}\\N{EM DASH}\"\n",
+       }) {
+    PythonAnalysis a = analyze(src, "m.py");
+    for (const Diagnostic& d : a.diagnostics)
+      EXPECT_NE(d.code, "DBTPY101") << src << d.message;
+  }
+}
+
 TEST(Parser, PerhapsYouForgotACommaLikeCPython) {
   // The most common slip in dbt.config(...): CPython points at the value before the gap.
   struct Case {
