@@ -378,8 +378,12 @@ bool Parser::forgot_comma_after_name() {
   if (end >= ntok_ || !starts_expression(t_[end].kind) || !rule_at(end, Rule::kExpression)) {
     return false;
   }
-  fail(inside_groups(start, end), "invalid syntax. Perhaps you forgot a comma?");
+  fail_forgot_comma(start, end);
   return true;
+}
+
+void Parser::fail_forgot_comma(size_t first, size_t gap) {
+  fail(inside_groups(first, gap), "invalid syntax. Perhaps you forgot a comma?");
 }
 
 bool Parser::expression_at(size_t tok) {

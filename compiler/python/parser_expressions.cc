@@ -90,7 +90,7 @@ void Parser::lambda_head() {
     if (tk_at(after) != Tok::kLBrace || tok_[after].begin != cur_->end) {
       fail(lambda, "f-string: lambda expressions are not allowed without parentheses");
     } else {
-      fail(pos() + 1, "invalid syntax");
+      fail(after, "invalid syntax");
     }
     return;
   }
@@ -449,7 +449,7 @@ bool Parser::forgot_comma() {
     if (!ok()) replace_plain_error(here, "invalid syntax");
     return !ok();
   }
-  fail(inside_groups(last_disjunction_, pos()), "invalid syntax. Perhaps you forgot a comma?");
+  fail_forgot_comma(last_disjunction_, pos());
   return true;
 }
 

@@ -474,6 +474,9 @@ class Parser {
   // forgot_comma() at the token after a lone name that CPython's rule skips (a soft keyword,
   // or a name before a string): the expressions after the name.
   [[gnu::cold, gnu::noinline]] bool forgot_comma_after_name();
+  // CPython's forgotten-comma error: the expression [first, gap) before the gap, reported where
+  // it starts in CPython's tree.
+  [[gnu::cold, gnu::noinline]] void fail_forgot_comma(size_t first, size_t gap);
 
   bool starts_comprehension() const {
     return tk() == Tok::kFor || (tk() == Tok::kAsync && peek() == Tok::kFor);
